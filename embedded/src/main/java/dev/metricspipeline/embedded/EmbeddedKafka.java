@@ -1,0 +1,185 @@
+package dev.metricspipeline.embedded;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) running in this JVM.
+ *
+ * <p>It is the same broker code as a production Kafka, configured for one node: every internal
+ * topic has replication factor 1 and {@code min.insync.replicas=1}, so idempotent producers,
+ * transactions and Kafka Streams {@code exactly_once_v2} work. The log directory is formatted on
+ * first start only; starting again on the same directory keeps every topic and offset.
+ *
+ * <p>Not for production: one node means no redundancy, and a machine crash can lose what the OS had
+ * not yet flushed (Kafka relies on replication, not fsync, for durability).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+  private static final int NODE_ID = 1;
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+  private final Path dataDir;
+
+  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+    this.dataDir = dataDir;
+  }
+
+  /**
+   * Formats {@code dataDir} if needed, starts the broker and waits until it answers a client.
+   *
+   * @param dataDir where the log and metadata live; created if missing, kept across starts
+   * @param port the client port on 127.0.0.1, or 0 for a free one
+   * @param overrides broker settings that replace the defaults (e.g. {@code log.retention.hours})
+   */
+  public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides) {
+    long started = System.nanoTime();
+    try {
+      Files.createDirectories(dataDir);
+      int clientPort = port == 0 ? freePort() : port;
+      int controllerPort = freePort();
+      Path logDir = dataDir.resolve("kafka-logs").toAbsolutePath();
+      Properties props = brokerProperties(logDir, clientPort, controllerPort);
+      overrides.forEach(props::setProperty);
+      formatIfNeeded(logDir);
+      KafkaRaftServer server =
+          new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+      server.startup();
+      String bootstrap = "127.0.0.1:" + clientPort;
+      EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir);
+      kafka.awaitReady();
+      LOG.info(
+          "Embedded Kafka ready at {} (data in {}) after {} ms",
+          bootstrap,
+          logDir,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      return kafka;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start embedded Kafka in " + dataDir, e);
+    }
+  }
+
+  static Properties brokerProperties(Path logDir, int clientPort, int controllerPort) {
+    Properties p = new Properties();
+    p.setProperty("process.roles", "broker,controller");
+    p.setProperty("node.id", Integer.toString(NODE_ID));
+    p.setProperty("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    p.setProperty(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.setProperty("controller.listener.names", "CONTROLLER");
+    p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+    p.setProperty("log.dirs", logDir.toString());
+    p.setProperty("num.partitions", "1");
+    p.setProperty("default.replication.factor", "1");
+    p.setProperty("offsets.topic.replication.factor", "1");
+    p.setProperty("offsets.topic.num.partitions", "5");
+    p.setProperty("transaction.state.log.replication.factor", "1");
+    p.setProperty("transaction.state.log.min.isr", "1");
+    p.setProperty("transaction.state.log.num.partitions", "5");
+    p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+    p.setProperty("share.coordinator.state.topic.min.isr", "1");
+    p.setProperty("min.insync.replicas", "1");
+    p.setProperty("group.initial.rebalance.delay.ms", "0");
+    p.setProperty("auto.create.topics.enable", "false");
+    return p;
+  }
+
+  private static void formatIfNeeded(Path logDir) throws IOException {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      LOG.info("Embedded Kafka log directory {} is formatted; keeping its data", logDir);
+      return;
+    }
+    Files.createDirectories(logDir);
+    try (PrintStream quiet = new PrintStream(PrintStream.nullOutputStream(), false, "UTF-8")) {
+      new Formatter()
+          .setPrintStream(quiet)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(NODE_ID)
+          .setDirectories(List.of(logDir.toString()))
+          .setMetadataLogDirectory(logDir.toString())
+          .setControllerListenerName("CONTROLLER")
+          .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .run();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("formatting " + logDir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitReady() {
+    Properties admin = new Properties();
+    admin.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin client = Admin.create(admin)) {
+      client
+          .describeCluster(new DescribeClusterOptions().timeoutMs((int) READY_TIMEOUT.toMillis()))
+          .nodes()
+          .get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      close();
+      throw new IllegalStateException(
+          "embedded Kafka at " + bootstrapServers + " did not answer within " + READY_TIMEOUT, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while waiting for embedded Kafka", e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  /** {@code host:port} for Kafka clients. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The directory given at start. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Stops the broker and waits for it; the data directory is kept. */
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    LOG.info("Embedded Kafka at {} stopped", bootstrapServers);
+  }
+}

@@ -1,0 +1,317 @@
+package dev.metricspipeline.schemas;
+
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.schemas.registry.SchemaRegistryException;
+import dev.metricspipeline.schemas.serde.AvroSerializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one producer of {@code metrics.samples}: every ingest path (push gateway, scraper, client
+ * library) publishes through it.
+ *
+ * <p><b>All or nothing, and only once durable.</b> {@link #publish(List)} completes normally only
+ * after Kafka committed a transaction holding every sample of the call ({@code acks=all},
+ * idempotent, transactional producer). If it completes exceptionally, none of the call's samples is
+ * visible to {@code read_committed} consumers. Calls that arrive within {@link
+ * PublisherConfig#commitInterval()} of each other share one transaction (group commit), which is
+ * what makes per-request transactions affordable; a failure of that transaction fails every call in
+ * it.
+ *
+ * <p>Records are keyed by the canonical series id ({@link SeriesKey}), so one series always lands
+ * on one partition and keeps its order.
+ *
+ * <p>Trap: a publisher that dies inside a transaction leaves it open until the broker's transaction
+ * timeout ({@code transaction.timeout.ms}, set to {@link PublisherConfig#timeout()} here) aborts
+ * it; until then {@code read_committed} consumers of the affected partitions wait. A stable {@link
+ * PublisherConfig#transactionalId()} makes the restarted publisher abort it immediately.
+ *
+ * <p>Thread-safe. One background thread drives the producer.
+ */
+public final class MetricsPublisher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsPublisher.class);
+
+  private final PublisherConfig config;
+  private final SchemaRegistryClient registry;
+  private final SeriesKey seriesKey;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final AtomicLong queuedSamples = new AtomicLong();
+  private final Thread thread;
+  private final LongAdder samplesPublished = new LongAdder();
+  private final LongAdder transactionsCommitted = new LongAdder();
+  private final LongAdder transactionsFailed = new LongAdder();
+  private volatile boolean closed;
+  private volatile long lastCommitNanos;
+  private KafkaProducer<String, MetricSample> producer;
+
+  private MetricsPublisher(PublisherConfig config) {
+    this.config = config;
+    this.registry = new SchemaRegistryClient(config.registry());
+    this.seriesKey = SeriesKey.excluding(config.replicaLabels());
+    this.thread = new Thread(this::run, "metrics-publisher");
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts the publisher's thread; Kafka is contacted on the first publish. */
+  public static MetricsPublisher start(PublisherConfig config) {
+    MetricsPublisher publisher = new MetricsPublisher(config);
+    publisher.thread.start();
+    return publisher;
+  }
+
+  /** The series key used for record keys. */
+  public SeriesKey seriesKey() {
+    return seriesKey;
+  }
+
+  /**
+   * Publishes the samples atomically.
+   *
+   * @return completes when Kafka committed them all, or exceptionally with a {@link
+   *     PublishException} when none became visible
+   */
+  public CompletableFuture<Void> publish(List<MetricSample> samples) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (samples.isEmpty()) {
+      done.complete(null);
+      return done;
+    }
+    if (closed) {
+      done.completeExceptionally(new PublishException("publisher is closed", true, null));
+      return done;
+    }
+    long queued = queuedSamples.addAndGet(samples.size());
+    if (queued > config.maxQueuedSamples()) {
+      queuedSamples.addAndGet(-samples.size());
+      done.completeExceptionally(
+          new PublishException(
+              "publisher overloaded: "
+                  + (queued - samples.size())
+                  + " samples already waiting for Kafka",
+              true,
+              null));
+      return done;
+    }
+    queue.add(new Pending(List.copyOf(samples), done));
+    return done;
+  }
+
+  private void run() {
+    try {
+      while (!closed || !queue.isEmpty()) {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        List<Pending> batch = new ArrayList<>();
+        batch.add(first);
+        int size = first.samples().size();
+        long deadline = System.nanoTime() + config.commitInterval().toNanos();
+        while (size < config.maxSamplesPerTransaction()) {
+          long wait = deadline - System.nanoTime();
+          Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+          size += next.samples().size();
+        }
+        commit(batch, size);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failAll(drain(), new PublishException("publisher interrupted", true, e));
+    } finally {
+      closeProducer(Duration.ofSeconds(5));
+    }
+  }
+
+  private void commit(List<Pending> batch, int size) {
+    long started = System.nanoTime();
+    try {
+      KafkaProducer<String, MetricSample> p = producer();
+      p.beginTransaction();
+      for (Pending pending : batch) {
+        for (MetricSample sample : pending.samples()) {
+          p.send(new ProducerRecord<>(config.topic(), seriesKey.idOf(sample), sample));
+        }
+      }
+      p.commitTransaction();
+      lastCommitNanos = System.nanoTime() - started;
+      samplesPublished.add(size);
+      transactionsCommitted.increment();
+      queuedSamples.addAndGet(-size);
+      batch.forEach(pending -> pending.done().complete(null));
+    } catch (KafkaException e) {
+      transactionsFailed.increment();
+      queuedSamples.addAndGet(-size);
+      PublishException failure = classify(e);
+      LOG.warn(
+          "Transaction of {} samples ({} requests) to {} failed and was aborted: {}",
+          size,
+          batch.size(),
+          config.topic(),
+          failure.getMessage());
+      abortOrReset(e);
+      failAll(batch, failure);
+    }
+  }
+
+  private static PublishException classify(KafkaException e) {
+    if (e instanceof SerializationException
+        && e.getCause() instanceof SchemaRegistryException registryError) {
+      return new PublishException(e.getMessage(), registryError.isRetriable(), e);
+    }
+    boolean fatalConfig =
+        e instanceof AuthorizationException
+            || e instanceof AuthenticationException
+            || e instanceof UnsupportedVersionException;
+    return new PublishException("Kafka did not commit the samples: " + e, !fatalConfig, e);
+  }
+
+  private void abortOrReset(KafkaException cause) {
+    if (producer == null) {
+      return;
+    }
+    boolean fatal =
+        cause instanceof ProducerFencedException
+            || cause instanceof OutOfOrderSequenceException
+            || cause instanceof AuthorizationException
+            || cause instanceof UnsupportedVersionException;
+    if (!fatal) {
+      try {
+        producer.abortTransaction();
+        return;
+      } catch (KafkaException abortFailure) {
+        LOG.warn("Abort failed, recreating the producer: {}", abortFailure.toString());
+      }
+    }
+    closeProducer(Duration.ZERO);
+  }
+
+  private KafkaProducer<String, MetricSample> producer() {
+    if (producer == null) {
+      Properties p = new Properties();
+      p.putAll(config.kafka());
+      p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+      p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+      p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      p.setProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+      p.setProperty(
+          ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+          Long.toString(Math.max(config.timeout().toMillis(), 10_000)));
+      p.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.timeout().toMillis()));
+      p.setProperty(
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(config.timeout().toMillis()));
+      p.setProperty(
+          ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+          Long.toString(Math.min(config.timeout().toMillis(), 5_000)));
+      p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
+      p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+      p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
+      KafkaProducer<String, MetricSample> created =
+          new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry, true));
+      try {
+        created.initTransactions();
+      } catch (KafkaException e) {
+        created.close(Duration.ZERO);
+        throw e;
+      }
+      producer = created;
+      LOG.info(
+          "Publishing to {} on {} as transactional id {}",
+          config.topic(),
+          config.bootstrapServers(),
+          config.transactionalId());
+    }
+    return producer;
+  }
+
+  private void closeProducer(Duration timeout) {
+    if (producer != null) {
+      try {
+        producer.close(timeout);
+      } catch (KafkaException e) {
+        LOG.debug("Producer close failed: {}", e.toString());
+      }
+      producer = null;
+    }
+  }
+
+  private List<Pending> drain() {
+    List<Pending> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    return rest;
+  }
+
+  private static void failAll(List<Pending> batch, PublishException failure) {
+    batch.forEach(pending -> pending.done().completeExceptionally(failure));
+  }
+
+  /** Samples committed so far. */
+  public long samplesPublished() {
+    return samplesPublished.sum();
+  }
+
+  /** Transactions committed so far. */
+  public long transactionsCommitted() {
+    return transactionsCommitted.sum();
+  }
+
+  /** Transactions aborted or failed so far. */
+  public long transactionsFailed() {
+    return transactionsFailed.sum();
+  }
+
+  /** Samples accepted by {@link #publish} and not yet committed or failed. */
+  public long queuedSamples() {
+    return queuedSamples.get();
+  }
+
+  /** How long the last successful commit took, from begin to commit. */
+  public Duration lastCommitLatency() {
+    return Duration.ofNanos(lastCommitNanos);
+  }
+
+  /**
+   * Stops taking samples, commits what was already accepted (waiting up to the configured timeout)
+   * and closes the producer.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      thread.join(config.timeout().toMillis() + 5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      thread.interrupt();
+    }
+  }
+
+  private record Pending(List<MetricSample> samples, CompletableFuture<Void> done) {}
+}

@@ -1,0 +1,182 @@
+package dev.metricspipeline.schemas;
+
+import dev.metricspipeline.schemas.registry.RegistryClientConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Settings of a {@link MetricsPublisher}. Build with {@link #defaults(String,
+ * RegistryClientConfig)} and the {@code with*} methods; every value is checked when built.
+ *
+ * @param bootstrapServers Kafka's {@code bootstrap.servers}
+ * @param registry how to reach the Schema Registry
+ * @param topic the topic samples go to (default {@value Topics#SAMPLES})
+ * @param transactionalId the producer's {@code transactional.id}; unique per running publisher. A
+ *     stable id lets a restarted publisher abort its predecessor's open transaction at once; a
+ *     random one (the default) leaves it to the transaction timeout.
+ * @param commitInterval how long a transaction waits for more requests to join it (group commit)
+ * @param maxSamplesPerTransaction a transaction is committed once it holds this many samples
+ * @param maxQueuedSamples samples waiting for a transaction beyond which publish refuses with
+ *     {@link PublishException} (overload)
+ * @param timeout how long a transaction may take, and how long to wait for Kafka when it is away
+ * @param replicaLabels labels left out of the series key (see {@link SeriesKey})
+ * @param kafka further producer settings (SASL, TLS, ...), passed through; the settings this class
+ *     owns (acks, idempotence, transactions, serializers) cannot be overridden
+ */
+public record PublisherConfig(
+    String bootstrapServers,
+    RegistryClientConfig registry,
+    String topic,
+    String transactionalId,
+    Duration commitInterval,
+    int maxSamplesPerTransaction,
+    long maxQueuedSamples,
+    Duration timeout,
+    Set<String> replicaLabels,
+    Map<String, String> kafka) {
+
+  public PublisherConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    if (bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(transactionalId, "transactionalId");
+    Objects.requireNonNull(commitInterval, "commitInterval");
+    if (commitInterval.isNegative()) {
+      throw new IllegalArgumentException("commitInterval must not be negative");
+    }
+    if (maxSamplesPerTransaction < 1) {
+      throw new IllegalArgumentException("maxSamplesPerTransaction must be at least 1");
+    }
+    if (maxQueuedSamples < maxSamplesPerTransaction) {
+      throw new IllegalArgumentException(
+          "maxQueuedSamples must be at least maxSamplesPerTransaction");
+    }
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.toMillis() < 1000) {
+      throw new IllegalArgumentException("timeout must be at least 1 s");
+    }
+    replicaLabels = Set.copyOf(replicaLabels);
+    kafka = Map.copyOf(kafka);
+  }
+
+  /**
+   * Defaults: topic metrics.samples, 5 ms group commit, 10 s timeout, a random transactional id.
+   */
+  public static PublisherConfig defaults(String bootstrapServers, RegistryClientConfig registry) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        Topics.SAMPLES,
+        "metrics-publisher-" + UUID.randomUUID(),
+        Duration.ofMillis(5),
+        50_000,
+        1_000_000,
+        Duration.ofSeconds(10),
+        Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
+        Map.of());
+  }
+
+  public PublisherConfig withTopic(String topic) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withTransactionalId(String transactionalId) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withCommitInterval(Duration commitInterval) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withTimeout(Duration timeout) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withLimits(int maxSamplesPerTransaction, long maxQueuedSamples) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withReplicaLabels(Set<String> replicaLabels) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+
+  public PublisherConfig withKafka(Map<String, String> kafka) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        kafka);
+  }
+}
