@@ -1,0 +1,54 @@
+package dev.metricspipeline.launcher;
+
+import dev.metricspipeline.launcher.internal.EnvironmentDefaults;
+import dev.metricspipeline.schemas.internal.AvroTrust;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code metrics-pipeline} command. Every long option can also be given as an environment
+ * variable: {@code --data-dir} as {@code METRICS_PIPELINE_DATA_DIR}; the flag wins.
+ */
+@Command(
+    name = "metrics-pipeline",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Push and pull metrics into one durable, deduplicated Kafka stream.",
+      "",
+      "Every --long-option also reads the environment variable METRICS_PIPELINE_LONG_OPTION"
+          + " (e.g. --data-dir: METRICS_PIPELINE_DATA_DIR); a flag on the command line wins."
+    },
+    subcommands = {RunCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  /** The command line with its subcommands and environment defaults, ready to execute. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setDefaultValueProvider(new EnvironmentDefaults());
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    AvroTrust.ensure();
+    System.exit(commandLine().execute(args));
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The version from the jar's manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"metrics-pipeline " + (version == null ? "development" : version)};
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.metricspipeline.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.metricspipeline.launcher.internal.EnvironmentDefaults;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+class EnvironmentDefaultsTest {
+
+  @Test
+  void everyLongOptionNamesItsEnvironmentVariableInItsHelp() {
+    CommandLine cli = Main.commandLine();
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      for (OptionSpec option : sub.getCommandSpec().options()) {
+        if (option.usageHelp() || option.versionHelp()) {
+          continue;
+        }
+        String variable = EnvironmentDefaults.variableOf(option.longestName());
+        assertThat(String.join(" ", option.description()))
+            .as("help of %s %s", sub.getCommandName(), option.longestName())
+            .contains("Env: " + variable);
+      }
+    }
+  }
+
+  @Test
+  void environmentGivesDefaultsAndFlagsWin() {
+    Map<String, String> env =
+        Map.of("METRICS_PIPELINE_DATA_DIR", "/srv/metrics", "METRICS_PIPELINE_KAFKA_PORT", "19092");
+    RunCommand fromEnv = new RunCommand();
+    new CommandLine(fromEnv).setDefaultValueProvider(new EnvironmentDefaults(env)).parseArgs();
+    assertThat(fromEnv.dataDir).isEqualTo(Path.of("/srv/metrics"));
+    assertThat(fromEnv.kafkaPort).isEqualTo(19092);
+    assertThat(fromEnv.registryPort).isEqualTo(8081);
+
+    RunCommand flagged = new RunCommand();
+    new CommandLine(flagged)
+        .setDefaultValueProvider(new EnvironmentDefaults(env))
+        .parseArgs("--kafka-port", "1234");
+    assertThat(flagged.kafkaPort).isEqualTo(1234);
+  }
+
+  @Test
+  void variableNamesFollowTheLongOption() {
+    assertThat(EnvironmentDefaults.variableOf("--schema-registry"))
+        .isEqualTo("METRICS_PIPELINE_SCHEMA_REGISTRY");
+    assertThat(EnvironmentDefaults.variableOf("--from-beginning"))
+        .isEqualTo("METRICS_PIPELINE_FROM_BEGINNING");
+  }
+}

@@ -1,0 +1,163 @@
+package dev.metricspipeline.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.schemas.MetricsPublisher;
+import dev.metricspipeline.schemas.PublisherConfig;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.Topics;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.registry.RegistryClientConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code run} on a fresh data dir, {@code tail} against it, and a restart on the same data. */
+class RunAndTailIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dataDir;
+
+  private RunCommand.Running start() {
+    RunCommand run = new RunCommand();
+    new CommandLine(run)
+        .parseArgs(
+            "--data-dir",
+            dataDir.toString(),
+            "--kafka-port",
+            "0",
+            "--schema-registry-port",
+            "0",
+            "--partitions",
+            "2");
+    return run.start();
+  }
+
+  private static List<JsonNode> tail(RunCommand.Running running, String... args) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> all = new ArrayList<>(List.of("tail"));
+    all.addAll(List.of(args));
+    all.addAll(
+        List.of(
+            "--bootstrap-servers",
+            running.bootstrapServers(),
+            "--schema-registry",
+            running.schemaRegistryUrl()));
+    int code =
+        Main.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(all.toArray(String[]::new));
+    assertThat(code).as("tail exit code; stderr: %s", err).isZero();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : out.toString().split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(JSON.readTree(line));
+      }
+    }
+    return lines;
+  }
+
+  @Test
+  void runCreatesTopicsAndSchemasTailPrintsThemAndARestartKeepsEverything() throws Exception {
+    List<JsonNode> schemasBefore;
+    try (RunCommand.Running running = start()) {
+      schemasBefore = tail(running, "_schemas", "--from-beginning", "--idle-timeout", "2");
+      assertThat(schemasBefore)
+          .extracting(l -> l.at("/value/subject").asText())
+          .contains(
+              "metrics.samples-value",
+              "metrics.rollups.1m-value",
+              "metrics.rollups.5m-value",
+              "metrics.rollups.1h-value",
+              "metrics.rejected-value");
+
+      MetricSample sample =
+          MetricSample.newBuilder()
+              .setName("job_duration_seconds")
+              .setLabels(new TreeMap<>(Map.of("job", "batch_job")))
+              .setType(SampleType.UNTYPED)
+              .setValue(12.5)
+              .setTimestamp(1_700_000_000_000L)
+              .setIngestTimestamp(1_700_000_000_001L)
+              .setOrigin(Origin.PUSH_PROMETHEUS)
+              .build();
+      MetricSample stale =
+          MetricSample.newBuilder(sample).setName("gone").setValue(StaleMarker.VALUE).build();
+      try (MetricsPublisher publisher =
+          MetricsPublisher.start(
+              PublisherConfig.defaults(
+                  running.bootstrapServers(),
+                  RegistryClientConfig.of(running.schemaRegistryUrl())))) {
+        publisher.publish(List.of(sample, stale)).get(30, TimeUnit.SECONDS);
+      }
+
+      List<JsonNode> samples = tail(running, Topics.SAMPLES, "--from-beginning", "--max", "2");
+      JsonNode pushed =
+          samples.stream()
+              .filter(l -> l.at("/value/name").asText().equals("job_duration_seconds"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(pushed.get("key").asText()).isEqualTo("job_duration_seconds{job=\"batch_job\"}");
+      assertThat(pushed.at("/value/labels/job").asText()).isEqualTo("batch_job");
+      assertThat(pushed.at("/value/value").asDouble()).isEqualTo(12.5);
+      assertThat(pushed.at("/value/origin").asText()).isEqualTo("PUSH_PROMETHEUS");
+      assertThat(pushed.has("partition")).isTrue();
+      assertThat(pushed.has("offset")).isTrue();
+      JsonNode gone =
+          samples.stream()
+              .filter(l -> l.at("/value/name").asText().equals("gone"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(gone.at("/value/value").asText()).isEqualTo("StaleNaN");
+    }
+
+    try (RunCommand.Running again = start()) {
+      List<JsonNode> samples =
+          tail(again, Topics.SAMPLES, "--from-beginning", "--idle-timeout", "2");
+      assertThat(samples).hasSize(2);
+      List<JsonNode> schemasAfter =
+          tail(again, "_schemas", "--from-beginning", "--idle-timeout", "2");
+      // Registering the same schemas again on restart adds no records and changes no ids.
+      assertThat(schemasAfter).hasSameSizeAs(schemasBefore);
+      assertThat(schemasAfter)
+          .extracting(l -> l.at("/value/id").asInt())
+          .containsExactlyElementsOf(
+              schemasBefore.stream().map(l -> l.at("/value/id").asInt()).toList());
+    }
+  }
+
+  @Test
+  void tailOfAMissingTopicFailsWithAClearMessage() throws Exception {
+    try (RunCommand.Running running = start()) {
+      StringWriter err = new StringWriter();
+      int code =
+          Main.commandLine()
+              .setErr(new PrintWriter(err))
+              .execute(
+                  "tail",
+                  "no.such.topic",
+                  "--bootstrap-servers",
+                  running.bootstrapServers(),
+                  "--idle-timeout",
+                  "1");
+      assertThat(code).isEqualTo(1);
+      assertThat(err.toString())
+          .contains("topic 'no.such.topic' does not exist on " + running.bootstrapServers());
+    }
+  }
+}
