@@ -1,0 +1,214 @@
+package dev.metricspipeline.formats;
+
+import dev.metricspipeline.formats.internal.OpenMetricsParser;
+import dev.metricspipeline.formats.internal.ParsedLine;
+import dev.metricspipeline.formats.internal.PrometheusTextParser;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/**
+ * Parses the Prometheus text exposition formats into {@link MetricSample}s: the classic text format
+ * 0.0.4 ({@link #prometheus()}) and OpenMetrics 1.0 ({@link #openMetrics()}), chosen by content
+ * type with {@link #forContentType(String)}.
+ *
+ * <p>Each sample gets its {@link SampleType} from the family's {@code # TYPE} (and the suffix for
+ * histogram and summary parts), its labels sorted, and its timestamp converted to milliseconds
+ * (OpenMetrics writes seconds; a timestamp beyond the range of a long is clamped). Samples without
+ * a timestamp get the caller's default. Origin is left {@code UNKNOWN} for the caller to set.
+ *
+ * <p>Exemplars are parsed and checked, then dropped: the count is in {@link
+ * ParseResult#exemplarsDropped()}. The body must be UTF-8.
+ */
+public final class TextFormatParser implements MetricsParser {
+
+  /** The two dialects. */
+  public enum Dialect {
+    PROMETHEUS_TEXT_0_0_4,
+    OPENMETRICS_1_0
+  }
+
+  private static final TextFormatParser PROMETHEUS =
+      new TextFormatParser(Dialect.PROMETHEUS_TEXT_0_0_4);
+  private static final TextFormatParser OPENMETRICS = new TextFormatParser(Dialect.OPENMETRICS_1_0);
+
+  private final Dialect dialect;
+
+  private TextFormatParser(Dialect dialect) {
+    this.dialect = dialect;
+  }
+
+  public static TextFormatParser prometheus() {
+    return PROMETHEUS;
+  }
+
+  public static TextFormatParser openMetrics() {
+    return OPENMETRICS;
+  }
+
+  /**
+   * OpenMetrics for {@code application/openmetrics-text}, the Prometheus text format for anything
+   * else (the Pushgateway accepts any content type as text, curl's form type included).
+   */
+  public static TextFormatParser forContentType(String contentType) {
+    if (contentType != null
+        && contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/openmetrics-text")) {
+      return OPENMETRICS;
+    }
+    return PROMETHEUS;
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  @Override
+  public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
+    String text = utf8(body);
+    List<MetricSample> out = new ArrayList<>();
+    if (dialect == Dialect.OPENMETRICS_1_0) {
+      OpenMetricsParser parser =
+          new OpenMetricsParser(
+              (family, type, lines) -> {
+                for (ParsedLine line : lines) {
+                  out.add(
+                      sample(
+                          line,
+                          openMetricsType(family, type, line.name()),
+                          secondsToMillis(line.timestamp()),
+                          defaultTimestampMs));
+                }
+              });
+      parser.parse(text);
+      return new ParseResult(out, parser.exemplars(), parser.duplicatesDropped());
+    }
+    new PrometheusTextParser(
+            (line, family, type) ->
+                out.add(
+                    sample(
+                        line,
+                        prometheusType(family, type, line.name()),
+                        line.timestamp() == null ? null : line.timestamp().longValueExact(),
+                        defaultTimestampMs)))
+        .parse(text);
+    return new ParseResult(out, 0, 0);
+  }
+
+  private static MetricSample sample(
+      ParsedLine line, SampleType type, Long timestampMs, long defaultTimestampMs) {
+    return MetricSample.newBuilder()
+        .setName(line.name())
+        .setLabels(new TreeMap<>(line.labels()))
+        .setType(type)
+        .setValue(line.value())
+        .setTimestamp(timestampMs == null ? defaultTimestampMs : timestampMs)
+        .setIngestTimestamp(defaultTimestampMs)
+        .setOrigin(Origin.UNKNOWN)
+        .build();
+  }
+
+  private static final BigDecimal MIN_MS = new BigDecimal(Long.MIN_VALUE);
+  private static final BigDecimal MAX_MS = new BigDecimal(Long.MAX_VALUE);
+
+  private static Long secondsToMillis(BigDecimal seconds) {
+    if (seconds == null) {
+      return null;
+    }
+    BigDecimal ms = seconds.movePointRight(3).setScale(0, RoundingMode.FLOOR);
+    if (ms.compareTo(MAX_MS) > 0) {
+      return Long.MAX_VALUE;
+    }
+    if (ms.compareTo(MIN_MS) < 0) {
+      return Long.MIN_VALUE;
+    }
+    BigInteger exact = ms.toBigIntegerExact();
+    return exact.longValue();
+  }
+
+  static SampleType openMetricsType(String family, String type, String sampleName) {
+    String suffix = sampleName.substring(Math.min(family.length(), sampleName.length()));
+    return switch (type) {
+      case "counter" -> suffix.equals("_created") ? SampleType.CREATED : SampleType.COUNTER;
+      case "gauge" -> SampleType.GAUGE;
+      case "histogram" ->
+          switch (suffix) {
+            case "_bucket" -> SampleType.HISTOGRAM_BUCKET;
+            case "_sum" -> SampleType.HISTOGRAM_SUM;
+            case "_count" -> SampleType.HISTOGRAM_COUNT;
+            default -> SampleType.CREATED;
+          };
+      case "gaugehistogram" ->
+          switch (suffix) {
+            case "_bucket" -> SampleType.GAUGE_HISTOGRAM_BUCKET;
+            case "_gsum" -> SampleType.GAUGE_HISTOGRAM_GSUM;
+            default -> SampleType.GAUGE_HISTOGRAM_GCOUNT;
+          };
+      case "summary" ->
+          switch (suffix) {
+            case "_sum" -> SampleType.SUMMARY_SUM;
+            case "_count" -> SampleType.SUMMARY_COUNT;
+            case "_created" -> SampleType.CREATED;
+            default -> SampleType.SUMMARY_QUANTILE;
+          };
+      case "info" -> SampleType.INFO;
+      case "stateset" -> SampleType.STATESET;
+      default -> SampleType.UNTYPED;
+    };
+  }
+
+  static SampleType prometheusType(String family, String type, String sampleName) {
+    String suffix = sampleName.substring(Math.min(family.length(), sampleName.length()));
+    return switch (type) {
+      case "counter" -> SampleType.COUNTER;
+      case "gauge" -> SampleType.GAUGE;
+      case "histogram" ->
+          switch (suffix) {
+            case "_bucket" -> SampleType.HISTOGRAM_BUCKET;
+            case "_sum" -> SampleType.HISTOGRAM_SUM;
+            default -> SampleType.HISTOGRAM_COUNT;
+          };
+      case "summary" ->
+          switch (suffix) {
+            case "_sum" -> SampleType.SUMMARY_SUM;
+            case "_count" -> SampleType.SUMMARY_COUNT;
+            default -> SampleType.SUMMARY_QUANTILE;
+          };
+      default -> SampleType.UNTYPED;
+    };
+  }
+
+  private static String utf8(byte[] body) throws ParseException {
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(body.length);
+    CoderResult result =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, out, true);
+    if (result.isError()) {
+      int offset = in.position();
+      int line = 1;
+      for (int i = 0; i < offset; i++) {
+        if (body[i] == '\n') {
+          line++;
+        }
+      }
+      throw new ParseException(line, 0, "invalid UTF-8 at byte offset " + offset);
+    }
+    out.flip();
+    return out.toString();
+  }
+}

@@ -1,0 +1,247 @@
+package dev.metricspipeline.formats.internal;
+
+import dev.metricspipeline.formats.ParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads the parts of one line left to right and reports errors with the line, the column and what
+ * was expected: {@code line 3, column 5: expected label value, got "'"}.
+ */
+public final class LineScanner {
+
+  private final String text;
+  private final int line;
+  private int pos;
+
+  public LineScanner(String text, int line) {
+    this.text = text;
+    this.line = line;
+  }
+
+  public int line() {
+    return line;
+  }
+
+  public int pos() {
+    return pos;
+  }
+
+  public boolean atEnd() {
+    return pos >= text.length();
+  }
+
+  public char peek() {
+    return text.charAt(pos);
+  }
+
+  public String rest() {
+    return text.substring(pos);
+  }
+
+  /** An error at the current position. */
+  public ParseException error(String expected) {
+    return errorAt(pos, expected);
+  }
+
+  /** "expected X, got Y" at a position, quoting the character or fragment found there. */
+  public ParseException errorAt(int at, String expected) {
+    String got;
+    if (at >= text.length()) {
+      got = "end of line";
+    } else {
+      int end = Math.min(text.length(), at + 1);
+      got = "\"" + printable(text.substring(at, end)) + "\"";
+    }
+    return new ParseException(line, at + 1, "expected " + expected + ", got " + got);
+  }
+
+  /** "expected X, got Y" quoting the whole token (up to the next blank) found at a position. */
+  public ParseException tokenErrorAt(int at, String expected) {
+    if (at >= text.length()) {
+      return errorAt(at, expected);
+    }
+    int end = at;
+    while (end < text.length()
+        && end - at < 40
+        && text.charAt(end) != ' '
+        && text.charAt(end) != '\t') {
+      end++;
+    }
+    String got = end == at ? text.substring(at, at + 1) : text.substring(at, end);
+    return new ParseException(
+        line, at + 1, "expected " + expected + ", got \"" + printable(got) + "\"");
+  }
+
+  /** A free-form error at a position. */
+  public ParseException problemAt(int at, String message) {
+    return new ParseException(line, at + 1, message);
+  }
+
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '\t' -> out.append("\\t");
+        case '\r' -> out.append("\\r");
+        case '\0' -> out.append("\\0");
+        case '"' -> out.append("\\\"");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Skips blanks and tabs (Prometheus text allows runs of either between tokens). */
+  public void skipBlanks() {
+    while (pos < text.length() && (text.charAt(pos) == ' ' || text.charAt(pos) == '\t')) {
+      pos++;
+    }
+  }
+
+  public void expect(char c, String what) throws ParseException {
+    if (atEnd() || peek() != c) {
+      throw error(what);
+    }
+    pos++;
+  }
+
+  public boolean consume(char c) {
+    if (!atEnd() && peek() == c) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
+  /** A metric name: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
+  public String metricName() throws ParseException {
+    return name(true, "metric name");
+  }
+
+  /** A label name: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  public String labelName() throws ParseException {
+    return name(false, "label name");
+  }
+
+  private String name(boolean colon, String what) throws ParseException {
+    int start = pos;
+    if (atEnd() || !isNameStart(peek(), colon)) {
+      throw error(what);
+    }
+    pos++;
+    while (!atEnd() && isNamePart(peek(), colon)) {
+      pos++;
+    }
+    return text.substring(start, pos);
+  }
+
+  /**
+   * A quoted label value with the text format's escapes {@code \\}, {@code \"}, {@code \n}; any
+   * other escaped character is kept with its backslash.
+   */
+  public String quotedValue() throws ParseException {
+    expect('"', "'\"' to start the label value");
+    StringBuilder value = new StringBuilder();
+    while (true) {
+      if (atEnd()) {
+        throw error("'\"' to end the label value");
+      }
+      char c = text.charAt(pos++);
+      if (c == '"') {
+        return value.toString();
+      }
+      if (c == '\\') {
+        if (atEnd()) {
+          throw error("escaped character after '\\'");
+        }
+        char e = text.charAt(pos++);
+        switch (e) {
+          case '\\' -> value.append('\\');
+          case '"' -> value.append('"');
+          case 'n' -> value.append('\n');
+          default -> value.append('\\').append(e);
+        }
+      } else {
+        value.append(c);
+      }
+    }
+  }
+
+  /**
+   * Labels after '{' up to and including '}'.
+   *
+   * @param lenient allow blanks between tokens and a trailing comma (Prometheus text); OpenMetrics
+   *     allows neither
+   */
+  public Map<String, String> labels(boolean lenient) throws ParseException {
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (lenient) {
+      skipBlanks();
+    }
+    if (consume('}')) {
+      return labels;
+    }
+    while (true) {
+      if (lenient) {
+        skipBlanks();
+        if (!labels.isEmpty() && consume('}')) {
+          return labels;
+        }
+      }
+      int nameAt = pos;
+      String name = labelName();
+      if (lenient) {
+        skipBlanks();
+      }
+      expect('=', "'=' after label name");
+      if (lenient) {
+        skipBlanks();
+      }
+      if (atEnd() || peek() != '"') {
+        throw error("'\"' to start the value of label " + name);
+      }
+      String value = quotedValue();
+      if (labels.putIfAbsent(name, value) != null) {
+        throw problemAt(nameAt, "duplicate label name \"" + name + "\"");
+      }
+      if (lenient) {
+        skipBlanks();
+      }
+      if (consume('}')) {
+        return labels;
+      }
+      expect(',', "',' or '}' after label value");
+    }
+  }
+
+  /** The characters up to the next blank (or tab, if {@code tabToo}) or the end. */
+  public String token(boolean tabToo) {
+    int start = pos;
+    while (!atEnd() && peek() != ' ' && !(tabToo && peek() == '\t')) {
+      pos++;
+    }
+    return text.substring(start, pos);
+  }
+
+  private static boolean isNameStart(char c, boolean colon) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
+  }
+
+  private static boolean isNamePart(char c, boolean colon) {
+    return isNameStart(c, colon) || (c >= '0' && c <= '9');
+  }
+
+  /** True if the whole string is a valid metric name. */
+  public static boolean isMetricName(String s) {
+    if (s.isEmpty() || !isNameStart(s.charAt(0), true)) {
+      return false;
+    }
+    for (int i = 1; i < s.length(); i++) {
+      if (!isNamePart(s.charAt(i), true)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,195 @@
+package dev.metricspipeline.formats.internal;
+
+import dev.metricspipeline.formats.ParseException;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The Prometheus text format 0.0.4, as the Pushgateway and Prometheus accept it: blank lines and
+ * free comments allowed, runs of blanks or tabs between tokens, optional trailing comma in labels,
+ * timestamps in integer milliseconds, {@code # HELP} and {@code # TYPE} at most once per metric and
+ * before its samples. A sample repeated with the same series and timestamp is refused (the
+ * Pushgateway answers such a push with 400).
+ */
+public final class PrometheusTextParser {
+
+  private static final Set<String> TYPES =
+      Set.of("counter", "gauge", "histogram", "summary", "untyped");
+
+  /** Receives each sample with its family name and type. */
+  public interface SampleSink {
+    void sample(ParsedLine line, String family, String type) throws ParseException;
+  }
+
+  private final SampleSink sink;
+  private final Map<String, String> types = new HashMap<>();
+  private final Set<String> helps = new HashSet<>();
+  private final Set<String> familiesWithSamples = new HashSet<>();
+  private final Map<List<Object>, Integer> seenSeries = new HashMap<>();
+
+  public PrometheusTextParser(SampleSink sink) {
+    this.sink = sink;
+  }
+
+  public void parse(String text) throws ParseException {
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.endsWith("\r")) {
+        line = line.substring(0, line.length() - 1);
+      }
+      LineScanner in = new LineScanner(line, i + 1);
+      in.skipBlanks();
+      if (in.atEnd()) {
+        continue;
+      }
+      if (in.peek() == '#') {
+        comment(in);
+      } else {
+        sample(in);
+      }
+    }
+  }
+
+  private void comment(LineScanner in) throws ParseException {
+    in.expect('#', "'#'");
+    in.skipBlanks();
+    String keyword = in.token(true);
+    if (!keyword.equals("HELP") && !keyword.equals("TYPE")) {
+      return; // a free comment
+    }
+    if (in.atEnd()) {
+      throw in.error("a blank and a metric name after " + keyword);
+    }
+    in.skipBlanks();
+    String name = in.metricName();
+    if (keyword.equals("HELP")) {
+      if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t') {
+        throw in.error("a blank after the metric name");
+      }
+      if (!helps.add(name)) {
+        throw new ParseException(in.line(), 0, "second HELP line for metric " + name);
+      }
+      return;
+    }
+    if (in.atEnd()) {
+      throw in.error("a type after the metric name");
+    }
+    in.expect(in.peek() == '\t' ? '\t' : ' ', "a blank after the metric name");
+    in.skipBlanks();
+    int typeAt = in.pos();
+    String type = in.token(true);
+    if (!TYPES.contains(type)) {
+      throw in.tokenErrorAt(typeAt, "a type (counter, gauge, histogram, summary, untyped)");
+    }
+    in.skipBlanks();
+    if (!in.atEnd()) {
+      throw in.error("end of line after the type");
+    }
+    if (types.containsKey(name)) {
+      throw new ParseException(in.line(), 0, "second TYPE line for metric " + name);
+    }
+    if (familiesWithSamples.contains(name)) {
+      throw new ParseException(in.line(), 0, "TYPE line for metric " + name + " after its samples");
+    }
+    types.put(name, type);
+  }
+
+  private void sample(LineScanner in) throws ParseException {
+    int nameAt = in.pos();
+    String name = in.metricName();
+    Map<String, String> labels = Map.of();
+    if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t' && in.peek() != '{') {
+      throw in.error("a blank or '{' after the metric name");
+    }
+    in.skipBlanks();
+    if (in.consume('{')) {
+      labels = in.labels(true);
+      in.skipBlanks();
+    }
+    int valueAt = in.pos();
+    String valueText = in.token(true);
+    Double value = Numbers.parseValue(valueText);
+    if (value == null) {
+      throw in.tokenErrorAt(valueAt, "a number (or NaN, +Inf, -Inf) as the value");
+    }
+    in.skipBlanks();
+    BigDecimal timestamp = null;
+    if (!in.atEnd()) {
+      int tsAt = in.pos();
+      String ts = in.token(true);
+      if (!Numbers.isInteger(ts)) {
+        throw in.tokenErrorAt(tsAt, "a timestamp in milliseconds (an integer)");
+      }
+      timestamp = new BigDecimal(ts);
+      if (timestamp.toBigInteger().bitLength() > 63) {
+        throw in.problemAt(tsAt, "timestamp " + ts + " is out of range");
+      }
+      in.skipBlanks();
+      if (!in.atEnd()) {
+        throw in.error("end of line after the timestamp");
+      }
+    }
+    ParsedLine line = new ParsedLine(in.line(), name, labels, value, valueText, timestamp, false);
+    String[] family = familyOf(name);
+    check(line, family[0], family[1], nameAt, in);
+    familiesWithSamples.add(family[0]);
+    Integer earlier =
+        seenSeries.putIfAbsent(
+            List.of(name, new TreeMap<>(labels), timestamp == null ? "" : timestamp), in.line());
+    if (earlier != null) {
+      throw in.problemAt(
+          nameAt, "duplicate sample for " + name + labels + " (first on line " + earlier + ")");
+    }
+    sink.sample(line, family[0], family[1]);
+  }
+
+  private String[] familyOf(String name) {
+    String type = types.get(name);
+    if (type != null) {
+      return new String[] {name, type};
+    }
+    for (String suffix : List.of("_bucket", "_sum", "_count")) {
+      if (name.endsWith(suffix)) {
+        String base = name.substring(0, name.length() - suffix.length());
+        String baseType = types.get(base);
+        if ("histogram".equals(baseType)
+            || ("summary".equals(baseType) && !suffix.equals("_bucket"))) {
+          return new String[] {base, baseType};
+        }
+      }
+    }
+    return new String[] {name, "untyped"};
+  }
+
+  private static void check(ParsedLine line, String family, String type, int nameAt, LineScanner in)
+      throws ParseException {
+    if (type.equals("histogram")) {
+      if (line.name().equals(family)) {
+        throw in.problemAt(
+            nameAt, "histogram " + family + " has a sample without _bucket, _sum or _count");
+      }
+      if (line.name().endsWith("_bucket")) {
+        String le = line.labels().get("le");
+        Double bound = le == null ? null : Numbers.parseValue(le);
+        if (bound == null || bound.isNaN()) {
+          throw in.problemAt(
+              nameAt, "histogram bucket " + line.name() + " needs an \"le\" label with a number");
+        }
+      }
+    }
+    if (type.equals("summary") && line.name().equals(family)) {
+      String q = line.labels().get("quantile");
+      Double quantile = q == null ? null : Numbers.parseValue(q);
+      if (quantile == null || quantile.isNaN()) {
+        throw in.problemAt(
+            nameAt, "summary " + family + " sample needs a \"quantile\" label with a number");
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.metricspipeline.formats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PrometheusTextParserTest {
+
+  private static final long NOW = 1_700_000_000_000L;
+
+  private static List<MetricSample> parse(String text) throws ParseException {
+    return TextFormatParser.prometheus()
+        .parse(text.getBytes(StandardCharsets.UTF_8), NOW)
+        .samples();
+  }
+
+  @Test
+  void theSeedPush() throws ParseException {
+    List<MetricSample> samples = parse("job_duration_seconds 12.5");
+    assertThat(samples).hasSize(1);
+    MetricSample s = samples.get(0);
+    assertThat(s.getName()).isEqualTo("job_duration_seconds");
+    assertThat(s.getLabels()).isEmpty();
+    assertThat(s.getValue()).isEqualTo(12.5);
+    assertThat(s.getType()).isEqualTo(SampleType.UNTYPED);
+    assertThat(s.getTimestamp()).isEqualTo(NOW);
+  }
+
+  @Test
+  void typesLabelsEscapesTimestampsAndSpecialValues() throws ParseException {
+    String text =
+        """
+        # HELP http_requests_total The total number of HTTP requests.
+        # TYPE http_requests_total counter
+        http_requests_total{method="post",code="200"} 1027 1395066363000
+        http_requests_total{method="post",code="400"}    3 1395066363000
+
+        # Escaping in label values:
+        msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9
+
+        # Minimalistic line:
+        metric_without_timestamp_and_labels 12.47
+
+        # A weird metric from before the epoch:
+        something_weird{problem="division by zero"} +Inf -3982045
+
+        # TYPE http_request_duration_seconds histogram
+        http_request_duration_seconds_bucket{le="0.05"} 24054
+        http_request_duration_seconds_bucket{le="+Inf"} 144320
+        http_request_duration_seconds_sum 53423
+        http_request_duration_seconds_count 144320
+
+        # TYPE rpc_duration_seconds summary
+        rpc_duration_seconds{quantile="0.5"} 4773
+        rpc_duration_seconds_sum 1.7560473e+07
+        rpc_duration_seconds_count 2693
+        gauge_with_trailing_comma{a="b",} NaN
+        """;
+    List<MetricSample> samples = parse(text);
+    assertThat(samples)
+        .extracting(MetricSample::getName, MetricSample::getType)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("http_requests_total", SampleType.COUNTER),
+            org.assertj.core.groups.Tuple.tuple("http_requests_total", SampleType.COUNTER),
+            org.assertj.core.groups.Tuple.tuple(
+                "msdos_file_access_time_seconds", SampleType.UNTYPED),
+            org.assertj.core.groups.Tuple.tuple(
+                "metric_without_timestamp_and_labels", SampleType.UNTYPED),
+            org.assertj.core.groups.Tuple.tuple("something_weird", SampleType.UNTYPED),
+            org.assertj.core.groups.Tuple.tuple(
+                "http_request_duration_seconds_bucket", SampleType.HISTOGRAM_BUCKET),
+            org.assertj.core.groups.Tuple.tuple(
+                "http_request_duration_seconds_bucket", SampleType.HISTOGRAM_BUCKET),
+            org.assertj.core.groups.Tuple.tuple(
+                "http_request_duration_seconds_sum", SampleType.HISTOGRAM_SUM),
+            org.assertj.core.groups.Tuple.tuple(
+                "http_request_duration_seconds_count", SampleType.HISTOGRAM_COUNT),
+            org.assertj.core.groups.Tuple.tuple(
+                "rpc_duration_seconds", SampleType.SUMMARY_QUANTILE),
+            org.assertj.core.groups.Tuple.tuple("rpc_duration_seconds_sum", SampleType.SUMMARY_SUM),
+            org.assertj.core.groups.Tuple.tuple(
+                "rpc_duration_seconds_count", SampleType.SUMMARY_COUNT),
+            org.assertj.core.groups.Tuple.tuple("gauge_with_trailing_comma", SampleType.UNTYPED));
+    assertThat(samples.get(0).getLabels()).isEqualTo(Map.of("method", "post", "code", "200"));
+    assertThat(samples.get(0).getTimestamp()).isEqualTo(1395066363000L);
+    assertThat(samples.get(2).getLabels())
+        .containsEntry("path", "C:\\DIR\\FILE.TXT")
+        .containsEntry("error", "Cannot find file:\n\"FILE.TXT\"");
+    assertThat(samples.get(4).getValue()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(samples.get(4).getTimestamp()).isEqualTo(-3982045L);
+    assertThat(samples.get(12).getValue()).isNaN();
+    assertThat(samples.get(3).getTimestamp()).isEqualTo(NOW);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "`a{b='c'} 1` | line 1, column 5: expected '\"' to start the value of label b, got \"'\"",
+        "`a{b=\"c\" 1` | line 1, column 9: expected ',' or '}' after label value, got \"1\"",
+        "`a 1\\nb{1=\"x\"} 2` | line 2, column 3: expected label name, got \"1\"",
+        "`a 0x1p-3` | line 1, column 3: expected a number (or NaN, +Inf, -Inf) as the value, got \"0x1p-3\"",
+        "`a 1 1.5` | line 1, column 5: expected a timestamp in milliseconds (an integer), got \"1.5\"",
+        "`a 1 2 3` | line 1, column 7: expected end of line after the timestamp, got \"3\"",
+        "`a` | line 1, column 2: expected a number (or NaN, +Inf, -Inf) as the value, got end of line",
+        "`1a 1` | line 1, column 1: expected metric name, got \"1\"",
+        "`a{x=\"1\",x=\"2\"} 1` | line 1, column 9: duplicate label name \"x\"",
+        "`a 1\\na 2` | line 2, column 1: duplicate sample for a{} (first on line 1)",
+        "`# TYPE a gauge\\n# TYPE a counter\\na 1` | line 2: second TYPE line for metric a",
+        "`a 1\\n# TYPE a gauge` | line 2: TYPE line for metric a after its samples",
+        "`# TYPE a gaugy` | line 1, column 10: expected a type (counter, gauge, histogram, summary, untyped), got \"gaugy\"",
+        "`# TYPE a histogram\\na_bucket 1` | line 2, column 1: histogram bucket a_bucket needs an \"le\" label with a number",
+        "`# TYPE a summary\\na 1` | line 2, column 1: summary a sample needs a \"quantile\" label with a number",
+        "`# HELP a x\\n# HELP a y` | line 2: second HELP line for metric a",
+      })
+  void refusedWithExactErrors(String input, String error) {
+    String body = input.strip().replace("\\n", "\n");
+    assertThatThrownBy(() -> parse(body))
+        .isInstanceOf(ParseException.class)
+        .hasMessage(error.strip());
+  }
+
+  @Test
+  void invalidUtf8IsRefusedWithItsLine() {
+    byte[] body = {'a', ' ', '1', '\n', 'b', '{', 'x', '=', '"', (byte) 0xff, '"', '}', ' ', '1'};
+    assertThatThrownBy(() -> TextFormatParser.prometheus().parse(body, NOW))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("line 2: invalid UTF-8 at byte offset 9");
+  }
+
+  @Test
+  void contentTypeChoosesTheDialect() {
+    assertThat(
+            TextFormatParser.forContentType(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8")
+                .dialect())
+        .isEqualTo(TextFormatParser.Dialect.OPENMETRICS_1_0);
+    assertThat(TextFormatParser.forContentType("text/plain; version=0.0.4").dialect())
+        .isEqualTo(TextFormatParser.Dialect.PROMETHEUS_TEXT_0_0_4);
+    assertThat(TextFormatParser.forContentType("application/x-www-form-urlencoded").dialect())
+        .isEqualTo(TextFormatParser.Dialect.PROMETHEUS_TEXT_0_0_4);
+    assertThat(TextFormatParser.forContentType(null).dialect())
+        .isEqualTo(TextFormatParser.Dialect.PROMETHEUS_TEXT_0_0_4);
+  }
+}
