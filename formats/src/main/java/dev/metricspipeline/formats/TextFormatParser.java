@@ -78,11 +78,13 @@ public final class TextFormatParser implements MetricsParser {
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
     String text = utf8(body);
     List<MetricSample> out = new ArrayList<>();
+    List<String> families = new ArrayList<>();
     if (dialect == Dialect.OPENMETRICS_1_0) {
       OpenMetricsParser parser =
           new OpenMetricsParser(
               (family, type, lines) -> {
                 for (ParsedLine line : lines) {
+                  families.add(family);
                   out.add(
                       sample(
                           line,
@@ -92,18 +94,20 @@ public final class TextFormatParser implements MetricsParser {
                 }
               });
       parser.parse(text);
-      return new ParseResult(out, parser.exemplars(), parser.duplicatesDropped());
+      return new ParseResult(out, families, parser.exemplars(), parser.duplicatesDropped());
     }
     new PrometheusTextParser(
-            (line, family, type) ->
-                out.add(
-                    sample(
-                        line,
-                        prometheusType(family, type, line.name()),
-                        line.timestamp() == null ? null : line.timestamp().longValueExact(),
-                        defaultTimestampMs)))
+            (line, family, type) -> {
+              families.add(family);
+              out.add(
+                  sample(
+                      line,
+                      prometheusType(family, type, line.name()),
+                      line.timestamp() == null ? null : line.timestamp().longValueExact(),
+                      defaultTimestampMs));
+            })
         .parse(text);
-    return new ParseResult(out, 0, 0);
+    return new ParseResult(out, families, 0, 0);
   }
 
   private static MetricSample sample(

@@ -21,7 +21,12 @@ import picocli.CommandLine.Spec;
       "Every --long-option also reads the environment variable METRICS_PIPELINE_LONG_OPTION"
           + " (e.g. --data-dir: METRICS_PIPELINE_DATA_DIR); a flag on the command line wins."
     },
-    subcommands = {RunCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      TailCommand.class,
+      PushGatewayCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @Spec CommandSpec spec;

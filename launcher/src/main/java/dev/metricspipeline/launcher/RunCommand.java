@@ -3,6 +3,10 @@ package dev.metricspipeline.launcher;
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.push.PushGateway;
+import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.MetricsPublisher;
+import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Rejected;
@@ -15,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -68,6 +70,24 @@ public final class RunCommand implements Callable<Integer> {
   int registryPort;
 
   @Option(
+      names = "--push-port",
+      defaultValue = "9091",
+      paramLabel = "PORT",
+      description =
+          "The push gateway's port (Pushgateway API). Env: METRICS_PIPELINE_PUSH_PORT. Default:"
+              + " ${DEFAULT-VALUE}")
+  int pushPort;
+
+  @Option(
+      names = "--push-address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "HOST",
+      description =
+          "Address the push gateway listens on; 0.0.0.0 to take pushes from other machines. Env:"
+              + " METRICS_PIPELINE_PUSH_ADDRESS. Default: ${DEFAULT-VALUE}")
+  String pushAddress;
+
+  @Option(
       names = "--partitions",
       defaultValue = "6",
       paramLabel = "N",
@@ -77,27 +97,9 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              stop.countDown();
-              try {
-                stopped.await(60, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "metrics-pipeline-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (Running running = start()) {
-      running.printWelcome(spec.commandLine().getOut());
-      stop.await();
-      LOG.info("Stopping");
-    } finally {
-      stopped.countDown();
-    }
+    Running running = start();
+    running.printWelcome(spec.commandLine().getOut());
+    Shutdown.closeOnSignal(running);
     return 0;
   }
 
@@ -113,9 +115,24 @@ public final class RunCommand implements Callable<Integer> {
           EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", registryPort);
       started.add(registry);
       registerSchemas(registry.url());
-      return new Running(kafka.bootstrapServers(), registry.url(), dataDir, started);
+      // One gateway per data dir: a stable transactional id lets a restart abort the previous
+      // run's open transaction at once instead of after the transaction timeout.
+      MetricsPublisher publisher =
+          MetricsPublisher.start(
+              PublisherConfig.defaults(
+                      kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+                  .withTransactionalId("metrics-pipeline-run-push"));
+      started.add(publisher);
+      PushGateway gateway =
+          PushGateway.start(
+              PushGatewayConfig.defaults().withListen(pushAddress, pushPort),
+              publisher,
+              kafka.bootstrapServers(),
+              Map.of());
+      started.add(gateway);
+      return new Running(kafka.bootstrapServers(), registry.url(), gateway.url(), dataDir, started);
     } catch (RuntimeException e) {
-      new Running(null, null, dataDir, started).close();
+      new Running(null, null, null, dataDir, started).close();
       throw e;
     }
   }
@@ -134,13 +151,19 @@ public final class RunCommand implements Callable<Integer> {
   public static final class Running implements AutoCloseable {
     private final String bootstrapServers;
     private final String registryUrl;
+    private final String pushUrl;
     private final Path dataDir;
     private final List<AutoCloseable> components;
 
     Running(
-        String bootstrapServers, String registryUrl, Path dataDir, List<AutoCloseable> components) {
+        String bootstrapServers,
+        String registryUrl,
+        String pushUrl,
+        Path dataDir,
+        List<AutoCloseable> components) {
       this.bootstrapServers = bootstrapServers;
       this.registryUrl = registryUrl;
+      this.pushUrl = pushUrl;
       this.dataDir = dataDir;
       this.components = components;
     }
@@ -153,16 +176,27 @@ public final class RunCommand implements Callable<Integer> {
       return registryUrl;
     }
 
+    /** The push gateway, e.g. {@code http://127.0.0.1:9091}. */
+    public String pushUrl() {
+      return pushUrl;
+    }
+
     void printWelcome(PrintWriter out) {
       out.println();
       out.println(
           "metrics-pipeline is running (data in " + dataDir.toAbsolutePath().normalize() + ")");
       out.println("  Kafka            " + bootstrapServers);
       out.println("  Schema Registry  " + registryUrl);
+      out.println(
+          "  Push gateway     " + pushUrl + "   (Pushgateway API; self-metrics at /metrics)");
       out.println();
       out.println("Try:");
-      out.println("  ./metrics-pipeline tail _schemas --from-beginning --idle-timeout 2");
+      out.println(
+          "  curl -X POST "
+              + pushUrl
+              + "/metrics/job/batch_job --data-binary 'job_duration_seconds 12.5'");
       out.println("  ./metrics-pipeline tail " + Topics.SAMPLES + " --from-beginning");
+      out.println("  ./metrics-pipeline tail _schemas --from-beginning --idle-timeout 2");
       out.println("Stop with Ctrl-C.");
       out.flush();
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.launcher.internal.RecordJson;
-import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.WireFormat;
@@ -25,6 +24,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -72,20 +72,7 @@ public final class TailCommand implements Callable<Integer> {
       description = "Exit after SECONDS without a new record. Env: METRICS_PIPELINE_IDLE_TIMEOUT.")
   Double idleTimeout;
 
-  @Option(
-      names = "--bootstrap-servers",
-      defaultValue = "127.0.0.1:9092",
-      paramLabel = "HOST:PORT",
-      description = "Kafka. Env: METRICS_PIPELINE_BOOTSTRAP_SERVERS. Default: ${DEFAULT-VALUE}")
-  String bootstrapServers;
-
-  @Option(
-      names = "--schema-registry",
-      defaultValue = "http://127.0.0.1:8081",
-      paramLabel = "URL",
-      description =
-          "Schema Registry. Env: METRICS_PIPELINE_SCHEMA_REGISTRY. Default: ${DEFAULT-VALUE}")
-  String schemaRegistry;
+  @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--read-uncommitted",
@@ -98,9 +85,10 @@ public final class TailCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     AvroDeserializer<GenericRecord> avro =
-        AvroDeserializer.generic(new SchemaRegistryClient(RegistryClientConfig.of(schemaRegistry)));
+        AvroDeserializer.generic(new SchemaRegistryClient(kafka.registry()));
     Properties p = new Properties();
-    p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafka.kafka());
+    p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers);
     p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.setProperty(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -124,7 +112,7 @@ public final class TailCommand implements Callable<Integer> {
       try {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15));
         if (partitions == null || partitions.isEmpty()) {
-          err.println("tail: topic '" + topic + "' does not exist on " + bootstrapServers);
+          err.println("tail: topic '" + topic + "' does not exist on " + kafka.bootstrapServers);
           err.flush();
           return 1;
         }

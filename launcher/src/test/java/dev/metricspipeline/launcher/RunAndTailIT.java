@@ -14,6 +14,10 @@ import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +44,8 @@ class RunAndTailIT {
             "--kafka-port",
             "0",
             "--schema-registry-port",
+            "0",
+            "--push-port",
             "0",
             "--partitions",
             "2");
@@ -138,6 +144,35 @@ class RunAndTailIT {
           .extracting(l -> l.at("/value/id").asInt())
           .containsExactlyElementsOf(
               schemasBefore.stream().map(l -> l.at("/value/id").asInt()).toList());
+    }
+  }
+
+  @Test
+  void theSeedCurlPushLandsInMetricsSamples() throws Exception {
+    try (RunCommand.Running running = start()) {
+      // What `curl -X POST URL --data-binary 'job_duration_seconds 12.5'` sends.
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(running.pushUrl() + "/metrics/job/batch_job"))
+                      .timeout(java.time.Duration.ofSeconds(60))
+                      .header("Content-Type", "application/x-www-form-urlencoded")
+                      .POST(HttpRequest.BodyPublishers.ofString("job_duration_seconds 12.5"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      List<JsonNode> samples = tail(running, Topics.SAMPLES, "--from-beginning", "--max", "3");
+      JsonNode pushed =
+          samples.stream()
+              .filter(l -> l.at("/value/name").asText().equals("job_duration_seconds"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(pushed.at("/value/labels/job").asText()).isEqualTo("batch_job");
+      assertThat(pushed.at("/value/value").asDouble()).isEqualTo(12.5);
+      assertThat(pushed.at("/value/origin").asText()).isEqualTo("PUSH_PROMETHEUS");
+      assertThat(samples)
+          .extracting(l -> l.at("/value/name").asText())
+          .contains("push_time_seconds", "push_failure_time_seconds");
     }
   }
 

@@ -65,7 +65,7 @@ public final class MetricsPublisher implements AutoCloseable {
   private final LongAdder transactionsFailed = new LongAdder();
   private volatile boolean closed;
   private volatile long lastCommitNanos;
-  private KafkaProducer<String, MetricSample> producer;
+  private KafkaProducer<String, Object> producer;
 
   private MetricsPublisher(PublisherConfig config) {
     this.config = config;
@@ -94,8 +94,18 @@ public final class MetricsPublisher implements AutoCloseable {
    *     PublishException} when none became visible
    */
   public CompletableFuture<Void> publish(List<MetricSample> samples) {
+    return publish(samples, List.of());
+  }
+
+  /**
+   * Publishes the samples and the side records atomically: all become visible together, or none.
+   *
+   * @return completes when Kafka committed them all, or exceptionally with a {@link
+   *     PublishException} when none became visible
+   */
+  public CompletableFuture<Void> publish(List<MetricSample> samples, List<SideRecord> sideRecords) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (samples.isEmpty()) {
+    if (samples.isEmpty() && sideRecords.isEmpty()) {
       done.complete(null);
       return done;
     }
@@ -115,7 +125,7 @@ public final class MetricsPublisher implements AutoCloseable {
               null));
       return done;
     }
-    queue.add(new Pending(List.copyOf(samples), done));
+    queue.add(new Pending(List.copyOf(samples), List.copyOf(sideRecords), done));
     return done;
   }
 
@@ -144,6 +154,10 @@ public final class MetricsPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failAll(drain(), new PublishException("publisher interrupted", true, e));
+    } catch (Error e) {
+      LOG.error("Publisher thread died; failing every waiting publish", e);
+      failAll(drain(), new PublishException("publisher failed: " + e, true, e));
+      throw e;
     } finally {
       closeProducer(Duration.ofSeconds(5));
     }
@@ -152,11 +166,14 @@ public final class MetricsPublisher implements AutoCloseable {
   private void commit(List<Pending> batch, int size) {
     long started = System.nanoTime();
     try {
-      KafkaProducer<String, MetricSample> p = producer();
+      KafkaProducer<String, Object> p = producer();
       p.beginTransaction();
       for (Pending pending : batch) {
         for (MetricSample sample : pending.samples()) {
           p.send(new ProducerRecord<>(config.topic(), seriesKey.idOf(sample), sample));
+        }
+        for (SideRecord side : pending.sideRecords()) {
+          p.send(new ProducerRecord<>(side.topic(), side.key(), side.value()));
         }
       }
       p.commitTransaction();
@@ -165,7 +182,7 @@ public final class MetricsPublisher implements AutoCloseable {
       transactionsCommitted.increment();
       queuedSamples.addAndGet(-size);
       batch.forEach(pending -> pending.done().complete(null));
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
       transactionsFailed.increment();
       queuedSamples.addAndGet(-size);
       PublishException failure = classify(e);
@@ -180,7 +197,7 @@ public final class MetricsPublisher implements AutoCloseable {
     }
   }
 
-  private static PublishException classify(KafkaException e) {
+  private static PublishException classify(RuntimeException e) {
     if (e instanceof SerializationException
         && e.getCause() instanceof SchemaRegistryException registryError) {
       return new PublishException(e.getMessage(), registryError.isRetriable(), e);
@@ -192,12 +209,13 @@ public final class MetricsPublisher implements AutoCloseable {
     return new PublishException("Kafka did not commit the samples: " + e, !fatalConfig, e);
   }
 
-  private void abortOrReset(KafkaException cause) {
+  private void abortOrReset(RuntimeException cause) {
     if (producer == null) {
       return;
     }
     boolean fatal =
-        cause instanceof ProducerFencedException
+        !(cause instanceof KafkaException)
+            || cause instanceof ProducerFencedException
             || cause instanceof OutOfOrderSequenceException
             || cause instanceof AuthorizationException
             || cause instanceof UnsupportedVersionException;
@@ -205,14 +223,14 @@ public final class MetricsPublisher implements AutoCloseable {
       try {
         producer.abortTransaction();
         return;
-      } catch (KafkaException abortFailure) {
+      } catch (RuntimeException abortFailure) {
         LOG.warn("Abort failed, recreating the producer: {}", abortFailure.toString());
       }
     }
     closeProducer(Duration.ZERO);
   }
 
-  private KafkaProducer<String, MetricSample> producer() {
+  private KafkaProducer<String, Object> producer() {
     if (producer == null) {
       Properties p = new Properties();
       p.putAll(config.kafka());
@@ -232,8 +250,9 @@ public final class MetricsPublisher implements AutoCloseable {
       p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
       p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
-      KafkaProducer<String, MetricSample> created =
-          new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry, true));
+      KafkaProducer<String, Object> created =
+          new KafkaProducer<>(
+              p, new StringSerializer(), new ValueSerializer(new AvroSerializer<>(registry, true)));
       try {
         created.initTransactions();
       } catch (KafkaException e) {
@@ -311,7 +330,33 @@ public final class MetricsPublisher implements AutoCloseable {
     if (thread.isAlive()) {
       thread.interrupt();
     }
+    // A publish that raced with close() and was queued after the thread's last look.
+    failAll(drain(), new PublishException("publisher is closed", true, null));
   }
 
-  private record Pending(List<MetricSample> samples, CompletableFuture<Void> done) {}
+  private record Pending(
+      List<MetricSample> samples, List<SideRecord> sideRecords, CompletableFuture<Void> done) {}
+
+  /**
+   * A record for another topic that must become visible together with a publish's samples, e.g. the
+   * push gateway's group state. The value is written as given; null is a tombstone.
+   */
+  public record SideRecord(String topic, String key, byte[] value) {
+    public SideRecord {
+      java.util.Objects.requireNonNull(topic, "topic");
+      java.util.Objects.requireNonNull(key, "key");
+    }
+  }
+
+  /** Avro for samples, bytes as they are for side records. */
+  private record ValueSerializer(AvroSerializer<MetricSample> avro)
+      implements org.apache.kafka.common.serialization.Serializer<Object> {
+    @Override
+    public byte[] serialize(String topic, Object value) {
+      if (value == null || value instanceof byte[]) {
+        return (byte[]) value;
+      }
+      return avro.serialize(topic, (MetricSample) value);
+    }
+  }
 }

@@ -1,0 +1,213 @@
+package dev.metricspipeline.push;
+
+import dev.metricspipeline.push.internal.GroupState;
+import dev.metricspipeline.push.internal.GroupStore;
+import dev.metricspipeline.push.internal.GroupTopic;
+import dev.metricspipeline.push.internal.PushRoutes;
+import dev.metricspipeline.push.internal.PushService;
+import dev.metricspipeline.schemas.MetricsPublisher;
+import dev.metricspipeline.schemas.SeriesKey;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Pushgateway-compatible HTTP endpoint that writes to Kafka instead of keeping metrics for a
+ * scrape: {@code PUT}, {@code POST} and {@code DELETE /metrics/job/<job>{/<label>/<value>}} with
+ * the text format (any content type, curl's form type included) or OpenMetrics, {@code GET
+ * /api/v1/metrics}, and its own {@code /metrics}, {@code /-/healthy}, {@code /-/ready}.
+ *
+ * <p>A push is answered 200 (DELETE: 202) only after Kafka committed it; 400/413/415 when its
+ * content is refused (nothing of it is published); 503 with {@code Retry-After} when Kafka cannot
+ * take it. Group contents live in the compacted topic {@link PushGatewayConfig#groupsTopic()}, so
+ * they survive restarts and are shared by every instance.
+ */
+public final class PushGateway implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PushGateway.class);
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final AutoCloseable groupTopic;
+  private final String url;
+
+  private PushGateway(Vertx vertx, HttpServer server, AutoCloseable groupTopic, String url) {
+    this.vertx = vertx;
+    this.server = server;
+    this.groupTopic = groupTopic;
+    this.url = url;
+  }
+
+  /**
+   * Reads the group topic and starts serving.
+   *
+   * @param publisher the producer of metrics.samples (also writes group state in the same
+   *     transaction)
+   * @param bootstrapServers Kafka, for reading the group topic
+   * @param kafka further client settings (SASL, TLS) for that consumer
+   */
+  public static PushGateway start(
+      PushGatewayConfig config,
+      MetricsPublisher publisher,
+      String bootstrapServers,
+      Map<String, String> kafka) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Gauge.builder("push_publisher_queued_samples", publisher, MetricsPublisher::queuedSamples)
+        .description("Samples accepted and waiting for a Kafka commit")
+        .register(registry);
+    Gauge.builder(
+            "push_publisher_transactions_failed", publisher, MetricsPublisher::transactionsFailed)
+        .description("Kafka transactions that failed")
+        .register(registry);
+    Gauge.builder(
+            "push_publisher_last_commit_seconds",
+            publisher,
+            p -> p.lastCommitLatency().toNanos() / 1e9)
+        .description("Duration of the last Kafka commit")
+        .register(registry);
+    GroupStore store = new GroupStore();
+    GroupTopic topic =
+        GroupTopic.open(
+            bootstrapServers, config.groupsTopic(), store, publisher.seriesKey(), kafka);
+    Gauge.builder("push_groups", store, s -> s.all().size())
+        .description("Live push groups")
+        .register(registry);
+    return start(
+        config,
+        publisher::publish,
+        store,
+        topic,
+        publisher.seriesKey(),
+        registry,
+        Clock.systemUTC());
+  }
+
+  /**
+   * Starts on a given writer and store: for callers that publish elsewhere, and tests.
+   *
+   * @param groupTopic the store's feed, closed with the gateway
+   */
+  public static PushGateway start(
+      PushGatewayConfig config,
+      SampleWriter writer,
+      GroupStore store,
+      AutoCloseable groupTopic,
+      SeriesKey seriesKey,
+      PrometheusMeterRegistry registry,
+      Clock clock) {
+    Vertx vertx = Vertx.vertx();
+    PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
+    try {
+      HttpServer server =
+          vertx
+              .createHttpServer()
+              .requestHandler(new PushRoutes(vertx, config, service, store, registry).router())
+              .listen(config.port(), config.host())
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+      String url =
+          "http://"
+              + ("0.0.0.0".equals(config.host()) ? "127.0.0.1" : config.host())
+              + ":"
+              + server.actualPort();
+      config.groupTtl().ifPresent(ttl -> expireGroups(vertx, service, store, ttl, clock));
+      LOG.info(
+          "Push gateway listening on {}:{} (groups in {})",
+          config.host(),
+          server.actualPort(),
+          config.groupsTopic());
+      return new PushGateway(vertx, server, groupTopic, url);
+    } catch (ExecutionException | TimeoutException e) {
+      vertx.close();
+      closeQuietly(groupTopic);
+      throw new IllegalStateException(
+          "push gateway cannot listen on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getMessage(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      vertx.close();
+      closeQuietly(groupTopic);
+      throw new IllegalStateException("interrupted while starting the push gateway", e);
+    }
+  }
+
+  private static void expireGroups(
+      Vertx vertx, PushService service, GroupStore store, java.time.Duration ttl, Clock clock) {
+    long every = Math.max(1000, ttl.toMillis() / 10);
+    vertx.setPeriodic(
+        every,
+        id -> {
+          long now = clock.millis();
+          for (GroupState group : store.all()) {
+            if (group.lastPushMs() + ttl.toMillis() < now) {
+              LOG.info(
+                  "Push group {{{}}} not pushed for {}: deleting it", group.key().canonical(), ttl);
+              service
+                  .push(
+                      new PushService.PushRequest(
+                          PushService.Method.DELETE,
+                          group.key(),
+                          new byte[0],
+                          null,
+                          "TTL",
+                          Optional.of("ttl-" + group.version())))
+                  .whenComplete(
+                      (ok, e) -> {
+                        if (e != null) {
+                          LOG.warn(
+                              "Expiring push group {{{}}} failed; will retry: {}",
+                              group.key().canonical(),
+                              e.toString());
+                        }
+                      });
+            }
+          }
+        });
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:9091}. */
+  public String url() {
+    return url;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Push gateway did not stop cleanly: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeQuietly(groupTopic);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.warn("Closing {} failed: {}", closeable, e.toString());
+    }
+  }
+}

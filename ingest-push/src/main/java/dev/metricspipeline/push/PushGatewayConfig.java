@@ -1,0 +1,155 @@
+package dev.metricspipeline.push;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of the push gateway; {@link #defaults()} holds every default in one place.
+ *
+ * @param host the address to listen on
+ * @param port the port (Pushgateway's 9091 by default)
+ * @param groupsTopic the compacted topic holding push group state
+ * @param maxBodyBytes largest request body as sent; larger ones are refused with 413 while they
+ *     stream in
+ * @param maxDecompressedBytes largest body after gzip; larger ones are refused with 413
+ * @param maxSamplesPerPush samples one push may carry
+ * @param maxLabelsPerSeries labels one series may have, grouping labels included
+ * @param maxLabelNameLength characters in a label name
+ * @param maxLabelValueLength characters in a label value
+ * @param groupTtl when set, a group not pushed for this long is deleted (its series get stale
+ *     markers), like a DELETE
+ * @param retryAfter the Retry-After of a 503
+ */
+public record PushGatewayConfig(
+    String host,
+    int port,
+    String groupsTopic,
+    long maxBodyBytes,
+    long maxDecompressedBytes,
+    int maxSamplesPerPush,
+    int maxLabelsPerSeries,
+    int maxLabelNameLength,
+    int maxLabelValueLength,
+    Optional<Duration> groupTtl,
+    Duration retryAfter) {
+
+  public static final String DEFAULT_GROUPS_TOPIC = "metrics.push-groups";
+
+  public PushGatewayConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(groupsTopic, "groupsTopic");
+    Objects.requireNonNull(groupTtl, "groupTtl");
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (maxBodyBytes < 1
+        || maxDecompressedBytes < 1
+        || maxSamplesPerPush < 1
+        || maxLabelsPerSeries < 1
+        || maxLabelNameLength < 1
+        || maxLabelValueLength < 1) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+    groupTtl.ifPresent(
+        ttl -> {
+          if (ttl.toMillis() < 1000) {
+            throw new IllegalArgumentException("group TTL must be at least 1 s, got " + ttl);
+          }
+        });
+  }
+
+  /** Port 9091 on every address, 16 MiB bodies (64 MiB decompressed), 100,000 samples a push. */
+  public static PushGatewayConfig defaults() {
+    return new PushGatewayConfig(
+        "0.0.0.0",
+        9091,
+        DEFAULT_GROUPS_TOPIC,
+        16L << 20,
+        64L << 20,
+        100_000,
+        64,
+        256,
+        4096,
+        Optional.empty(),
+        Duration.ofSeconds(5));
+  }
+
+  public PushGatewayConfig withListen(String host, int port) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter);
+  }
+
+  public PushGatewayConfig withGroupsTopic(String groupsTopic) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter);
+  }
+
+  public PushGatewayConfig withLimits(
+      long maxBodyBytes, long maxDecompressedBytes, int maxSamplesPerPush) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter);
+  }
+
+  public PushGatewayConfig withLabelLimits(
+      int maxLabelsPerSeries, int maxLabelNameLength, int maxLabelValueLength) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter);
+  }
+
+  public PushGatewayConfig withGroupTtl(Optional<Duration> groupTtl) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter);
+  }
+}

@@ -1,0 +1,294 @@
+package dev.metricspipeline.push.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.PublishException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the gateway. Status codes carry retry meaning: 2xx only once durable; 400, 413
+ * and 415 for what the client sent (never worth retrying); 503 with {@code Retry-After} when Kafka
+ * cannot take the push (retry later).
+ */
+public final class PushRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PushRoutes.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PUSH_PREFIX = "/metrics/";
+
+  private final Vertx vertx;
+  private final PushGatewayConfig config;
+  private final PushService service;
+  private final GroupStore store;
+  private final PrometheusMeterRegistry registry;
+  private final AtomicBoolean kafkaOk = new AtomicBoolean(true);
+
+  public PushRoutes(
+      Vertx vertx,
+      PushGatewayConfig config,
+      PushService service,
+      GroupStore store,
+      PrometheusMeterRegistry registry) {
+    this.vertx = vertx;
+    this.config = config;
+    this.service = service;
+    this.store = store;
+    this.registry = registry;
+  }
+
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.put("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.PUT));
+    router.post("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.POST));
+    router.delete("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.DELETE));
+    router
+        .get("/metrics")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                    .end(registry.scrape()));
+    router.get("/api/v1/metrics").handler(this::listGroups);
+    router.get("/-/healthy").handler(ctx -> ctx.response().end("OK\n"));
+    router
+        .get("/-/ready")
+        .handler(
+            ctx -> {
+              if (kafkaOk.get()) {
+                ctx.response().end("OK\n");
+              } else {
+                ctx.response().setStatusCode(503).end("Kafka is not taking pushes\n");
+              }
+            });
+    return router;
+  }
+
+  private void push(RoutingContext ctx, PushService.Method method) {
+    HttpServerRequest request = ctx.request();
+    String rawPath = request.path();
+    GroupingKey key;
+    try {
+      key = GroupingKey.parse(rawPath.substring(PUSH_PREFIX.length()));
+    } catch (IllegalArgumentException e) {
+      service.rejected("grouping", rawPath, e.getMessage());
+      reply(ctx, method, 400, e.getMessage());
+      return;
+    }
+    String contentType = request.getHeader("Content-Type");
+    if (contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/vnd.google.protobuf")) {
+      String message =
+          "the protobuf exposition format is not supported yet; push the text format (text/plain; version=0.0.4) or OpenMetrics";
+      service.rejected("content-type", key.canonical(), message);
+      reply(ctx, method, 415, message);
+      return;
+    }
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLong(length) > config.maxBodyBytes()) {
+      tooLarge(
+          ctx,
+          method,
+          key,
+          "the body of " + length + " bytes is larger than the limit of " + config.maxBodyBytes());
+      return;
+    }
+    Buffer body = Buffer.buffer();
+    AtomicBoolean refused = new AtomicBoolean();
+    request.handler(
+        chunk -> {
+          if (refused.get()) {
+            return;
+          }
+          if (body.length() + chunk.length() > config.maxBodyBytes()) {
+            refused.set(true);
+            tooLarge(
+                ctx,
+                method,
+                key,
+                "the body is larger than the limit of " + config.maxBodyBytes() + " bytes");
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    request.exceptionHandler(e -> LOG.debug("Push body of {} failed: {}", rawPath, e.toString()));
+    request.endHandler(
+        v -> {
+          if (refused.get()) {
+            return;
+          }
+          String encoding = request.getHeader("Content-Encoding");
+          String endpoint = method + " " + rawPath;
+          Optional<String> idempotencyKey =
+              Optional.ofNullable(request.getHeader("Idempotency-Key")).filter(s -> !s.isBlank());
+          Context context = vertx.getOrCreateContext();
+          vertx
+              .executeBlocking(
+                  () -> {
+                    byte[] bytes = decode(body.getBytes(), encoding);
+                    return service.push(
+                        new PushService.PushRequest(
+                            method, key, bytes, contentType, endpoint, idempotencyKey));
+                  },
+                  false)
+              .onSuccess(
+                  future ->
+                      future.whenComplete(
+                          (outcome, error) ->
+                              context.runOnContext(x -> answer(ctx, method, key, error))))
+              .onFailure(error -> answer(ctx, method, key, error));
+        });
+    request.resume();
+  }
+
+  private byte[] decode(byte[] body, String encoding) {
+    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+      return body;
+    }
+    if (!encoding.equalsIgnoreCase("gzip")) {
+      throw new PushRejected(
+          415,
+          "content-encoding",
+          "Content-Encoding " + encoding + " is not supported; use gzip or none");
+    }
+    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, body.length * 4));
+      byte[] chunk = new byte[8192];
+      long total = 0;
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        total += n;
+        if (total > config.maxDecompressedBytes()) {
+          throw new PushRejected(
+              413,
+              "limit",
+              "the body decompresses to more than " + config.maxDecompressedBytes() + " bytes");
+        }
+        out.write(chunk, 0, n);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new PushRejected(400, "gzip", "the body is not valid gzip: " + e.getMessage());
+    }
+  }
+
+  private void answer(
+      RoutingContext ctx, PushService.Method method, GroupingKey key, Throwable error) {
+    if (error == null) {
+      kafkaOk.set(true);
+      reply(ctx, method, method == PushService.Method.DELETE ? 202 : 200, null);
+      return;
+    }
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof PushRejected rejected) {
+      service.rejected(rejected.reason(), key.canonical(), rejected.getMessage());
+      reply(ctx, method, rejected.status(), rejected.getMessage());
+    } else if (cause instanceof PublishException publish && publish.isRetriable()) {
+      kafkaOk.set(false);
+      service.rejected("unavailable", key.canonical(), publish.getMessage());
+      ctx.response()
+          .putHeader("Retry-After", Long.toString(Math.max(1, config.retryAfter().toSeconds())));
+      reply(ctx, method, 503, "the push was not stored, retry later: " + publish.getMessage());
+    } else {
+      LOG.error("Push to {{{}}} failed", key.canonical(), cause);
+      reply(ctx, method, 500, "the push was not stored: " + cause);
+    }
+  }
+
+  private void tooLarge(
+      RoutingContext ctx, PushService.Method method, GroupingKey key, String message) {
+    service.rejected("limit", key.canonical(), message);
+    ctx.response().putHeader("Connection", "close");
+    reply(ctx, method, 413, message);
+  }
+
+  private void reply(RoutingContext ctx, PushService.Method method, int status, String message) {
+    Counter.builder("push_http_requests")
+        .description("Push requests by method and status code")
+        .tag("method", method.name())
+        .tag("code", Integer.toString(status))
+        .register((MeterRegistry) registry)
+        .increment();
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
+    ctx.response().end(message == null ? "" : message + "\n");
+  }
+
+  private void listGroups(RoutingContext ctx) {
+    ObjectNode root = JSON.createObjectNode().put("status", "success");
+    ArrayNode data = root.putArray("data");
+    for (GroupState group : store.all()) {
+      ObjectNode node = data.addObject();
+      ObjectNode labels = node.putObject("labels");
+      group.key().labels().forEach(labels::put);
+      node.put("last_push_successful", group.lastFailureMs() <= group.lastPushMs());
+      Map<String, ObjectNode> families = new LinkedHashMap<>();
+      String time = Instant.ofEpochMilli(group.lastPushMs()).toString();
+      group
+          .series()
+          .values()
+          .forEach(
+              s -> {
+                ObjectNode family =
+                    families.computeIfAbsent(
+                        s.family(),
+                        f -> {
+                          ObjectNode fam = node.putObject(f);
+                          fam.put("time_stamp", time).put("type", s.type().name()).put("help", "");
+                          fam.putArray("metrics");
+                          return fam;
+                        });
+                ObjectNode metric = ((ArrayNode) family.get("metrics")).addObject();
+                metric.put("name", s.name());
+                ObjectNode l = metric.putObject("labels");
+                s.labels().forEach(l::put);
+                metric.put("value", Double.toString(s.value()));
+              });
+      meta(node, "push_time_seconds", group, group.lastPushMs(), time);
+      meta(node, "push_failure_time_seconds", group, group.lastFailureMs(), time);
+    }
+    ctx.response().putHeader("Content-Type", "application/json").end(root.toString());
+  }
+
+  private static void meta(ObjectNode node, String name, GroupState group, long ms, String time) {
+    ObjectNode fam = node.putObject(name);
+    fam.put("time_stamp", time).put("type", "GAUGE").put("help", "");
+    ObjectNode metric = fam.putArray("metrics").addObject();
+    ObjectNode l = metric.putObject("labels");
+    group.key().labels().forEach(l::put);
+    metric.put("value", Double.toString(ms / 1000.0));
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

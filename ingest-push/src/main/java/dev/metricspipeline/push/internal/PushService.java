@@ -1,0 +1,408 @@
+package dev.metricspipeline.push.internal;
+
+import dev.metricspipeline.formats.ParseException;
+import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.TextFormatParser;
+import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.push.SampleWriter;
+import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Pushgateway semantics, without HTTP.
+ *
+ * <ul>
+ *   <li><b>PUT</b> replaces the group: series of the group that the push does not carry get a stale
+ *       marker.
+ *   <li><b>POST</b> replaces the pushed metric families within the group: series of those families
+ *       that the push does not carry get a stale marker; other families stay.
+ *   <li><b>DELETE</b> removes the group: every series gets a stale marker.
+ * </ul>
+ *
+ * <p>Grouping labels override labels of the same name in the body. Every push also publishes the
+ * group's {@code push_time_seconds} and {@code push_failure_time_seconds}. A push is all or
+ * nothing: a body with one bad line is refused whole (400, nothing published), and the answer comes
+ * only after Kafka committed the push's samples together with the new group state.
+ *
+ * <p>Each sample carries the push group and a push id: the {@code Idempotency-Key} header when
+ * given, else a digest of method, grouping key and body, so that the streams stage can count a
+ * retried push once.
+ */
+public final class PushService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PushService.class);
+
+  /** PUT, POST or DELETE. */
+  public enum Method {
+    PUT,
+    POST,
+    DELETE
+  }
+
+  /** One push as received (body already decompressed). */
+  public record PushRequest(
+      Method method,
+      GroupingKey key,
+      byte[] body,
+      String contentType,
+      String endpoint,
+      Optional<String> idempotencyKey) {}
+
+  /** What a successful push did. */
+  public record PushOutcome(int samples, int staleMarkers) {}
+
+  private final PushGatewayConfig config;
+  private final GroupStore store;
+  private final SampleWriter writer;
+  private final SeriesKey seriesKey;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Counter accepted;
+  private final Counter stale;
+  private final Counter exemplarsDropped;
+  private final Timer commit;
+
+  public PushService(
+      PushGatewayConfig config,
+      GroupStore store,
+      SampleWriter writer,
+      SeriesKey seriesKey,
+      Clock clock,
+      MeterRegistry meters) {
+    this.config = config;
+    this.store = store;
+    this.writer = writer;
+    this.seriesKey = seriesKey;
+    this.clock = clock;
+    this.meters = meters;
+    this.accepted =
+        Counter.builder("push_samples_accepted")
+            .description("Samples accepted and committed to Kafka")
+            .register(meters);
+    this.stale =
+        Counter.builder("push_stale_markers")
+            .description("Stale markers published for series that left a group")
+            .register(meters);
+    this.exemplarsDropped =
+        Counter.builder("push_exemplars_dropped")
+            .description("Exemplars parsed and not kept")
+            .register(meters);
+    this.commit =
+        Timer.builder("push_commit")
+            .description("Time from a push's arrival to its Kafka commit")
+            .publishPercentileHistogram()
+            .register(meters);
+  }
+
+  /** Counts a refused push's samples by reason and logs it. */
+  public void rejected(String reason, String group, String message) {
+    Counter.builder("push_requests_rejected")
+        .description("Pushes refused, by reason")
+        .tag("reason", reason)
+        .register(meters)
+        .increment();
+    LOG.warn("Refused push to {{{}}}: {}", group, message);
+  }
+
+  /** Applies one push; the future fails with {@link PushRejected} or a publish failure. */
+  public CompletableFuture<PushOutcome> push(PushRequest request) {
+    String key = request.key().canonical();
+    long started = System.nanoTime();
+    return store
+        .serialized(key, () -> apply(request, key))
+        .whenComplete(
+            (outcome, error) -> {
+              if (error == null) {
+                commit.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                accepted.increment(outcome.samples());
+                stale.increment(outcome.staleMarkers());
+              }
+            });
+  }
+
+  private CompletableFuture<PushOutcome> apply(PushRequest request, String key) {
+    long now = clock.millis();
+    Optional<GroupState> previous = store.get(key);
+    long version = store.version(key) + 1;
+    String pushId = request.idempotencyKey().orElseGet(() -> digest(request));
+    if (request.method() == Method.DELETE) {
+      List<MetricSample> samples = new ArrayList<>();
+      previous.ifPresent(
+          g ->
+              g.series()
+                  .values()
+                  .forEach(s -> samples.add(staleMarker(s, key, pushId, request.endpoint(), now))));
+      if (previous.isPresent()) {
+        for (String meta : List.of("push_time_seconds", "push_failure_time_seconds")) {
+          samples.add(
+              staleMarker(
+                  new GroupState.Series(
+                      meta, meta, request.key().labels(), SampleType.GAUGE, 0, now),
+                  key,
+                  pushId,
+                  request.endpoint(),
+                  now));
+        }
+      }
+      GroupState deleted =
+          new GroupState(
+              request.key(),
+              Map.of(),
+              previous.map(GroupState::lastPushMs).orElse(0L),
+              0,
+              version,
+              true);
+      return write(samples, key, deleted, samples.size());
+    }
+
+    ParseResult parsed;
+    try {
+      parsed = TextFormatParser.forContentType(request.contentType()).parse(request.body(), now);
+    } catch (ParseException e) {
+      recordFailure(key, previous, now);
+      throw new PushRejected(400, "parse", "text format parsing error in " + e.getMessage());
+    }
+    exemplarsDropped.increment(parsed.exemplarsDropped());
+    if (parsed.samples().size() > config.maxSamplesPerPush()) {
+      throw new PushRejected(
+          400,
+          "limit",
+          "the push has "
+              + parsed.samples().size()
+              + " samples; at most "
+              + config.maxSamplesPerPush()
+              + " are allowed");
+    }
+
+    Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
+    List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
+    Set<String> families = new HashSet<>(parsed.families());
+    for (int i = 0; i < parsed.samples().size(); i++) {
+      MetricSample sample = parsed.samples().get(i);
+      Map<String, String> labels = new TreeMap<>(sample.getLabels());
+      labels.putAll(request.key().labels());
+      checkLabels(sample.getName(), labels);
+      sample.setLabels(labels);
+      sample.setOrigin(Origin.PUSH_PROMETHEUS);
+      sample.setPushGroup(key);
+      sample.setPushId(pushId);
+      sample.setSource(request.endpoint());
+      String id = seriesKey.idOf(sample);
+      GroupState.Series series =
+          new GroupState.Series(
+              parsed.families().get(i),
+              sample.getName(),
+              labels,
+              sample.getType(),
+              sample.getValue(),
+              sample.getTimestamp());
+      if (pushed.containsKey(id) && sample.getTimestamp() == pushed.get(id).timestamp()) {
+        throw new PushRejected(
+            400,
+            "duplicate",
+            "pushed metrics are invalid: "
+                + id
+                + " appears twice (after applying the grouping key)");
+      }
+      pushed.put(id, series);
+      samples.add(sample);
+    }
+    int carried = samples.size();
+
+    Map<String, GroupState.Series> next = new LinkedHashMap<>();
+    if (request.method() == Method.POST) {
+      previous.ifPresent(
+          g ->
+              g.series()
+                  .forEach(
+                      (id, s) -> {
+                        if (!families.contains(s.family())) {
+                          next.put(id, s);
+                        }
+                      }));
+    }
+    next.putAll(pushed);
+    int staleCount = 0;
+    if (previous.isPresent()) {
+      for (Map.Entry<String, GroupState.Series> old : previous.get().series().entrySet()) {
+        if (!next.containsKey(old.getKey())) {
+          samples.add(staleMarker(old.getValue(), key, pushId, request.endpoint(), now));
+          staleCount++;
+        }
+      }
+    }
+    long lastFailure = previous.map(GroupState::lastFailureMs).orElse(0L);
+    samples.add(
+        meta(
+            "push_time_seconds",
+            request.key(),
+            now / 1000.0,
+            now,
+            key,
+            pushId,
+            request.endpoint()));
+    samples.add(
+        meta(
+            "push_failure_time_seconds",
+            request.key(),
+            lastFailure / 1000.0,
+            now,
+            key,
+            pushId,
+            request.endpoint()));
+    GroupState state = new GroupState(request.key(), next, now, lastFailure, version, false);
+    return write(samples, key, state, staleCount)
+        .thenApply(o -> new PushOutcome(carried, o.staleMarkers()));
+  }
+
+  private CompletableFuture<PushOutcome> write(
+      List<MetricSample> samples, String key, GroupState state, int staleCount) {
+    SideRecord side = new SideRecord(config.groupsTopic(), key, state.toJson());
+    return writer
+        .write(samples, List.of(side))
+        .thenApply(
+            ok -> {
+              store.apply(key, state);
+              return new PushOutcome(samples.size(), staleCount);
+            });
+  }
+
+  private void recordFailure(String key, Optional<GroupState> previous, long now) {
+    if (previous.isEmpty()) {
+      return;
+    }
+    GroupState g = previous.get();
+    GroupState failed =
+        new GroupState(g.key(), g.series(), g.lastPushMs(), now, store.version(key) + 1, false);
+    MetricSample sample =
+        meta(
+            "push_failure_time_seconds", g.key(), now / 1000.0, now, key, "failure-" + now, "push");
+    writer
+        .write(List.of(sample), List.of(new SideRecord(config.groupsTopic(), key, failed.toJson())))
+        .whenComplete(
+            (ok, e) -> {
+              if (e == null) {
+                store.apply(key, failed);
+              } else {
+                LOG.warn("Could not record the failed push of {{{}}}: {}", key, e.toString());
+              }
+            });
+  }
+
+  private void checkLabels(String name, Map<String, String> labels) {
+    if (labels.size() > config.maxLabelsPerSeries()) {
+      throw new PushRejected(
+          400,
+          "limit",
+          name
+              + " has "
+              + labels.size()
+              + " labels; at most "
+              + config.maxLabelsPerSeries()
+              + " are allowed");
+    }
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      if (label.getKey().length() > config.maxLabelNameLength()) {
+        throw new PushRejected(
+            400,
+            "limit",
+            name
+                + ": label name "
+                + label.getKey().substring(0, 32)
+                + "... is longer than "
+                + config.maxLabelNameLength()
+                + " characters");
+      }
+      if (label.getValue().length() > config.maxLabelValueLength()) {
+        throw new PushRejected(
+            400,
+            "limit",
+            name
+                + ": the value of label "
+                + label.getKey()
+                + " is longer than "
+                + config.maxLabelValueLength()
+                + " characters");
+      }
+    }
+  }
+
+  private static MetricSample staleMarker(
+      GroupState.Series s, String key, String pushId, String endpoint, long now) {
+    return gatewaySample(
+        s.name(), s.labels(), s.type(), StaleMarker.VALUE, now, key, pushId, endpoint);
+  }
+
+  private static MetricSample meta(
+      String name,
+      GroupingKey group,
+      double value,
+      long now,
+      String key,
+      String pushId,
+      String endpoint) {
+    return gatewaySample(name, group.labels(), SampleType.GAUGE, value, now, key, pushId, endpoint);
+  }
+
+  /** A sample the gateway makes itself (stale markers, push times), stamped with the push. */
+  private static MetricSample gatewaySample(
+      String name,
+      Map<String, String> labels,
+      SampleType type,
+      double value,
+      long now,
+      String key,
+      String pushId,
+      String endpoint) {
+    return MetricSample.newBuilder()
+        .setName(name)
+        .setLabels(new TreeMap<>(labels))
+        .setType(type)
+        .setValue(value)
+        .setTimestamp(now)
+        .setIngestTimestamp(now)
+        .setOrigin(Origin.PUSH_PROMETHEUS)
+        .setPushGroup(key)
+        .setPushId(pushId)
+        .setSource(endpoint)
+        .build();
+  }
+
+  private static String digest(PushRequest request) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(request.method().name().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(request.key().canonical().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(request.body());
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}
