@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats;
 
+import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OpenMetricsParser;
 import dev.metricspipeline.formats.internal.ParsedLine;
 import dev.metricspipeline.formats.internal.PrometheusTextParser;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -112,9 +114,11 @@ public final class TextFormatParser implements MetricsParser {
 
   private static MetricSample sample(
       ParsedLine line, SampleType type, Long timestampMs, long defaultTimestampMs) {
+    TreeMap<String, String> labels = new TreeMap<>(line.labels());
+    normalizeBound(labels, type);
     return MetricSample.newBuilder()
         .setName(line.name())
-        .setLabels(new TreeMap<>(line.labels()))
+        .setLabels(labels)
         .setType(type)
         .setValue(line.value())
         .setTimestamp(timestampMs == null ? defaultTimestampMs : timestampMs)
@@ -139,6 +143,24 @@ public final class TextFormatParser implements MetricsParser {
     }
     BigInteger exact = ms.toBigIntegerExact();
     return exact.longValue();
+  }
+
+  /**
+   * Writes {@code le} and {@code quantile} the way Prometheus does ({@link Numbers#formatBound}).
+   */
+  static void normalizeBound(Map<String, String> labels, SampleType type) {
+    String label =
+        switch (type) {
+          case HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_BUCKET -> "le";
+          case SUMMARY_QUANTILE -> "quantile";
+          default -> null;
+        };
+    if (label != null && labels.containsKey(label)) {
+      Double bound = Numbers.parseValue(labels.get(label));
+      if (bound != null) {
+        labels.put(label, Numbers.formatBound(bound));
+      }
+    }
   }
 
   static SampleType openMetricsType(String family, String type, String sampleName) {

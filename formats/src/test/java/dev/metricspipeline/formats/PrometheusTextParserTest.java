@@ -130,6 +130,17 @@ class PrometheusTextParserTest {
   }
 
   @Test
+  void bucketBoundsAndQuantilesAreNormalizedAsPrometheusDoes() throws ParseException {
+    List<MetricSample> samples =
+        parse(
+            "# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+                + "# TYPE s summary\ns{quantile=\"0.50\"} 3\n");
+    assertThat(samples)
+        .extracting(s -> s.getLabels().getOrDefault("le", s.getLabels().get("quantile")))
+        .containsExactly("1", "+Inf", "0.5");
+  }
+
+  @Test
   void invalidUtf8IsRefusedWithItsLine() {
     byte[] body = {'a', ' ', '1', '\n', 'b', '{', 'x', '=', '"', (byte) 0xff, '"', '}', ' ', '1'};
     assertThatThrownBy(() -> TextFormatParser.prometheus().parse(body, NOW))

@@ -98,14 +98,23 @@ class PushGatewayIT {
         HttpResponse<String> tooBig = curl(base + "/metrics/job/big", "x 1\n".repeat(2000));
         assertThat(tooBig.statusCode()).isEqualTo(413);
 
-        HttpResponse<String> proto =
+        HttpResponse<String> otherProto =
             send(
                 "PUT",
                 base + "/metrics/job/p",
                 new byte[] {1, 2},
                 "Content-Type",
+                "application/vnd.google.protobuf; proto=some.Other; encoding=delimited");
+        assertThat(otherProto.statusCode()).isEqualTo(415);
+        HttpResponse<String> brokenProto =
+            send(
+                "PUT",
+                base + "/metrics/job/p",
+                new byte[] {5, 1, 2},
+                "Content-Type",
                 "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited");
-        assertThat(proto.statusCode()).isEqualTo(415);
+        assertThat(brokenProto.statusCode()).isEqualTo(400);
+        assertThat(brokenProto.body()).startsWith("protobuf parsing error: message 1");
 
         HttpResponse<String> noJob = curl(base + "/metrics/job/", "x 1");
         assertThat(noJob.statusCode()).isEqualTo(400);
@@ -177,6 +186,75 @@ class PushGatewayIT {
           .filteredOn(s -> StaleMarker.isStale(s.getValue()))
           .extracting(s -> SeriesKey.standard().idOf(s))
           .containsExactly("temp{job=\"sensors\",room=\"b\",site=\"/lab/1\"}");
+    }
+  }
+
+  @Test
+  void clientJavasPushgatewayClientPushesToUs(KafkaCluster kafka) throws Exception {
+    String samplesTopic = kafka.uniqueTopic("samples");
+    kafka.createTopic(samplesTopic, 1);
+    PublisherConfig publisherConfig =
+        PublisherConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopic(samplesTopic);
+    PushGatewayConfig config =
+        PushGatewayConfig.defaults()
+            .withListen("127.0.0.1", 0)
+            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
+        PushGateway gateway =
+            PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+      io.prometheus.metrics.model.registry.PrometheusRegistry registry =
+          new io.prometheus.metrics.model.registry.PrometheusRegistry();
+      io.prometheus.metrics.core.metrics.Counter processed =
+          io.prometheus.metrics.core.metrics.Counter.builder()
+              .name("jobs_processed_total")
+              .help("Processed jobs")
+              .labelNames("status")
+              .register(registry);
+      processed.labelValues("ok").inc(3);
+      io.prometheus.metrics.core.metrics.Histogram duration =
+          io.prometheus.metrics.core.metrics.Histogram.builder()
+              .name("job_step_seconds")
+              .help("Step durations")
+              .classicUpperBounds(0.1, 1.0)
+              .register(registry);
+      duration.observe(0.05);
+      duration.observe(0.5);
+      io.prometheus.metrics.exporter.pushgateway.PushGateway client =
+          io.prometheus.metrics.exporter.pushgateway.PushGateway.builder()
+              .address("127.0.0.1:" + gateway.port())
+              .job("nightly/import")
+              .groupingKey("instance", "worker-1")
+              .registry(registry)
+              .build();
+      client.push();
+
+      List<MetricSample> samples =
+          SampleReader.read(
+              kafka.bootstrapServers(),
+              kafka.schemaRegistryUrl(),
+              samplesTopic,
+              s -> s.stream().anyMatch(x -> x.getName().equals("job_step_seconds_count")),
+              Duration.ofSeconds(30));
+      Map<String, Double> byId = new java.util.TreeMap<>();
+      samples.forEach(x -> byId.put(SeriesKey.standard().idOf(x), x.getValue()));
+      assertThat(byId)
+          .containsEntry(
+              "jobs_processed_total{instance=\"worker-1\",job=\"nightly/import\",status=\"ok\"}",
+              3.0)
+          .containsEntry(
+              "job_step_seconds_bucket{instance=\"worker-1\",job=\"nightly/import\",le=\"0.1\"}",
+              1.0)
+          .containsEntry(
+              "job_step_seconds_bucket{instance=\"worker-1\",job=\"nightly/import\",le=\"1\"}", 2.0)
+          .containsEntry(
+              "job_step_seconds_bucket{instance=\"worker-1\",job=\"nightly/import\",le=\"+Inf\"}",
+              2.0)
+          .containsEntry(
+              "job_step_seconds_count{instance=\"worker-1\",job=\"nightly/import\"}", 2.0)
+          .containsEntry(
+              "job_step_seconds_sum{instance=\"worker-1\",job=\"nightly/import\"}", 0.55);
     }
   }
 

@@ -49,4 +49,40 @@ public final class Numbers {
   public static boolean isIntegral(double value) {
     return !Double.isInfinite(value) && !Double.isNaN(value) && Math.rint(value) == value;
   }
+
+  /**
+   * A bucket bound or quantile as Prometheus writes it (Go's {@code %g} with the shortest
+   * precision): {@code 1} not {@code 1.0}, {@code 0.005}, {@code 1e-05}, {@code +Inf}. Both text
+   * parsers and the protobuf parser normalize {@code le} and {@code quantile} with it, as
+   * Prometheus 3 does, so one series has one id whichever format it came in.
+   */
+  public static String formatBound(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == 0) {
+      return "0";
+    }
+    java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros();
+    int exponent = d.precision() - d.scale() - 1;
+    if (exponent < -4 || exponent >= 21) {
+      String digits = d.unscaledValue().abs().toString();
+      StringBuilder out = new StringBuilder();
+      if (d.signum() < 0) {
+        out.append('-');
+      }
+      out.append(digits.charAt(0));
+      if (digits.length() > 1) {
+        out.append('.').append(digits, 1, digits.length());
+      }
+      out.append('e').append(exponent < 0 ? '-' : '+');
+      int abs = Math.abs(exponent);
+      out.append(abs < 10 ? "0" + abs : Integer.toString(abs));
+      return out.toString();
+    }
+    return d.toPlainString();
+  }
 }

@@ -3,6 +3,7 @@ package dev.metricspipeline.push.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.PublishException;
 import io.micrometer.core.instrument.Counter;
@@ -99,9 +100,12 @@ public final class PushRoutes {
     }
     String contentType = request.getHeader("Content-Type");
     if (contentType != null
-        && contentType.toLowerCase(Locale.ROOT).startsWith("application/vnd.google.protobuf")) {
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/vnd.google.protobuf")
+        && !ProtobufExpositionParser.handles(contentType)) {
       String message =
-          "the protobuf exposition format is not supported yet; push the text format (text/plain; version=0.0.4) or OpenMetrics";
+          "unsupported protobuf content type \""
+              + contentType
+              + "\"; expected proto=io.prometheus.client.MetricFamily; encoding=delimited";
       service.rejected("content-type", key.canonical(), message);
       reply(ctx, method, 415, message);
       return;

@@ -2,6 +2,7 @@ package dev.metricspipeline.push.internal;
 
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
@@ -180,11 +181,19 @@ public final class PushService {
     }
 
     ParseResult parsed;
+    boolean protobuf = ProtobufExpositionParser.handles(request.contentType());
     try {
-      parsed = TextFormatParser.forContentType(request.contentType()).parse(request.body(), now);
+      parsed =
+          protobuf
+              ? ProtobufExpositionParser.instance().parse(request.body(), now)
+              : TextFormatParser.forContentType(request.contentType()).parse(request.body(), now);
     } catch (ParseException e) {
       recordFailure(key, previous, now);
-      throw new PushRejected(400, "parse", "text format parsing error in " + e.getMessage());
+      throw new PushRejected(
+          400,
+          "parse",
+          (protobuf ? "protobuf parsing error: " : "text format parsing error in ")
+              + e.getMessage());
     }
     exemplarsDropped.increment(parsed.exemplarsDropped());
     if (parsed.samples().size() > config.maxSamplesPerPush()) {
