@@ -5,7 +5,7 @@ package dev.metricspipeline.formats;
  * "'"}. Line and column are 1-based; column counts characters (code units) of the line; either is 0
  * when the error is about the whole body.
  */
-public final class ParseException extends Exception {
+public class ParseException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final int line;

@@ -5,6 +5,7 @@ import dev.metricspipeline.push.internal.GroupStore;
 import dev.metricspipeline.push.internal.GroupTopic;
 import dev.metricspipeline.push.internal.PushRoutes;
 import dev.metricspipeline.push.internal.PushService;
+import dev.metricspipeline.push.internal.RemoteWriteService;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.SeriesKey;
 import io.micrometer.core.instrument.Gauge;
@@ -111,7 +112,15 @@ public final class PushGateway implements AutoCloseable {
       HttpServer server =
           vertx
               .createHttpServer()
-              .requestHandler(new PushRoutes(vertx, config, service, store, registry).router())
+              .requestHandler(
+                  new PushRoutes(
+                          vertx,
+                          config,
+                          service,
+                          new RemoteWriteService(config, writer, clock, registry),
+                          store,
+                          registry)
+                      .router())
               .listen(config.port(), config.host())
               .toCompletionStage()
               .toCompletableFuture()

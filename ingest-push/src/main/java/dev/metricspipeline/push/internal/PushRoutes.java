@@ -23,8 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP face of the gateway. Status codes carry retry meaning: 2xx only once durable; 400, 413
  * and 415 for what the client sent (never worth retrying); 503 with {@code Retry-After} when Kafka
- * cannot take the push (retry later).
+ * cannot take the request (retry later).
  */
 public final class PushRoutes {
 
@@ -43,6 +45,7 @@ public final class PushRoutes {
   private final Vertx vertx;
   private final PushGatewayConfig config;
   private final PushService service;
+  private final RemoteWriteService remoteWrite;
   private final GroupStore store;
   private final PrometheusMeterRegistry registry;
   private final AtomicBoolean kafkaOk = new AtomicBoolean(true);
@@ -51,11 +54,13 @@ public final class PushRoutes {
       Vertx vertx,
       PushGatewayConfig config,
       PushService service,
+      RemoteWriteService remoteWrite,
       GroupStore store,
       PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.service = service;
+    this.remoteWrite = remoteWrite;
     this.store = store;
     this.registry = registry;
   }
@@ -65,6 +70,7 @@ public final class PushRoutes {
     router.put("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.PUT));
     router.post("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.POST));
     router.delete("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.DELETE));
+    router.post("/api/v1/write").handler(this::remoteWrite);
     router
         .get("/metrics")
         .handler(
@@ -94,28 +100,80 @@ public final class PushRoutes {
     try {
       key = GroupingKey.parse(rawPath.substring(PUSH_PREFIX.length()));
     } catch (IllegalArgumentException e) {
-      service.rejected("grouping", rawPath, e.getMessage());
-      reply(ctx, method, 400, e.getMessage());
+      refuse(ctx, method.name(), rawPath, new PushRejected(400, "grouping", e.getMessage()));
       return;
     }
     String contentType = request.getHeader("Content-Type");
     if (contentType != null
         && contentType.toLowerCase(Locale.ROOT).startsWith("application/vnd.google.protobuf")
         && !ProtobufExpositionParser.handles(contentType)) {
-      String message =
-          "unsupported protobuf content type \""
-              + contentType
-              + "\"; expected proto=io.prometheus.client.MetricFamily; encoding=delimited";
-      service.rejected("content-type", key.canonical(), message);
-      reply(ctx, method, 415, message);
+      refuse(
+          ctx,
+          method.name(),
+          key.canonical(),
+          new PushRejected(
+              415,
+              "content-type",
+              "unsupported protobuf content type \""
+                  + contentType
+                  + "\"; expected proto=io.prometheus.client.MetricFamily; encoding=delimited"));
       return;
     }
+    String endpoint = method + " " + rawPath;
+    Optional<String> idempotencyKey =
+        Optional.ofNullable(request.getHeader("Idempotency-Key")).filter(s -> !s.isBlank());
+    String encoding = request.getHeader("Content-Encoding");
+    withBody(
+        ctx,
+        method.name(),
+        key.canonical(),
+        method == PushService.Method.DELETE ? 202 : 200,
+        body ->
+            service.push(
+                new PushService.PushRequest(
+                    method, key, decode(body, encoding), contentType, endpoint, idempotencyKey)));
+  }
+
+  /** Prometheus remote_write 1.0: snappy-compressed protobuf, 204 once committed. */
+  private void remoteWrite(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String contentType = request.getHeader("Content-Type");
+    String version = request.getHeader("X-Prometheus-Remote-Write-Version");
+    String encoding = request.getHeader("Content-Encoding");
+    String refusal = null;
+    if (contentType == null
+        || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-protobuf")) {
+      refusal = "remote_write needs Content-Type application/x-protobuf, got " + contentType;
+    } else if (version != null && !version.startsWith("0.")) {
+      refusal = "remote_write version " + version + " is not supported; send 0.1.0 (protocol 1.0)";
+    } else if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("snappy")) {
+      refusal = "remote_write bodies are snappy-compressed; got Content-Encoding " + encoding;
+    }
+    if (refusal != null) {
+      refuse(ctx, "POST", "remote_write", new PushRejected(415, "content-type", refusal));
+      return;
+    }
+    withBody(
+        ctx, "POST", "remote_write", 204, body -> remoteWrite.write(body, "POST /api/v1/write"));
+  }
+
+  /**
+   * Reads the body within the size limit (413 as soon as it is exceeded), runs {@code work} on a
+   * worker thread, and answers on the event loop once its future completes.
+   */
+  private void withBody(
+      RoutingContext ctx,
+      String method,
+      String group,
+      int success,
+      Function<byte[], CompletableFuture<?>> work) {
+    HttpServerRequest request = ctx.request();
     String length = request.getHeader("Content-Length");
     if (length != null && parseLong(length) > config.maxBodyBytes()) {
       tooLarge(
           ctx,
           method,
-          key,
+          group,
           "the body of " + length + " bytes is larger than the limit of " + config.maxBodyBytes());
       return;
     }
@@ -131,38 +189,28 @@ public final class PushRoutes {
             tooLarge(
                 ctx,
                 method,
-                key,
+                group,
                 "the body is larger than the limit of " + config.maxBodyBytes() + " bytes");
             return;
           }
           body.appendBuffer(chunk);
         });
-    request.exceptionHandler(e -> LOG.debug("Push body of {} failed: {}", rawPath, e.toString()));
+    request.exceptionHandler(e -> LOG.debug("Body of {} failed: {}", request.path(), e.toString()));
     request.endHandler(
         v -> {
           if (refused.get()) {
             return;
           }
-          String encoding = request.getHeader("Content-Encoding");
-          String endpoint = method + " " + rawPath;
-          Optional<String> idempotencyKey =
-              Optional.ofNullable(request.getHeader("Idempotency-Key")).filter(s -> !s.isBlank());
           Context context = vertx.getOrCreateContext();
           vertx
-              .executeBlocking(
-                  () -> {
-                    byte[] bytes = decode(body.getBytes(), encoding);
-                    return service.push(
-                        new PushService.PushRequest(
-                            method, key, bytes, contentType, endpoint, idempotencyKey));
-                  },
-                  false)
+              .executeBlocking(() -> work.apply(body.getBytes()), false)
               .onSuccess(
                   future ->
                       future.whenComplete(
                           (outcome, error) ->
-                              context.runOnContext(x -> answer(ctx, method, key, error))))
-              .onFailure(error -> answer(ctx, method, key, error));
+                              context.runOnContext(
+                                  x -> answer(ctx, method, group, success, error))))
+              .onFailure(error -> answer(ctx, method, group, success, error));
         });
     request.resume();
   }
@@ -199,40 +247,51 @@ public final class PushRoutes {
   }
 
   private void answer(
-      RoutingContext ctx, PushService.Method method, GroupingKey key, Throwable error) {
-    if (error == null) {
-      kafkaOk.set(true);
-      reply(ctx, method, method == PushService.Method.DELETE ? 202 : 200, null);
-      return;
-    }
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof PushRejected rejected) {
-      service.rejected(rejected.reason(), key.canonical(), rejected.getMessage());
-      reply(ctx, method, rejected.status(), rejected.getMessage());
-    } else if (cause instanceof PublishException publish && publish.isRetriable()) {
-      kafkaOk.set(false);
-      service.rejected("unavailable", key.canonical(), publish.getMessage());
-      ctx.response()
-          .putHeader("Retry-After", Long.toString(Math.max(1, config.retryAfter().toSeconds())));
-      reply(ctx, method, 503, "the push was not stored, retry later: " + publish.getMessage());
-    } else {
-      LOG.error("Push to {{{}}} failed", key.canonical(), cause);
-      reply(ctx, method, 500, "the push was not stored: " + cause);
+      RoutingContext ctx, String method, String group, int success, Throwable error) {
+    try {
+      if (error == null) {
+        kafkaOk.set(true);
+        reply(ctx, method, success, null);
+        return;
+      }
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      if (cause instanceof PushRejected rejected) {
+        refuse(ctx, method, group, rejected);
+      } else if (cause instanceof PublishException publish && publish.isRetriable()) {
+        kafkaOk.set(false);
+        service.rejected("unavailable", group, publish.getMessage());
+        ctx.response()
+            .putHeader("Retry-After", Long.toString(Math.max(1, config.retryAfter().toSeconds())));
+        reply(ctx, method, 503, "not stored, retry later: " + publish.getMessage());
+      } else {
+        LOG.error("Request for {{{}}} failed", group, cause);
+        reply(ctx, method, 500, "not stored: " + cause);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Answering a request for {{{}}} failed", group, e);
+      if (!ctx.response().ended()) {
+        ctx.response().setStatusCode(500).end("internal error: " + e + "\n");
+      }
     }
   }
 
-  private void tooLarge(
-      RoutingContext ctx, PushService.Method method, GroupingKey key, String message) {
-    service.rejected("limit", key.canonical(), message);
+  private void refuse(RoutingContext ctx, String method, String group, PushRejected rejected) {
+    service.rejected(rejected.reason(), group, rejected.getMessage());
+    reply(ctx, method, rejected.status(), rejected.getMessage());
+  }
+
+  private void tooLarge(RoutingContext ctx, String method, String group, String message) {
     ctx.response().putHeader("Connection", "close");
-    reply(ctx, method, 413, message);
+    refuse(ctx, method, group, new PushRejected(413, "limit", message));
   }
 
-  private void reply(RoutingContext ctx, PushService.Method method, int status, String message) {
+  private void reply(RoutingContext ctx, String method, int status, String message) {
     Counter.builder("push_http_requests")
-        .description("Push requests by method and status code")
-        .tag("method", method.name())
+        .description("Requests by method and status code")
+        .tag("method", method)
         .tag("code", Integer.toString(status))
         .register((MeterRegistry) registry)
         .increment();
