@@ -1,11 +1,11 @@
 package dev.metricspipeline.push;
 
+import dev.metricspipeline.push.internal.BodyWriteService;
 import dev.metricspipeline.push.internal.GroupState;
 import dev.metricspipeline.push.internal.GroupStore;
 import dev.metricspipeline.push.internal.GroupTopic;
 import dev.metricspipeline.push.internal.PushRoutes;
 import dev.metricspipeline.push.internal.PushService;
-import dev.metricspipeline.push.internal.RemoteWriteService;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.SeriesKey;
 import io.micrometer.core.instrument.Gauge;
@@ -117,7 +117,7 @@ public final class PushGateway implements AutoCloseable {
                           vertx,
                           config,
                           service,
-                          new RemoteWriteService(config, writer, clock, registry),
+                          new BodyWriteService(config, writer, clock, registry),
                           store,
                           registry)
                       .router())

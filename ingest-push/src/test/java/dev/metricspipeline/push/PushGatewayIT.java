@@ -190,6 +190,71 @@ class PushGatewayIT {
   }
 
   @Test
+  void influxLinesAsTelegrafSendsThem(KafkaCluster kafka) throws Exception {
+    String samplesTopic = kafka.uniqueTopic("samples");
+    kafka.createTopic(samplesTopic, 1);
+    PublisherConfig publisherConfig =
+        PublisherConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopic(samplesTopic);
+    PushGatewayConfig config =
+        PushGatewayConfig.defaults()
+            .withListen("127.0.0.1", 0)
+            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
+        PushGateway gateway =
+            PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+      // outputs.influxdb (v1): plain body, precision in the query.
+      HttpResponse<String> v1 =
+          send(
+              "POST",
+              gateway.url() + "/write?db=telegraf&precision=s",
+              utf8("cpu,cpu=cpu-total,host=h1 usage_idle=97.5,usage_user=1.5 1700000000\n"));
+      assertThat(v1.statusCode()).as(v1.body()).isEqualTo(204);
+      // outputs.influxdb_v2: gzip by default, nanoseconds.
+      ByteArrayOutputStream gz = new ByteArrayOutputStream();
+      try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+        out.write(utf8("mem,host=h1 used_percent=41.5,available=1024i 1700000000000000000\n"));
+      }
+      HttpResponse<String> v2 =
+          send(
+              "POST",
+              gateway.url() + "/api/v2/write?org=o&bucket=b&precision=ns",
+              gz.toByteArray(),
+              "Content-Encoding",
+              "gzip");
+      assertThat(v2.statusCode()).as(v2.body()).isEqualTo(204);
+      HttpResponse<String> bad =
+          send("POST", gateway.url() + "/write", utf8("ok v=1\nbroken v=abc\n"));
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).startsWith("influx: line 2, column 10: expected a field value");
+
+      List<MetricSample> samples =
+          SampleReader.read(
+              kafka.bootstrapServers(),
+              kafka.schemaRegistryUrl(),
+              samplesTopic,
+              s -> s.size() >= 4,
+              Duration.ofSeconds(30));
+      Map<String, Double> byId = new java.util.TreeMap<>();
+      samples.forEach(x -> byId.put(SeriesKey.standard().idOf(x), x.getValue()));
+      assertThat(byId)
+          .containsOnly(
+              Map.entry("cpu_usage_idle{cpu=\"cpu-total\",host=\"h1\"}", 97.5),
+              Map.entry("cpu_usage_user{cpu=\"cpu-total\",host=\"h1\"}", 1.5),
+              Map.entry("mem_used_percent{host=\"h1\"}", 41.5),
+              Map.entry("mem_available{host=\"h1\"}", 1024.0));
+      assertThat(samples)
+          .allSatisfy(
+              x -> {
+                assertThat(x.getTimestamp()).isEqualTo(1_700_000_000_000L);
+                assertThat(x.getOrigin())
+                    .isEqualTo(dev.metricspipeline.schemas.avro.Origin.PUSH_INFLUX);
+              });
+    }
+  }
+
+  @Test
   void clientJavasPushgatewayClientPushesToUs(KafkaCluster kafka) throws Exception {
     String samplesTopic = kafka.uniqueTopic("samples");
     kafka.createTopic(samplesTopic, 1);

@@ -3,9 +3,12 @@ package dev.metricspipeline.push.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.formats.InfluxLineParser;
+import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.PublishException;
+import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,7 +48,7 @@ public final class PushRoutes {
   private final Vertx vertx;
   private final PushGatewayConfig config;
   private final PushService service;
-  private final RemoteWriteService remoteWrite;
+  private final BodyWriteService bodies;
   private final GroupStore store;
   private final PrometheusMeterRegistry registry;
   private final AtomicBoolean kafkaOk = new AtomicBoolean(true);
@@ -54,13 +57,13 @@ public final class PushRoutes {
       Vertx vertx,
       PushGatewayConfig config,
       PushService service,
-      RemoteWriteService remoteWrite,
+      BodyWriteService bodies,
       GroupStore store,
       PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.service = service;
-    this.remoteWrite = remoteWrite;
+    this.bodies = bodies;
     this.store = store;
     this.registry = registry;
   }
@@ -71,6 +74,8 @@ public final class PushRoutes {
     router.post("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.POST));
     router.delete("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.DELETE));
     router.post("/api/v1/write").handler(this::remoteWrite);
+    router.post("/write").handler(this::influx);
+    router.post("/api/v2/write").handler(this::influx);
     router
         .get("/metrics")
         .handler(
@@ -153,8 +158,40 @@ public final class PushRoutes {
       refuse(ctx, "POST", "remote_write", new PushRejected(415, "content-type", refusal));
       return;
     }
+    MetricsParser parser = bodies.remoteWriteParser();
     withBody(
-        ctx, "POST", "remote_write", 204, body -> remoteWrite.write(body, "POST /api/v1/write"));
+        ctx,
+        "POST",
+        "remote_write",
+        204,
+        body ->
+            bodies.write(
+                parser, "remote_write", Origin.PUSH_REMOTE_WRITE, body, "POST /api/v1/write"));
+  }
+
+  /**
+   * Influx line protocol, v1 ({@code /write}) and v2 ({@code /api/v2/write}): 204 once committed.
+   * The database, bucket and org parameters are accepted and ignored: every sample goes to the same
+   * topic.
+   */
+  private void influx(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    InfluxLineParser parser;
+    try {
+      parser = InfluxLineParser.withPrecision(request.getParam("precision"));
+    } catch (IllegalArgumentException e) {
+      refuse(ctx, "POST", "influx", new PushRejected(400, "parse", e.getMessage()));
+      return;
+    }
+    String encoding = request.getHeader("Content-Encoding");
+    String endpoint = "POST " + request.path();
+    withBody(
+        ctx,
+        "POST",
+        "influx",
+        204,
+        body ->
+            bodies.write(parser, "influx", Origin.PUSH_INFLUX, decode(body, encoding), endpoint));
   }
 
   /**

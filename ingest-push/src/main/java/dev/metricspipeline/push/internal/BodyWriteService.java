@@ -1,6 +1,7 @@
 package dev.metricspipeline.push.internal;
 
 import dev.metricspipeline.formats.LimitExceededException;
+import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
 import dev.metricspipeline.formats.RemoteWriteParser;
@@ -18,44 +19,45 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Prometheus remote_write 1.0 receiver logic, without HTTP: a request's samples are published all
- * together or not at all. Each sample carries a push id (a digest of the compressed body), so a
- * batch a sender re-sends after a timeout can be recognised downstream.
+ * Receivers of whole-body formats without grouping keys (remote_write, Influx line protocol),
+ * without HTTP: a request's samples are published all together or not at all. Each sample carries
+ * its origin and a push id (a digest of the body as sent), so a batch that a sender re-sends after
+ * a timeout can be recognised downstream.
  */
-public final class RemoteWriteService {
+public final class BodyWriteService {
 
   private final PushGatewayConfig config;
   private final SampleWriter writer;
-  private final RemoteWriteParser parser;
   private final Clock clock;
-  private final Counter accepted;
-  private final Counter dropped;
+  private final MeterRegistry meters;
 
-  public RemoteWriteService(
+  public BodyWriteService(
       PushGatewayConfig config, SampleWriter writer, Clock clock, MeterRegistry meters) {
     this.config = config;
     this.writer = writer;
-    this.parser = new RemoteWriteParser(config.maxDecompressedBytes());
     this.clock = clock;
-    this.accepted =
-        Counter.builder("remote_write_samples_accepted")
-            .description("remote_write samples committed to Kafka")
-            .register(meters);
-    this.dropped =
-        Counter.builder("remote_write_exemplars_and_histograms_dropped")
-            .description("remote_write exemplars and native histograms not kept")
-            .register(meters);
+    this.meters = meters;
   }
 
-  /** Parses and publishes one request; fails with {@link PushRejected} or a publish failure. */
-  public CompletableFuture<Integer> write(byte[] body, String endpoint) {
+  /** The remote_write 1.0 parser with the configured decompression limit. */
+  public MetricsParser remoteWriteParser() {
+    return new RemoteWriteParser(config.maxDecompressedBytes());
+  }
+
+  /**
+   * Parses and publishes one request; fails with {@link PushRejected} or a publish failure.
+   *
+   * @param format a short name for messages and metrics: remote_write, influx
+   */
+  public CompletableFuture<Integer> write(
+      MetricsParser parser, String format, Origin origin, byte[] body, String endpoint) {
     ParseResult parsed;
     try {
       parsed = parser.parse(body, clock.millis());
     } catch (LimitExceededException e) {
       throw new PushRejected(413, "limit", e.getMessage());
     } catch (ParseException e) {
-      throw new PushRejected(400, "parse", "remote_write: " + e.getMessage());
+      throw new PushRejected(400, "parse", format + ": " + e.getMessage());
     }
     if (parsed.samples().size() > config.maxSamplesPerPush()) {
       throw new PushRejected(
@@ -80,17 +82,25 @@ public final class RemoteWriteService {
                 + config.maxLabelsPerSeries()
                 + " are allowed");
       }
-      sample.setOrigin(Origin.PUSH_REMOTE_WRITE);
+      sample.setOrigin(origin);
       sample.setPushId(pushId);
       sample.setSource(endpoint);
     }
-    dropped.increment(parsed.exemplarsDropped());
+    Counter.builder("push_dropped_parts")
+        .description("Exemplars, native histograms and string fields parsed and not kept")
+        .tag("format", format)
+        .register(meters)
+        .increment(parsed.exemplarsDropped());
     int count = parsed.samples().size();
     return writer
         .write(parsed.samples(), List.of())
         .thenApply(
             ok -> {
-              accepted.increment(count);
+              Counter.builder("push_samples_accepted_by_format")
+                  .description("Samples committed to Kafka, by format")
+                  .tag("format", format)
+                  .register(meters)
+                  .increment(count);
               return count;
             });
   }
