@@ -141,6 +141,25 @@ class PrometheusTextParserTest {
   }
 
   @Test
+  void aRealNodeExporterCaptureParses() throws Exception {
+    byte[] capture;
+    try (java.io.InputStream in =
+        getClass().getResourceAsStream("/fixtures/node_exporter_1.5.0.txt")) {
+      capture = in.readAllBytes();
+    }
+    List<MetricSample> samples = TextFormatParser.prometheus().parse(capture, NOW).samples();
+    assertThat(samples).hasSize(503);
+    assertThat(samples)
+        .filteredOn(s -> s.getName().equals("go_gc_duration_seconds"))
+        .extracting(MetricSample::getType)
+        .containsOnly(SampleType.SUMMARY_QUANTILE);
+    assertThat(samples)
+        .filteredOn(s -> s.getName().equals("node_cpu_seconds_total"))
+        .extracting(MetricSample::getType)
+        .containsOnly(SampleType.COUNTER);
+  }
+
+  @Test
   void invalidUtf8IsRefusedWithItsLine() {
     byte[] body = {'a', ' ', '1', '\n', 'b', '{', 'x', '=', '"', (byte) 0xff, '"', '}', ' ', '1'};
     assertThatThrownBy(() -> TextFormatParser.prometheus().parse(body, NOW))
