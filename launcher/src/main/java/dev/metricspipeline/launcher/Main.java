@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       RunCommand.class,
       TailCommand.class,
       PushGatewayCommand.class,
+      PushCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -177,6 +177,61 @@ class RunAndTailIT {
   }
 
   @Test
+  void pushPublishesArgumentsAndStdinStraightToKafka() throws Exception {
+    try (RunCommand.Running running = start()) {
+      String[] kafka = {
+        "--bootstrap-servers",
+        running.bootstrapServers(),
+        "--schema-registry",
+        running.schemaRegistryUrl()
+      };
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine cli =
+          Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+      List<String> args =
+          new ArrayList<>(List.of("push", "--job", "backup", "--label", "host=db1"));
+      args.addAll(List.of(kafka));
+      args.addAll(List.of("backup_bytes=1.5e9", "backup_ok=1"));
+      assertThat(cli.execute(args.toArray(String[]::new))).as("stderr: %s", err).isZero();
+      assertThat(out.toString()).contains("published 2 samples for job backup");
+
+      PushCommand fromStdin = new PushCommand();
+      fromStdin.stdin =
+          new java.io.ByteArrayInputStream(
+              "# TYPE rows counter\nrows{table=\"t\"} 42\n"
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      List<String> stdinArgs = new ArrayList<>(List.of("--job", "etl"));
+      stdinArgs.addAll(List.of(kafka));
+      assertThat(new CommandLine(fromStdin).execute(stdinArgs.toArray(String[]::new))).isZero();
+
+      StringWriter refusedErr = new StringWriter();
+      List<String> bad = new ArrayList<>(List.of("push", "--job", "x"));
+      bad.addAll(List.of(kafka));
+      bad.add("not a metric=1");
+      assertThat(
+              Main.commandLine()
+                  .setErr(new PrintWriter(refusedErr))
+                  .execute(bad.toArray(String[]::new)))
+          .isEqualTo(1);
+      assertThat(refusedErr.toString())
+          .contains("push: line 1")
+          .contains("(nothing was published)");
+
+      List<JsonNode> samples = tail(running, Topics.SAMPLES, "--from-beginning", "--max", "3");
+      assertThat(samples)
+          .extracting(l -> l.get("key").asText())
+          .containsExactlyInAnyOrder(
+              "backup_bytes{host=\"db1\",job=\"backup\"}",
+              "backup_ok{host=\"db1\",job=\"backup\"}",
+              "rows{job=\"etl\",table=\"t\"}");
+      assertThat(samples)
+          .extracting(l -> l.at("/value/origin").asText())
+          .containsOnly("PUSH_CLIENT");
+    }
+  }
+
+  @Test
   void tailOfAMissingTopicFailsWithAClearMessage() throws Exception {
     try (RunCommand.Running running = start()) {
       StringWriter err = new StringWriter();
