@@ -129,7 +129,7 @@ class PushGatewayIT {
 
         HttpResponse<String> self = send("GET", base + "/metrics", new byte[0]);
         assertThat(self.body())
-            .contains("push_http_requests_total{code=\"200\",method=\"POST\"}")
+            .contains("push_http_requests_total{code=\"200\",method=\"POST\",path=\"/metrics/job\"}")
             .contains("push_requests_rejected_total{reason=\"parse\"}");
         assertThat(send("GET", base + "/-/ready", new byte[0]).statusCode()).isEqualTo(200);
         assertThat(send("GET", base + "/-/healthy", new byte[0]).statusCode()).isEqualTo(200);
@@ -251,6 +251,48 @@ class PushGatewayIT {
                 assertThat(x.getOrigin())
                     .isEqualTo(dev.metricspipeline.schemas.avro.Origin.PUSH_INFLUX);
               });
+    }
+  }
+
+  @Test
+  void twoInstancesShareTheGroups(KafkaCluster kafka) throws Exception {
+    String samplesTopic = kafka.uniqueTopic("samples");
+    kafka.createTopic(samplesTopic, 1);
+    PublisherConfig publisherConfig =
+        PublisherConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopic(samplesTopic);
+    PushGatewayConfig config =
+        PushGatewayConfig.defaults()
+            .withListen("127.0.0.1", 0)
+            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    try (MetricsPublisher publisherA = MetricsPublisher.start(publisherConfig);
+        MetricsPublisher publisherB =
+            MetricsPublisher.start(publisherConfig.withTransactionalId("b-" + System.nanoTime()));
+        PushGateway a = PushGateway.start(config, publisherA, kafka.bootstrapServers(), Map.of());
+        PushGateway b = PushGateway.start(config, publisherB, kafka.bootstrapServers(), Map.of())) {
+      assertThat(send("PUT", a.url() + "/metrics/job/shared", utf8("x 1\ny 2\n")).statusCode())
+          .isEqualTo(200);
+      org.awaitility.Awaitility.await("instance B sees the group pushed to A")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  send("GET", b.url() + "/api/v1/metrics", new byte[0])
+                      .body()
+                      .contains("\"name\":\"y\""));
+      assertThat(send("PUT", b.url() + "/metrics/job/shared", utf8("x 3\n")).statusCode())
+          .isEqualTo(200);
+      List<MetricSample> samples =
+          SampleReader.read(
+              kafka.bootstrapServers(),
+              kafka.schemaRegistryUrl(),
+              samplesTopic,
+              s -> s.stream().anyMatch(x -> StaleMarker.isStale(x.getValue())),
+              Duration.ofSeconds(30));
+      assertThat(samples)
+          .filteredOn(x -> StaleMarker.isStale(x.getValue()))
+          .extracting(MetricSample::getName)
+          .containsExactly("y");
     }
   }
 

@@ -326,8 +326,10 @@ public final class PushRoutes {
   }
 
   private void reply(RoutingContext ctx, String method, int status, String message) {
+    String path = ctx.request().path();
     Counter.builder("push_http_requests")
-        .description("Requests by method and status code")
+        .description("Requests by path, method and status code")
+        .tag("path", path.startsWith("/metrics/job") ? "/metrics/job" : path)
         .tag("method", method)
         .tag("code", Integer.toString(status))
         .register((MeterRegistry) registry)

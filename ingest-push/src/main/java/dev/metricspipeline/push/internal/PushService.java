@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -210,6 +211,7 @@ public final class PushService {
     Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
     List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
     Set<String> families = new HashSet<>(parsed.families());
+    checkTypesAgainstOtherGroups(key, parsed);
     for (int i = 0; i < parsed.samples().size(); i++) {
       MetricSample sample = parsed.samples().get(i);
       Map<String, String> labels = new TreeMap<>(sample.getLabels());
@@ -320,6 +322,54 @@ public final class PushService {
                 LOG.warn("Could not record the failed push of {{{}}}: {}", key, e.toString());
               }
             });
+  }
+
+  /**
+   * The Pushgateway's consistency check across groups: a metric family pushed with one type must
+   * not already exist with another type in a different group (Prometheus would see one family with
+   * two types).
+   */
+  private void checkTypesAgainstOtherGroups(String key, ParseResult parsed) {
+    Map<String, String> pushedTypes = new HashMap<>();
+    for (int i = 0; i < parsed.samples().size(); i++) {
+      pushedTypes.putIfAbsent(
+          parsed.families().get(i), familyType(parsed.samples().get(i).getType()));
+    }
+    for (GroupState other : store.all()) {
+      if (other.key().canonical().equals(key)) {
+        continue;
+      }
+      for (GroupState.Series series : other.series().values()) {
+        String pushed = pushedTypes.get(series.family());
+        if (pushed != null && !pushed.equals(familyType(series.type()))) {
+          throw new PushRejected(
+              400,
+              "inconsistent",
+              "pushed metrics are invalid or inconsistent with existing metrics: "
+                  + series.family()
+                  + " is pushed as "
+                  + pushed
+                  + " but group {"
+                  + other.key().canonical()
+                  + "} has it as "
+                  + familyType(series.type()));
+        }
+      }
+    }
+  }
+
+  private static String familyType(SampleType type) {
+    return switch (type) {
+      case COUNTER -> "counter";
+      case GAUGE -> "gauge";
+      case HISTOGRAM_BUCKET, HISTOGRAM_SUM, HISTOGRAM_COUNT -> "histogram";
+      case GAUGE_HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_GSUM, GAUGE_HISTOGRAM_GCOUNT -> "gaugehistogram";
+      case SUMMARY_QUANTILE, SUMMARY_SUM, SUMMARY_COUNT -> "summary";
+      case INFO -> "info";
+      case STATESET -> "stateset";
+      case CREATED -> "created";
+      default -> "untyped";
+    };
   }
 
   private void checkLabels(String name, Map<String, String> labels) {

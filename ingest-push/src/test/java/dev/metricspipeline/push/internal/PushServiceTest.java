@@ -184,6 +184,19 @@ class PushServiceTest {
   }
 
   @Test
+  void aFamilyPushedWithAnotherTypeThanInAnotherGroupIsRefused() throws Exception {
+    push(PushService.Method.PUT, "job/a", "# TYPE requests counter\nrequests 1\n");
+    assertThatThrownBy(
+            () -> push(PushService.Method.PUT, "job/b", "# TYPE requests gauge\nrequests 2\n"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessage(
+            "pushed metrics are invalid or inconsistent with existing metrics: requests is pushed as"
+                + " gauge but group {job=\"a\"} has it as counter");
+    push(PushService.Method.PUT, "job/b", "# TYPE requests counter\nrequests 2\n");
+    assertThat(written).as("the consistent pushes").hasSize(2);
+  }
+
+  @Test
   void kafkaFailureLeavesTheGroupAsItWas() throws Exception {
     push(PushService.Method.PUT, "job/j", "a 1\n");
     kafkaDown = true;
