@@ -129,7 +129,8 @@ class PushGatewayIT {
 
         HttpResponse<String> self = send("GET", base + "/metrics", new byte[0]);
         assertThat(self.body())
-            .contains("push_http_requests_total{code=\"200\",method=\"POST\",path=\"/metrics/job\"}")
+            .contains(
+                "push_http_requests_total{code=\"200\",method=\"POST\",path=\"/metrics/job\"}")
             .contains("push_requests_rejected_total{reason=\"parse\"}");
         assertThat(send("GET", base + "/-/ready", new byte[0]).statusCode()).isEqualTo(200);
         assertThat(send("GET", base + "/-/healthy", new byte[0]).statusCode()).isEqualTo(200);

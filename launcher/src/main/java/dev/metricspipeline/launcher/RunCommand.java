@@ -13,6 +13,8 @@ import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.streams.StreamsApp;
+import dev.metricspipeline.streams.StreamsSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +29,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code metrics-pipeline run}: the whole pipeline in one JVM. Today it starts the embedded Kafka
- * and Schema Registry, creates the topics and registers the schemas; the stages join it as they are
- * built. Data lives in {@code --data-dir}; running again resumes on it. Ctrl-C or SIGTERM stops
- * everything in reverse order.
+ * {@code metrics-pipeline run}: the whole pipeline in one JVM: embedded Kafka and Schema Registry,
+ * the topics and schemas, the push gateway and the streams stage (dedup and rollups). The scraper
+ * and the sink join it as they are built. Data lives in {@code --data-dir}; running again resumes
+ * on it. Ctrl-C or SIGTERM stops everything in reverse order.
  */
 @Command(
     name = "run",
@@ -88,6 +90,15 @@ public final class RunCommand implements Callable<Integer> {
   String pushAddress;
 
   @Option(
+      names = "--rollup-grace",
+      defaultValue = "PT30S",
+      paramLabel = "DURATION",
+      description =
+          "How long after its end a rollup window still takes samples (ISO-8601). Env:"
+              + " METRICS_PIPELINE_ROLLUP_GRACE. Default: ${DEFAULT-VALUE}")
+  java.time.Duration rollupGrace;
+
+  @Option(
       names = "--partitions",
       defaultValue = "6",
       paramLabel = "N",
@@ -130,6 +141,15 @@ public final class RunCommand implements Callable<Integer> {
               kafka.bootstrapServers(),
               Map.of());
       started.add(gateway);
+      StreamsApp streams =
+          StreamsApp.start(
+              StreamsSettings.defaults().withGrace(rollupGrace),
+              kafka.bootstrapServers(),
+              RegistryClientConfig.of(registry.url()),
+              "metrics-pipeline-streams",
+              dataDir.resolve("streams"),
+              Map.of());
+      started.add(streams);
       return new Running(kafka.bootstrapServers(), registry.url(), gateway.url(), dataDir, started);
     } catch (RuntimeException e) {
       new Running(null, null, null, dataDir, started).close();
@@ -196,6 +216,10 @@ public final class RunCommand implements Callable<Integer> {
               + pushUrl
               + "/metrics/job/batch_job --data-binary 'job_duration_seconds 12.5'");
       out.println("  ./metrics-pipeline tail " + Topics.SAMPLES + " --from-beginning");
+      out.println(
+          "  ./metrics-pipeline tail "
+              + Topics.rollups("1m")
+              + " --from-beginning   (a window closes a minute and its grace after it starts)");
       out.println("  ./metrics-pipeline tail _schemas --from-beginning --idle-timeout 2");
       out.println("Stop with Ctrl-C.");
       out.flush();

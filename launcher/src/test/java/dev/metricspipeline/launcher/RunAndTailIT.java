@@ -47,6 +47,8 @@ class RunAndTailIT {
             "0",
             "--push-port",
             "0",
+            "--rollup-grace",
+            "PT1S",
             "--partitions",
             "2");
     return run.start();
@@ -228,6 +230,46 @@ class RunAndTailIT {
       assertThat(samples)
           .extracting(l -> l.at("/value/origin").asText())
           .containsOnly("PUSH_CLIENT");
+    }
+  }
+
+  @Test
+  void theSeedPushReachesTheOneMinuteRollupWhenItsWindowCloses() throws Exception {
+    try (RunCommand.Running running = start()) {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(running.pushUrl() + "/metrics/job/batch_job"))
+                      .timeout(java.time.Duration.ofSeconds(60))
+                      .POST(HttpRequest.BodyPublishers.ofString("job_duration_seconds 12.5"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      // The window closes at its end plus 1 s grace: at most about 61 s from now.
+      List<JsonNode> rollups = new ArrayList<>();
+      for (JsonNode line :
+          tail(
+              running,
+              Topics.rollups("1m"),
+              "--from-beginning",
+              "--max",
+              "3",
+              "--idle-timeout",
+              "90")) {
+        if (line.get("key").asText().startsWith("job_duration_seconds")) {
+          rollups.add(line);
+        }
+      }
+      assertThat(rollups)
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.get("key").asText())
+                    .isEqualTo("job_duration_seconds{job=\"batch_job\"}");
+                assertThat(r.at("/value/count").asLong()).isEqualTo(1);
+                assertThat(r.at("/value/max").asDouble()).isEqualTo(12.5);
+                assertThat(r.at("/value/resolution").asText()).isEqualTo("1m");
+              });
     }
   }
 

@@ -1,0 +1,98 @@
+package dev.metricspipeline.streams;
+
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Rejected;
+import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.streams.internal.DecodeProcessor;
+import dev.metricspipeline.streams.internal.DedupProcessor;
+import dev.metricspipeline.streams.internal.RollupProcessor;
+import dev.metricspipeline.streams.internal.RollupStoreSerde;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The streams stage as one pure function of its settings: {@code metrics.samples} → decode (poison
+ * records to {@code metrics.rejected}) → exact-duplicate drop → one rollup processor per resolution
+ * → {@code metrics.rollups.<resolution>}; late samples to {@code metrics.rejected}.
+ *
+ * <p>Every processor and store is named ({@code decode}, {@code dedup}, {@code dedup-store}, {@code
+ * rollup-1m}, {@code rollup-1m-windows}, {@code rollup-1m-last}, ...), so changelog topic names
+ * stay stable as the topology grows. There is no repartition: records are keyed by series id
+ * upstream, so one series is always on one partition and one task. Run it with {@code
+ * processing.guarantee=exactly_once_v2} (see {@link StreamsApp}).
+ */
+public final class MetricsTopology {
+
+  private MetricsTopology() {}
+
+  /**
+   * Builds the topology.
+   *
+   * @param samples reads {@code MetricSample}s (Confluent wire format)
+   * @param rollups writes {@code Rollup}s
+   * @param rejected writes {@code Rejected}s
+   * @param drops counts what is not rolled up, and the rollups emitted
+   */
+  public static Topology build(
+      StreamsSettings settings,
+      Deserializer<MetricSample> samples,
+      Serializer<Rollup> rollups,
+      Serializer<Rejected> rejected,
+      DropCounters drops) {
+    Topology topology = new Topology();
+    topology.addSource(
+        "samples", new StringDeserializer(), new ByteArrayDeserializer(), settings.samplesTopic());
+    topology.addProcessor(
+        "decode", () -> new DecodeProcessor(samples, drops, "dedup", "rejected"), "samples");
+    topology.addProcessor("dedup", () -> new DedupProcessor("dedup-store", drops), "decode");
+    topology.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(
+                "dedup-store", settings.dedupRetention(), Duration.ofMillis(1), false),
+            Serdes.String(),
+            Serdes.Long()),
+        "dedup");
+    String[] rejectedParents = new String[settings.resolutions().size() + 1];
+    rejectedParents[0] = "decode";
+    int i = 1;
+    for (StreamsSettings.Resolution resolution : settings.resolutions()) {
+      String name = "rollup-" + resolution.name();
+      String windows = name + "-windows";
+      String last = name + "-last";
+      String sink = "rollups-" + resolution.name();
+      topology.addProcessor(
+          name,
+          () ->
+              new RollupProcessor(
+                  resolution,
+                  settings.grace(),
+                  settings.closeCheckInterval(),
+                  windows,
+                  last,
+                  sink,
+                  "rejected",
+                  drops),
+          "dedup");
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(windows), Serdes.String(), RollupStoreSerde.serde()),
+          name);
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(last), Serdes.String(), Serdes.ByteArray()),
+          name);
+      topology.addSink(sink, resolution.topic(), new StringSerializer(), rollups, name);
+      rejectedParents[i++] = name;
+    }
+    topology.addSink(
+        "rejected", settings.rejectedTopic(), new StringSerializer(), rejected, rejectedParents);
+    return topology;
+  }
+}

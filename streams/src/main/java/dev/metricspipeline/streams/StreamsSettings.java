@@ -1,0 +1,88 @@
+package dev.metricspipeline.streams;
+
+import dev.metricspipeline.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the topology does: which resolutions it rolls up into, how long a window waits for late
+ * samples, and how long exact duplicates are remembered. {@link #defaults()} holds the defaults.
+ *
+ * @param resolutions the tumbling windows, e.g. 1m, 5m, 1h; each writes {@code
+ *     metrics.rollups.<name>}
+ * @param grace how long after its end a window still takes samples
+ * @param dedupRetention how long a (series, timestamp) pair is remembered to drop exact duplicates
+ * @param closeCheckInterval how often windows are checked for closing (wall-clock punctuation)
+ */
+public record StreamsSettings(
+    String samplesTopic,
+    String rejectedTopic,
+    List<Resolution> resolutions,
+    Duration grace,
+    Duration dedupRetention,
+    Duration closeCheckInterval) {
+
+  /** One rollup resolution: its name in the topic and its window size. */
+  public record Resolution(String name, Duration size) {
+    public Resolution {
+      Objects.requireNonNull(name, "name");
+      if (size.toMillis() < 1000) {
+        throw new IllegalArgumentException("resolution " + name + " must be at least 1 s");
+      }
+    }
+
+    public String topic() {
+      return Topics.rollups(name);
+    }
+  }
+
+  public StreamsSettings {
+    Objects.requireNonNull(samplesTopic, "samplesTopic");
+    Objects.requireNonNull(rejectedTopic, "rejectedTopic");
+    resolutions = List.copyOf(resolutions);
+    if (resolutions.isEmpty()) {
+      throw new IllegalArgumentException("at least one resolution is needed");
+    }
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative");
+    }
+    if (dedupRetention.compareTo(grace) < 0) {
+      throw new IllegalArgumentException("dedupRetention must be at least the grace period");
+    }
+    if (closeCheckInterval.toMillis() < 10) {
+      throw new IllegalArgumentException("closeCheckInterval must be at least 10 ms");
+    }
+  }
+
+  /**
+   * 1m, 5m and 1h windows, 30 s grace, duplicates remembered for 1 h, windows checked every second.
+   */
+  public static StreamsSettings defaults() {
+    return new StreamsSettings(
+        Topics.SAMPLES,
+        Topics.REJECTED,
+        List.of(
+            new Resolution("1m", Duration.ofMinutes(1)),
+            new Resolution("5m", Duration.ofMinutes(5)),
+            new Resolution("1h", Duration.ofHours(1))),
+        Duration.ofSeconds(30),
+        Duration.ofHours(1),
+        Duration.ofSeconds(1));
+  }
+
+  public StreamsSettings withTopics(String samplesTopic, String rejectedTopic) {
+    return new StreamsSettings(
+        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+  }
+
+  public StreamsSettings withResolutions(List<Resolution> resolutions) {
+    return new StreamsSettings(
+        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+  }
+
+  public StreamsSettings withGrace(Duration grace) {
+    return new StreamsSettings(
+        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+  }
+}

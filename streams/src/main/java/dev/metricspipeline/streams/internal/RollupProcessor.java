@@ -1,0 +1,254 @@
+package dev.metricspipeline.streams.internal;
+
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.RejectReason;
+import dev.metricspipeline.schemas.avro.Rejected;
+import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.streams.DropCounters;
+import dev.metricspipeline.streams.StreamsSettings;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rolls samples up into tumbling windows of one resolution, aligned to the epoch, and emits each
+ * window's {@link Rollup} once, when it closes.
+ *
+ * <p><b>Closing.</b> A window {@code [start, start + size)} closes when {@code start + size +
+ * grace} is at or before the later of stream time (the largest sample time this task has seen) and
+ * wall-clock time. Stream time alone would hold a quiet partition's windows open until its next
+ * record (a batch job pushing once a day); wall-clock time closes them anyway. Trade-off: a sample
+ * stamped more than {@code grace} behind the wall clock is late even if its partition is quiet, so
+ * senders' clocks must be within the grace of ours. Windows are checked every {@code
+ * closeCheckInterval} of wall-clock time.
+ *
+ * <p><b>Late samples</b> (their window is closed) go to {@code metrics.rejected} with reason {@code
+ * LATE}, counted and logged. <b>Stale markers</b> end a series: not a value; the counter baseline
+ * is forgotten, so a restarted series is not taken for a reset. (Other NaN values never get here:
+ * {@link DecodeProcessor} drops them once, before the fan-out to resolutions.) A sample late for
+ * several resolutions is rejected once per resolution; the detail names which.
+ *
+ * <p><b>Counters</b> (counter, histogram and summary sums and counts): {@code increase} adds each
+ * step from the series' previous value in sample-time order, across window boundaries (the last
+ * value lives in a changelogged store, so it survives restarts); a value below the previous one is
+ * a reset, counted in {@code resets}, and contributes its whole value. The first sample ever seen
+ * of a series only sets the baseline. A counter sample older than the last one seen is rolled up
+ * into count/sum/min/max but adds nothing to the increase.
+ */
+public final class RollupProcessor
+    implements Processor<String, SpecificRecord, String, SpecificRecord> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RollupProcessor.class);
+  private static final Set<SampleType> CUMULATIVE =
+      EnumSet.of(
+          SampleType.COUNTER,
+          SampleType.HISTOGRAM_BUCKET,
+          SampleType.HISTOGRAM_SUM,
+          SampleType.HISTOGRAM_COUNT,
+          SampleType.SUMMARY_SUM,
+          SampleType.SUMMARY_COUNT);
+
+  private final StreamsSettings.Resolution resolution;
+  private final Duration grace;
+  private final Duration checkInterval;
+  private final String windowsStoreName;
+  private final String lastStoreName;
+  private final String rollupChild;
+  private final String rejectedChild;
+  private final DropCounters drops;
+  private ProcessorContext<String, SpecificRecord> context;
+  private KeyValueStore<String, Rollup> windows;
+  private KeyValueStore<String, byte[]> last;
+  private long streamTime = Long.MIN_VALUE;
+
+  public RollupProcessor(
+      StreamsSettings.Resolution resolution,
+      Duration grace,
+      Duration checkInterval,
+      String windowsStoreName,
+      String lastStoreName,
+      String rollupChild,
+      String rejectedChild,
+      DropCounters drops) {
+    this.resolution = resolution;
+    this.grace = grace;
+    this.checkInterval = checkInterval;
+    this.windowsStoreName = windowsStoreName;
+    this.lastStoreName = lastStoreName;
+    this.rollupChild = rollupChild;
+    this.rejectedChild = rejectedChild;
+    this.drops = drops;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    this.windows = context.getStateStore(windowsStoreName);
+    this.last = context.getStateStore(lastStoreName);
+    context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, now -> closeWindows());
+  }
+
+  private long now() {
+    return Math.max(streamTime, context.currentSystemTimeMs());
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    MetricSample sample = (MetricSample) record.value();
+    String series = record.key();
+    long ts = sample.getTimestamp();
+    double value = sample.getValue();
+    if (StaleMarker.isStale(value)) {
+      last.delete(series);
+      return;
+    }
+    long size = resolution.size().toMillis();
+    long start = Math.floorDiv(ts, size) * size;
+    if (start + size + grace.toMillis() <= now()) {
+      late(record, sample, start);
+      return;
+    }
+    streamTime = Math.max(streamTime, ts);
+
+    String key = windowKey(start, series);
+    Rollup rollup = windows.get(key);
+    if (rollup == null) {
+      rollup =
+          Rollup.newBuilder()
+              .setSeries(series)
+              .setName(sample.getName())
+              .setLabels(new TreeMap<>(sample.getLabels()))
+              .setType(sample.getType())
+              .setResolution(resolution.name())
+              .setWindowStart(start)
+              .setWindowEnd(start + size)
+              .setCount(0)
+              .setSum(0)
+              .setMin(value)
+              .setMax(value)
+              .setFirst(value)
+              .setLast(value)
+              .setFirstTimestamp(ts)
+              .setLastTimestamp(ts)
+              .setIncrease(CUMULATIVE.contains(sample.getType()) ? 0.0 : null)
+              .setResets(CUMULATIVE.contains(sample.getType()) ? 0L : null)
+              .build();
+    }
+    rollup.setCount(rollup.getCount() + 1);
+    rollup.setSum(rollup.getSum() + value);
+    rollup.setMin(Math.min(rollup.getMin(), value));
+    rollup.setMax(Math.max(rollup.getMax(), value));
+    if (ts < rollup.getFirstTimestamp()) {
+      rollup.setFirst(value);
+      rollup.setFirstTimestamp(ts);
+    }
+    if (ts >= rollup.getLastTimestamp()) {
+      rollup.setLast(value);
+      rollup.setLastTimestamp(ts);
+    }
+    if (CUMULATIVE.contains(sample.getType())) {
+      counterStep(series, ts, value, rollup);
+    }
+    windows.put(key, rollup);
+  }
+
+  private void counterStep(String series, long ts, double value, Rollup rollup) {
+    byte[] previous = last.get(series);
+    if (previous != null) {
+      ByteBuffer buffer = ByteBuffer.wrap(previous);
+      long previousTs = buffer.getLong();
+      double previousValue = buffer.getDouble();
+      if (ts <= previousTs) {
+        return; // out of order: counted above, adds nothing to the increase
+      }
+      if (rollup.getIncrease() == null) {
+        rollup.setIncrease(0.0);
+        rollup.setResets(0L);
+      }
+      if (value >= previousValue) {
+        rollup.setIncrease(rollup.getIncrease() + (value - previousValue));
+      } else {
+        rollup.setIncrease(rollup.getIncrease() + value);
+        rollup.setResets(rollup.getResets() + 1);
+      }
+    }
+    last.put(series, ByteBuffer.allocate(16).putLong(ts).putDouble(value).array());
+  }
+
+  private void late(Record<String, SpecificRecord> record, MetricSample sample, long start) {
+    drops.increment("late");
+    String where = Coordinates.of(context.recordMetadata().orElse(null));
+    String detail =
+        "sample at "
+            + sample.getTimestamp()
+            + " belongs to the "
+            + resolution.name()
+            + " window starting "
+            + start
+            + ", closed at "
+            + (start + resolution.size().toMillis() + grace.toMillis())
+            + " (grace "
+            + grace
+            + ")";
+    LOG.info("Rejected late sample {} from {}: {}", record.key(), where, detail);
+    Rejected rejected =
+        Rejected.newBuilder()
+            .setReason(RejectReason.LATE)
+            .setDetail(detail)
+            .setSourceTopic(context.recordMetadata().map(m -> m.topic()).orElse(null))
+            .setSourcePartition(context.recordMetadata().map(m -> m.partition()).orElse(null))
+            .setSourceOffset(context.recordMetadata().map(m -> m.offset()).orElse(null))
+            .setRejectedAt(context.currentSystemTimeMs())
+            .setSample(sample)
+            .build();
+    context.forward(record.withValue((SpecificRecord) rejected), rejectedChild);
+  }
+
+  /** Emits and forgets every window that has closed. */
+  void closeWindows() {
+    long size = resolution.size().toMillis();
+    long lastClosableStart = now() - grace.toMillis() - size;
+    if (lastClosableStart < 0) {
+      return;
+    }
+    List<String> emitted = new ArrayList<>();
+    try (KeyValueIterator<String, Rollup> it =
+        windows.range(windowKey(0, ""), windowKey(lastClosableStart, "\uffff"))) {
+      while (it.hasNext()) {
+        KeyValue<String, Rollup> entry = it.next();
+        Rollup rollup = entry.value;
+        context.forward(
+            new Record<>(rollup.getSeries(), (SpecificRecord) rollup, rollup.getWindowStart()),
+            rollupChild);
+        emitted.add(entry.key);
+      }
+    }
+    emitted.forEach(windows::delete);
+    if (!emitted.isEmpty()) {
+      drops.add("rollups_" + resolution.name(), emitted.size());
+      LOG.debug(
+          "Closed {} {} windows up to {}", emitted.size(), resolution.name(), lastClosableStart);
+    }
+  }
+
+  /** Keys sort by window start, then series: a closed prefix is one range scan. */
+  static String windowKey(long start, String series) {
+    return String.format("%019d|%s", start, series);
+  }
+}

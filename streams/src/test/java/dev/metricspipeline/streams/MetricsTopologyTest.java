@@ -1,0 +1,274 @@
+package dev.metricspipeline.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.RejectReason;
+import dev.metricspipeline.schemas.avro.Rejected;
+import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.registry.SchemaRegistry;
+import dev.metricspipeline.schemas.serde.AvroDeserializer;
+import dev.metricspipeline.schemas.serde.AvroSerializer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MetricsTopologyTest {
+
+  /** 2026-01-01T00:00:00Z: aligned to every resolution. */
+  private static final long T0 = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+
+  private static final long MINUTE = 60_000;
+
+  /** Ids pinned in memory, so no registry is needed. */
+  static final class InMemoryRegistry implements SchemaRegistry {
+    private final Map<String, Integer> ids = new HashMap<>();
+    private final Map<Integer, Schema> schemas = new HashMap<>();
+
+    @Override
+    public int register(String subject, Schema schema) {
+      return ids.computeIfAbsent(
+          schema.toString(),
+          k -> {
+            int id = schemas.size() + 1;
+            schemas.put(id, schema);
+            return id;
+          });
+    }
+
+    @Override
+    public int idOf(String subject, Schema schema) {
+      return register(subject, schema);
+    }
+
+    @Override
+    public Schema schemaById(int id) {
+      return schemas.get(id);
+    }
+  }
+
+  private final InMemoryRegistry registry = new InMemoryRegistry();
+  private final DropCounters drops = new DropCounters();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, MetricSample> samples;
+  private TestInputTopic<String, byte[]> raw;
+  private TestOutputTopic<String, Rollup> rollups1m;
+  private TestOutputTopic<String, Rollup> rollups5m;
+  private TestOutputTopic<String, Rejected> rejected;
+
+  @BeforeEach
+  void start() {
+    StreamsSettings settings =
+        StreamsSettings.defaults()
+            .withResolutions(
+                List.of(
+                    new StreamsSettings.Resolution("1m", Duration.ofMinutes(1)),
+                    new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            MetricsTopology.build(
+                settings,
+                AvroDeserializer.specific(registry, MetricSample.class),
+                new AvroSerializer<>(registry, true),
+                new AvroSerializer<>(registry, true),
+                drops),
+            props,
+            Instant.ofEpochMilli(T0));
+    samples =
+        driver.createInputTopic(
+            "metrics.samples", new StringSerializer(), new AvroSerializer<>(registry, true));
+    raw =
+        driver.createInputTopic(
+            "metrics.samples", new StringSerializer(), new ByteArraySerializer());
+    rollups1m =
+        driver.createOutputTopic(
+            "metrics.rollups.1m",
+            new StringDeserializer(),
+            AvroDeserializer.specific(registry, Rollup.class));
+    rollups5m =
+        driver.createOutputTopic(
+            "metrics.rollups.5m",
+            new StringDeserializer(),
+            AvroDeserializer.specific(registry, Rollup.class));
+    rejected =
+        driver.createOutputTopic(
+            "metrics.rejected",
+            new StringDeserializer(),
+            AvroDeserializer.specific(registry, Rejected.class));
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private void pipe(String name, SampleType type, double value, long ts) {
+    MetricSample sample =
+        MetricSample.newBuilder()
+            .setName(name)
+            .setLabels(new TreeMap<>(Map.of("job", "j")))
+            .setType(type)
+            .setValue(value)
+            .setTimestamp(ts)
+            .setIngestTimestamp(ts)
+            .setOrigin(Origin.PUSH_PROMETHEUS)
+            .build();
+    samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
+  }
+
+  /** Moves the wall clock to {@code ms}, which fires the window-closing punctuation. */
+  private void wallClock(long ms) {
+    driver.advanceWallClockTime(Duration.ofMillis(ms - T0 - elapsed));
+    elapsed = ms - T0;
+  }
+
+  private long elapsed;
+
+  private Map<String, Rollup> rollups(TestOutputTopic<String, Rollup> topic) {
+    Map<String, Rollup> out = new TreeMap<>();
+    topic
+        .readRecordsToList()
+        .forEach(r -> out.put(r.key() + "@" + r.value().getWindowStart(), r.value()));
+    return out;
+  }
+
+  @Test
+  void aWindowRollsUpCountSumMinMaxFirstLastAndClosesOnTheWallClock() {
+    pipe("temp", SampleType.GAUGE, 3, T0 + 20_000);
+    pipe("temp", SampleType.GAUGE, 1, T0 + 1_000);
+    pipe("temp", SampleType.GAUGE, 2, T0 + 40_000);
+    wallClock(T0 + MINUTE + 29_000);
+    assertThat(rollups1m.isEmpty()).as("open until end + 30 s grace").isTrue();
+    wallClock(T0 + MINUTE + 31_000);
+    Rollup r = rollups(rollups1m).get("temp{job=\"j\"}@" + T0);
+    assertThat(r.getCount()).isEqualTo(3);
+    assertThat(r.getSum()).isEqualTo(6.0);
+    assertThat(r.getMin()).isEqualTo(1.0);
+    assertThat(r.getMax()).isEqualTo(3.0);
+    assertThat(r.getFirst()).as("first by sample time, not arrival").isEqualTo(1.0);
+    assertThat(r.getLast()).isEqualTo(2.0);
+    assertThat(r.getWindowEnd()).isEqualTo(T0 + MINUTE);
+    assertThat(r.getIncrease()).as("gauges have no increase").isNull();
+    assertThat(rollups5m.isEmpty()).isTrue();
+    wallClock(T0 + 5 * MINUTE + 31_000);
+    assertThat(rollups(rollups5m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(3);
+  }
+
+  @Test
+  void exactDuplicatesAreDroppedAndCounted() {
+    pipe("jobs", SampleType.GAUGE, 7, T0 + 5_000);
+    pipe("jobs", SampleType.GAUGE, 7, T0 + 5_000);
+    pipe("jobs", SampleType.GAUGE, 8, T0 + 5_000);
+    pipe("jobs", SampleType.GAUGE, 9, T0 + 6_000);
+    wallClock(T0 + MINUTE + 31_000);
+    Rollup r = rollups(rollups1m).get("jobs{job=\"j\"}@" + T0);
+    assertThat(r.getCount()).as("same series and time is the same sample: first wins").isEqualTo(2);
+    assertThat(r.getSum()).isEqualTo(16.0);
+    assertThat(drops.get("duplicate")).isEqualTo(2);
+  }
+
+  @Test
+  void lateSamplesPastGraceGoToRejected() {
+    pipe("temp", SampleType.GAUGE, 1, T0 + 10_000);
+    wallClock(T0 + MINUTE + 31_000);
+    pipe("temp", SampleType.GAUGE, 5, T0 + 50_000);
+    List<Rejected> late = rejected.readValuesToList();
+    assertThat(late)
+        .singleElement()
+        .satisfies(
+            rj -> {
+              assertThat(rj.getReason()).isEqualTo(RejectReason.LATE);
+              assertThat(rj.getSample().getValue()).isEqualTo(5.0);
+              assertThat(rj.getSourceTopic()).isEqualTo("metrics.samples");
+              assertThat(rj.getSourceOffset()).isEqualTo(1L);
+              assertThat(rj.getDetail()).contains("1m window starting " + T0);
+            });
+    assertThat(drops.get("late")).isEqualTo(1);
+    assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void outOfOrderWithinGraceIsRolledUp() {
+    pipe("temp", SampleType.GAUGE, 5, T0 + MINUTE + 10_000);
+    pipe("temp", SampleType.GAUGE, 4, T0 + 50_000);
+    wallClock(T0 + MINUTE + 25_000);
+    pipe("temp", SampleType.GAUGE, 3, T0 + 59_000);
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(2);
+    assertThat(drops.get("late")).isZero();
+  }
+
+  @Test
+  void counterIncreaseSurvivesResetsInsideAndAcrossWindows() {
+    pipe("requests_total", SampleType.COUNTER, 10, T0 + 1_000);
+    pipe("requests_total", SampleType.COUNTER, 15, T0 + 20_000);
+    pipe("requests_total", SampleType.COUNTER, 3, T0 + 40_000); // reset
+    pipe("requests_total", SampleType.COUNTER, 5, T0 + 50_000);
+    pipe("requests_total", SampleType.COUNTER, 9, T0 + MINUTE + 10_000); // next window: +4 from 5
+    wallClock(T0 + 2 * MINUTE + 31_000);
+    Map<String, Rollup> out = rollups(rollups1m);
+    Rollup first = out.get("requests_total{job=\"j\"}@" + T0);
+    assertThat(first.getIncrease()).as("5 + 3 (reset) + 2").isEqualTo(10.0);
+    assertThat(first.getResets()).isEqualTo(1);
+    Rollup second = out.get("requests_total{job=\"j\"}@" + (T0 + MINUTE));
+    assertThat(second.getIncrease()).as("carried over the window boundary").isEqualTo(4.0);
+    assertThat(second.getResets()).isZero();
+  }
+
+  @Test
+  void staleMarkersEndASeriesAndNanIsNotAValue() {
+    pipe("requests_total", SampleType.COUNTER, 100, T0 + 1_000);
+    pipe("requests_total", SampleType.COUNTER, StaleMarker.VALUE, T0 + 2_000);
+    pipe(
+        "requests_total",
+        SampleType.COUNTER,
+        2,
+        T0 + 3_000); // restarted series: new baseline, not a reset
+    pipe("requests_total", SampleType.COUNTER, 5, T0 + 4_000);
+    pipe("temp", SampleType.GAUGE, Double.NaN, T0 + 5_000);
+    wallClock(T0 + MINUTE + 31_000);
+    Map<String, Rollup> out = rollups(rollups1m);
+    Rollup r = out.get("requests_total{job=\"j\"}@" + T0);
+    assertThat(r.getCount()).isEqualTo(3);
+    assertThat(r.getIncrease()).isEqualTo(3.0);
+    assertThat(r.getResets()).isZero();
+    assertThat(out).doesNotContainKey("temp{job=\"j\"}@" + T0);
+    assertThat(drops.get("nan")).isEqualTo(1);
+  }
+
+  @Test
+  void anUndecodableRecordGoesToRejectedAndProcessingGoesOn() {
+    raw.pipeInput("garbage", new byte[] {1, 2, 3, 4, 5, 6}, T0);
+    pipe("temp", SampleType.GAUGE, 1, T0 + 1_000);
+    Rejected rj = rejected.readValue();
+    assertThat(rj.getReason()).isEqualTo(RejectReason.UNDECODABLE);
+    assertThat(rj.getDetail()).contains("unknown magic byte 0x01");
+    assertThat(rj.getSourceOffset()).isEqualTo(0L);
+    assertThat(rj.getOriginalValue().remaining()).isEqualTo(6);
+    assertThat(drops.get("undecodable")).isEqualTo(1);
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups1m.readValuesToList()).hasSize(1);
+  }
+}
