@@ -54,6 +54,24 @@ class PushGatewayIT {
     return send("POST", url, utf8(body), "Content-Type", "application/x-www-form-urlencoded");
   }
 
+  private static String samplesTopic(KafkaCluster kafka) {
+    String topic = kafka.uniqueTopic("samples");
+    kafka.createTopic(topic, 1);
+    return topic;
+  }
+
+  private static PublisherConfig publisherConfig(KafkaCluster kafka, String topic) {
+    return PublisherConfig.defaults(
+            kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+        .withTopic(topic);
+  }
+
+  private static PushGatewayConfig gatewayConfig(KafkaCluster kafka) {
+    return PushGatewayConfig.defaults()
+        .withListen("127.0.0.1", 0)
+        .withGroupsTopic(kafka.uniqueTopic("groups"));
+  }
+
   @Test
   void pushgatewayApiOverHttp(KafkaCluster kafka) throws Exception {
     String samplesTopic = kafka.uniqueTopic("samples");
@@ -192,16 +210,9 @@ class PushGatewayIT {
 
   @Test
   void influxLinesAsTelegrafSendsThem(KafkaCluster kafka) throws Exception {
-    String samplesTopic = kafka.uniqueTopic("samples");
-    kafka.createTopic(samplesTopic, 1);
-    PublisherConfig publisherConfig =
-        PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
-            .withTopic(samplesTopic);
-    PushGatewayConfig config =
-        PushGatewayConfig.defaults()
-            .withListen("127.0.0.1", 0)
-            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    String samplesTopic = samplesTopic(kafka);
+    PublisherConfig publisherConfig = publisherConfig(kafka, samplesTopic);
+    PushGatewayConfig config = gatewayConfig(kafka);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
         PushGateway gateway =
             PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
@@ -257,16 +268,9 @@ class PushGatewayIT {
 
   @Test
   void twoInstancesShareTheGroups(KafkaCluster kafka) throws Exception {
-    String samplesTopic = kafka.uniqueTopic("samples");
-    kafka.createTopic(samplesTopic, 1);
-    PublisherConfig publisherConfig =
-        PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
-            .withTopic(samplesTopic);
-    PushGatewayConfig config =
-        PushGatewayConfig.defaults()
-            .withListen("127.0.0.1", 0)
-            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    String samplesTopic = samplesTopic(kafka);
+    PublisherConfig publisherConfig = publisherConfig(kafka, samplesTopic);
+    PushGatewayConfig config = gatewayConfig(kafka);
     try (MetricsPublisher publisherA = MetricsPublisher.start(publisherConfig);
         MetricsPublisher publisherB =
             MetricsPublisher.start(publisherConfig.withTransactionalId("b-" + System.nanoTime()));
@@ -299,16 +303,9 @@ class PushGatewayIT {
 
   @Test
   void clientJavasPushgatewayClientPushesToUs(KafkaCluster kafka) throws Exception {
-    String samplesTopic = kafka.uniqueTopic("samples");
-    kafka.createTopic(samplesTopic, 1);
-    PublisherConfig publisherConfig =
-        PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
-            .withTopic(samplesTopic);
-    PushGatewayConfig config =
-        PushGatewayConfig.defaults()
-            .withListen("127.0.0.1", 0)
-            .withGroupsTopic(kafka.uniqueTopic("groups"));
+    String samplesTopic = samplesTopic(kafka);
+    PublisherConfig publisherConfig = publisherConfig(kafka, samplesTopic);
+    PushGatewayConfig config = gatewayConfig(kafka);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
         PushGateway gateway =
             PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
