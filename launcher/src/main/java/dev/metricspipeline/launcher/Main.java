@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       TailCommand.class,
       PushGatewayCommand.class,
       PushCommand.class,
+      StreamsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -58,6 +58,8 @@ public final class StreamsApp implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    // Forward compatible with Kafka 5.0, where it becomes the default (and silences a warning).
+    props.putIfAbsent("processing.exception.handler.global.enabled", "true");
     KafkaStreams streams =
         new KafkaStreams(
             MetricsTopology.build(
