@@ -71,17 +71,7 @@ public final class BodyWriteService {
     }
     String pushId = digest(body);
     for (MetricSample sample : parsed.samples()) {
-      if (sample.getLabels().size() > config.maxLabelsPerSeries()) {
-        throw new PushRejected(
-            400,
-            "limit",
-            sample.getName()
-                + " has "
-                + sample.getLabels().size()
-                + " labels; at most "
-                + config.maxLabelsPerSeries()
-                + " are allowed");
-      }
+      LabelLimits.check(config, sample.getName(), sample.getLabels());
       sample.setOrigin(origin);
       sample.setPushId(pushId);
       sample.setSource(endpoint);

@@ -216,7 +216,7 @@ public final class PushService {
       MetricSample sample = parsed.samples().get(i);
       Map<String, String> labels = new TreeMap<>(sample.getLabels());
       labels.putAll(request.key().labels());
-      checkLabels(sample.getName(), labels);
+      LabelLimits.check(config, sample.getName(), labels);
       sample.setLabels(labels);
       sample.setOrigin(Origin.PUSH_PROMETHEUS);
       sample.setPushGroup(key);
@@ -370,44 +370,6 @@ public final class PushService {
       case CREATED -> "created";
       default -> "untyped";
     };
-  }
-
-  private void checkLabels(String name, Map<String, String> labels) {
-    if (labels.size() > config.maxLabelsPerSeries()) {
-      throw new PushRejected(
-          400,
-          "limit",
-          name
-              + " has "
-              + labels.size()
-              + " labels; at most "
-              + config.maxLabelsPerSeries()
-              + " are allowed");
-    }
-    for (Map.Entry<String, String> label : labels.entrySet()) {
-      if (label.getKey().length() > config.maxLabelNameLength()) {
-        throw new PushRejected(
-            400,
-            "limit",
-            name
-                + ": label name "
-                + label.getKey().substring(0, 32)
-                + "... is longer than "
-                + config.maxLabelNameLength()
-                + " characters");
-      }
-      if (label.getValue().length() > config.maxLabelValueLength()) {
-        throw new PushRejected(
-            400,
-            "limit",
-            name
-                + ": the value of label "
-                + label.getKey()
-                + " is longer than "
-                + config.maxLabelValueLength()
-                + " characters");
-      }
-    }
   }
 
   private static MetricSample staleMarker(
