@@ -51,7 +51,23 @@ public final class MetricsTopology {
         "samples", new StringDeserializer(), new ByteArrayDeserializer(), settings.samplesTopic());
     topology.addProcessor(
         "decode", () -> new DecodeProcessor(samples, drops, "dedup", "rejected"), "samples");
-    topology.addProcessor("dedup", () -> new DedupProcessor("dedup-store", drops), "decode");
+    topology.addProcessor(
+        "dedup",
+        () ->
+            new DedupProcessor(
+                "dedup-store",
+                "dedup-interval-store",
+                settings.dedupInterval(),
+                settings.replicaLabels(),
+                drops),
+        "decode");
+    topology.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(
+                "dedup-interval-store", settings.dedupRetention(), Duration.ofMillis(1), false),
+            Serdes.String(),
+            Serdes.Long()),
+        "dedup");
     topology.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(
@@ -78,6 +94,7 @@ public final class MetricsTopology {
                   last,
                   sink,
                   "rejected",
+                  settings.replicaLabels(),
                   drops),
           "dedup");
       topology.addStateStore(

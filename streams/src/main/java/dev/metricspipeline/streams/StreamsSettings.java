@@ -1,18 +1,24 @@
 package dev.metricspipeline.streams;
 
+import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the topology does: which resolutions it rolls up into, how long a window waits for late
- * samples, and how long exact duplicates are remembered. {@link #defaults()} holds the defaults.
+ * samples, and how duplicates are recognised. {@link #defaults()} holds the defaults.
  *
  * @param resolutions the tumbling windows, e.g. 1m, 5m, 1h; each writes {@code
  *     metrics.rollups.<name>}
  * @param grace how long after its end a window still takes samples
  * @param dedupRetention how long a (series, timestamp) pair is remembered to drop exact duplicates
+ * @param dedupInterval the interval within which one sample per series survives from HA replicas,
+ *     and within which a retried push is recognised
+ * @param replicaLabels labels that tell HA scraper replicas apart (left out of series ids and of
+ *     rollup labels)
  * @param closeCheckInterval how often windows are checked for closing (wall-clock punctuation)
  */
 public record StreamsSettings(
@@ -21,6 +27,8 @@ public record StreamsSettings(
     List<Resolution> resolutions,
     Duration grace,
     Duration dedupRetention,
+    Duration dedupInterval,
+    Set<String> replicaLabels,
     Duration closeCheckInterval) {
 
   /** One rollup resolution: its name in the topic and its window size. */
@@ -41,14 +49,19 @@ public record StreamsSettings(
     Objects.requireNonNull(samplesTopic, "samplesTopic");
     Objects.requireNonNull(rejectedTopic, "rejectedTopic");
     resolutions = List.copyOf(resolutions);
+    replicaLabels = Set.copyOf(replicaLabels);
     if (resolutions.isEmpty()) {
       throw new IllegalArgumentException("at least one resolution is needed");
     }
     if (grace.isNegative()) {
       throw new IllegalArgumentException("grace must not be negative");
     }
-    if (dedupRetention.compareTo(grace) < 0) {
-      throw new IllegalArgumentException("dedupRetention must be at least the grace period");
+    if (dedupRetention.compareTo(grace) < 0 || dedupRetention.compareTo(dedupInterval) < 0) {
+      throw new IllegalArgumentException(
+          "dedupRetention must be at least the grace and the dedup interval");
+    }
+    if (dedupInterval.toMillis() < 1) {
+      throw new IllegalArgumentException("dedupInterval must be positive");
     }
     if (closeCheckInterval.toMillis() < 10) {
       throw new IllegalArgumentException("closeCheckInterval must be at least 10 ms");
@@ -56,7 +69,9 @@ public record StreamsSettings(
   }
 
   /**
-   * 1m, 5m and 1h windows, 30 s grace, duplicates remembered for 1 h, windows checked every second.
+   * 1m, 5m and 1h windows, 30 s grace, exact duplicates remembered for 1 h, a 15 s dedup interval
+   * for replicas and retried pushes, replica label {@code __replica__}, windows checked every
+   * second.
    */
   public static StreamsSettings defaults() {
     return new StreamsSettings(
@@ -68,21 +83,44 @@ public record StreamsSettings(
             new Resolution("1h", Duration.ofHours(1))),
         Duration.ofSeconds(30),
         Duration.ofHours(1),
+        Duration.ofSeconds(15),
+        Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
         Duration.ofSeconds(1));
   }
 
   public StreamsSettings withTopics(String samplesTopic, String rejectedTopic) {
     return new StreamsSettings(
-        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        dedupRetention,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval);
   }
 
   public StreamsSettings withResolutions(List<Resolution> resolutions) {
     return new StreamsSettings(
-        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        dedupRetention,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval);
   }
 
   public StreamsSettings withGrace(Duration grace) {
     return new StreamsSettings(
-        samplesTopic, rejectedTopic, resolutions, grace, dedupRetention, closeCheckInterval);
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        dedupRetention,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval);
   }
 }

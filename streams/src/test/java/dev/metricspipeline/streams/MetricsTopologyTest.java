@@ -125,15 +125,26 @@ class MetricsTopologyTest {
   }
 
   private void pipe(String name, SampleType type, double value, long ts) {
+    pipe(name, Map.of("job", "j"), type, value, ts, null);
+  }
+
+  private void pipe(
+      String name,
+      Map<String, String> labels,
+      SampleType type,
+      double value,
+      long ts,
+      String pushId) {
     MetricSample sample =
         MetricSample.newBuilder()
             .setName(name)
-            .setLabels(new TreeMap<>(Map.of("job", "j")))
+            .setLabels(new TreeMap<>(labels))
             .setType(type)
             .setValue(value)
             .setTimestamp(ts)
             .setIngestTimestamp(ts)
             .setOrigin(Origin.PUSH_PROMETHEUS)
+            .setPushId(pushId)
             .build();
     samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
   }
@@ -187,6 +198,49 @@ class MetricsTopologyTest {
     assertThat(r.getCount()).as("same series and time is the same sample: first wins").isEqualTo(2);
     assertThat(r.getSum()).isEqualTo(16.0);
     assertThat(drops.get("duplicate")).isEqualTo(2);
+  }
+
+  @Test
+  void haReplicasKeepOneSamplePerSeriesAndIntervalAndTheFirstInLogOrderWins() {
+    Map<String, String> a = Map.of("job", "j", "__replica__", "a");
+    Map<String, String> b = Map.of("job", "j", "__replica__", "b");
+    // Two replicas scraping every 15 s, slightly offset; intervals [0,15) [15,30) [30,45).
+    pipe("up", b, SampleType.GAUGE, 2, T0 + 1_000, null);
+    pipe("up", a, SampleType.GAUGE, 1, T0 + 2_000, null); // same interval: dropped, b came first
+    pipe("up", a, SampleType.GAUGE, 1, T0 + 16_000, null);
+    pipe("up", b, SampleType.GAUGE, 2, T0 + 17_000, null); // dropped
+    pipe("up", b, SampleType.GAUGE, 2, T0 + 31_000, null);
+    // A single scraper without a replica label every 5 s keeps every sample.
+    pipe("solo", SampleType.GAUGE, 1, T0 + 1_000);
+    pipe("solo", SampleType.GAUGE, 1, T0 + 6_000);
+    pipe("solo", SampleType.GAUGE, 1, T0 + 11_000);
+    wallClock(T0 + MINUTE + 31_000);
+    Map<String, Rollup> out = rollups(rollups1m);
+    Rollup up = out.get("up{job=\"j\"}@" + T0);
+    assertThat(up.getCount()).isEqualTo(3);
+    assertThat(up.getSum()).isEqualTo(2 + 1 + 2);
+    assertThat(up.getLabels())
+        .as("replica labels are not rollup labels")
+        .doesNotContainKey("__replica__");
+    assertThat(out.get("solo{job=\"j\"}@" + T0).getCount()).isEqualTo(3);
+    assertThat(drops.get("replica")).isEqualTo(2);
+  }
+
+  @Test
+  void aRetriedPushIsCountedOnceEvenWithNewReceiveTimestamps() {
+    pipe("rows", Map.of("job", "etl"), SampleType.GAUGE, 42, T0 + 1_000, "push-1");
+    pipe("rows", Map.of("job", "etl"), SampleType.GAUGE, 42, T0 + 3_000, "push-1"); // the retry
+    pipe(
+        "rows",
+        Map.of("job", "etl"),
+        SampleType.GAUGE,
+        42,
+        T0 + 40_000,
+        "push-1"); // two intervals on: a new push
+    pipe("rows", Map.of("job", "etl"), SampleType.GAUGE, 43, T0 + 4_000, "push-2");
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups(rollups1m).get("rows{job=\"etl\"}@" + T0).getCount()).isEqualTo(3);
+    assertThat(drops.get("retried_push")).isEqualTo(1);
   }
 
   @Test

@@ -72,6 +72,7 @@ public final class RollupProcessor
   private final String rollupChild;
   private final String rejectedChild;
   private final DropCounters drops;
+  private final Set<String> replicaLabels;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Rollup> windows;
   private KeyValueStore<String, byte[]> last;
@@ -85,7 +86,9 @@ public final class RollupProcessor
       String lastStoreName,
       String rollupChild,
       String rejectedChild,
+      Set<String> replicaLabels,
       DropCounters drops) {
+    this.replicaLabels = Set.copyOf(replicaLabels);
     this.resolution = resolution;
     this.grace = grace;
     this.checkInterval = checkInterval;
@@ -133,7 +136,7 @@ public final class RollupProcessor
           Rollup.newBuilder()
               .setSeries(series)
               .setName(sample.getName())
-              .setLabels(new TreeMap<>(sample.getLabels()))
+              .setLabels(withoutReplicaLabels(sample))
               .setType(sample.getType())
               .setResolution(resolution.name())
               .setWindowStart(start)
@@ -245,6 +248,12 @@ public final class RollupProcessor
       LOG.debug(
           "Closed {} {} windows up to {}", emitted.size(), resolution.name(), lastClosableStart);
     }
+  }
+
+  private TreeMap<String, String> withoutReplicaLabels(MetricSample sample) {
+    TreeMap<String, String> labels = new TreeMap<>(sample.getLabels());
+    labels.keySet().removeAll(replicaLabels);
+    return labels;
   }
 
   /** Keys sort by window start, then series: a closed prefix is one range scan. */
