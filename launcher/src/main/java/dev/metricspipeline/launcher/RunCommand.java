@@ -150,10 +150,23 @@ public final class RunCommand implements Callable<Integer> {
               dataDir.resolve("streams"),
               Map.of());
       started.add(streams);
+      awaitStreams(streams);
       return new Running(kafka.bootstrapServers(), registry.url(), gateway.url(), dataDir, started);
     } catch (RuntimeException e) {
       new Running(null, null, null, dataDir, started).close();
       throw e;
+    }
+  }
+
+  /** Returns once the streams stage is running, so pushes right after start are rolled up. */
+  private static void awaitStreams(StreamsApp streams) {
+    try {
+      if (!streams.awaitRunning(java.time.Duration.ofSeconds(60))) {
+        LOG.warn("The streams stage is not running after 60 s; samples wait in Kafka until it is");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the streams stage", e);
     }
   }
 

@@ -48,7 +48,7 @@ class RunAndTailIT {
             "--push-port",
             "0",
             "--rollup-grace",
-            "PT1S",
+            "PT15S",
             "--partitions",
             "2");
     return run.start();
@@ -245,7 +245,7 @@ class RunAndTailIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
-      // The window closes at its end plus 1 s grace: at most about 61 s from now.
+      // The window closes at its end plus 15 s grace: at most about 75 s from now.
       List<JsonNode> rollups = new ArrayList<>();
       for (JsonNode line :
           tail(

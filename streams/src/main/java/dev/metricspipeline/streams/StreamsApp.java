@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -29,10 +31,23 @@ public final class StreamsApp implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final DropCounters drops;
+  private final CountDownLatch running;
 
-  private StreamsApp(KafkaStreams streams, DropCounters drops) {
+  private StreamsApp(KafkaStreams streams, DropCounters drops, CountDownLatch running) {
     this.streams = streams;
     this.drops = drops;
+    this.running = running;
+  }
+
+  /**
+   * Waits until the application first reaches RUNNING (its partitions assigned and stores
+   * restored). Samples that arrive before then wait in Kafka; with a short grace they can be late
+   * by the time they are processed, so callers that want a warm stage wait here first.
+   *
+   * @return true if it is running, false if the timeout passed first
+   */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -74,6 +89,13 @@ public final class StreamsApp implements AutoCloseable {
           LOG.error("Stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.RUNNING) {
+            running.countDown();
+          }
+        });
     streams.start();
     LOG.info(
         "Streams {} started: {} -> rollups {} (grace {})",
@@ -81,7 +103,7 @@ public final class StreamsApp implements AutoCloseable {
         settings.samplesTopic(),
         settings.resolutions().stream().map(StreamsSettings.Resolution::name).toList(),
         settings.grace());
-    return new StreamsApp(streams, drops);
+    return new StreamsApp(streams, drops, running);
   }
 
   /** What was not rolled up, and rollups emitted. */
