@@ -1,8 +1,8 @@
 package dev.metricspipeline.formats;
 
 import dev.metricspipeline.formats.internal.LineScanner;
+import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -130,16 +130,7 @@ public final class InfluxLineParser implements MetricsParser {
       String family =
           sanitize(
               measurement.equals("prometheus") ? field[0] : measurement + "_" + field[0], true);
-      out.add(
-          MetricSample.newBuilder()
-              .setName(family)
-              .setLabels(new TreeMap<>(labels))
-              .setType(SampleType.UNTYPED)
-              .setValue(value)
-              .setTimestamp(timestampMs)
-              .setIngestTimestamp(defaultTs)
-              .setOrigin(Origin.UNKNOWN)
-              .build());
+      out.add(ParsedSamples.of(family, labels, SampleType.UNTYPED, value, timestampMs, defaultTs));
       families.add(family);
     }
     return skipped;

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.metricspipeline.formats.internal.LineScanner;
 import dev.metricspipeline.formats.internal.Numbers;
+import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Bucket;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Histogram;
 import dev.metricspipeline.formats.proto.exposition.Exposition.LabelPair;
@@ -12,7 +13,6 @@ import dev.metricspipeline.formats.proto.exposition.Exposition.MetricFamily;
 import dev.metricspipeline.formats.proto.exposition.Exposition.MetricType;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Quantile;
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The Prometheus protobuf exposition format: length-delimited {@code
@@ -42,7 +41,6 @@ import java.util.regex.Pattern;
 public final class ProtobufExpositionParser implements MetricsParser {
 
   private static final ProtobufExpositionParser INSTANCE = new ProtobufExpositionParser();
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   private ProtobufExpositionParser() {}
 
@@ -102,7 +100,7 @@ public final class ProtobufExpositionParser implements MetricsParser {
     for (Metric metric : family.getMetricList()) {
       TreeMap<String, String> labels = new TreeMap<>();
       for (LabelPair pair : metric.getLabelList()) {
-        if (!LABEL_NAME.matcher(pair.getName()).matches()) {
+        if (!LineScanner.isLabelName(pair.getName())) {
           throw new ParseException(0, 0, where + ": invalid label name \"" + pair.getName() + "\"");
         }
         if (labels.put(pair.getName(), pair.getValue()) != null) {
@@ -244,14 +242,6 @@ public final class ProtobufExpositionParser implements MetricsParser {
       double value,
       long ts,
       long ingest) {
-    return MetricSample.newBuilder()
-        .setName(name)
-        .setLabels(labels)
-        .setType(type)
-        .setValue(value)
-        .setTimestamp(ts)
-        .setIngestTimestamp(ingest)
-        .setOrigin(Origin.UNKNOWN)
-        .build();
+    return ParsedSamples.of(name, labels, type, value, ts, ingest);
   }
 }

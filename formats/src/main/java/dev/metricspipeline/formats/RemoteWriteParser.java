@@ -1,13 +1,14 @@
 package dev.metricspipeline.formats;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.metricspipeline.formats.internal.LineScanner;
+import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.proto.remote.Remote.Label;
 import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
 import dev.metricspipeline.formats.proto.remote.Remote.Sample;
 import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
 import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.xerial.snappy.Snappy;
 
 /**
@@ -30,8 +30,6 @@ import org.xerial.snappy.Snappy;
  * together; native histograms are rare in remote_write 1.0).
  */
 public final class RemoteWriteParser implements MetricsParser {
-
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   private final long maxDecompressedBytes;
 
@@ -64,7 +62,7 @@ public final class RemoteWriteParser implements MetricsParser {
           name = label.getValue();
           continue;
         }
-        if (!LABEL_NAME.matcher(label.getName()).matches()) {
+        if (!LineScanner.isLabelName(label.getName())) {
           throw new ParseException(
               0, 0, "series " + (i + 1) + ": invalid label name \"" + label.getName() + "\"");
         }
@@ -86,15 +84,8 @@ public final class RemoteWriteParser implements MetricsParser {
       }
       for (Sample s : series.getSamplesList()) {
         samples.add(
-            MetricSample.newBuilder()
-                .setName(name)
-                .setLabels(new TreeMap<>(labels))
-                .setType(type)
-                .setValue(s.getValue())
-                .setTimestamp(s.getTimestamp())
-                .setIngestTimestamp(defaultTimestampMs)
-                .setOrigin(Origin.UNKNOWN)
-                .build());
+            ParsedSamples.of(
+                name, labels, type, s.getValue(), s.getTimestamp(), defaultTimestampMs));
         families.add(family);
       }
       dropped += series.getExemplarsCount() + series.getHistogramsCount();

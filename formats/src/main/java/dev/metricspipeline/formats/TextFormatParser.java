@@ -3,9 +3,9 @@ package dev.metricspipeline.formats;
 import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OpenMetricsParser;
 import dev.metricspipeline.formats.internal.ParsedLine;
+import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.internal.PrometheusTextParser;
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -116,15 +116,13 @@ public final class TextFormatParser implements MetricsParser {
       ParsedLine line, SampleType type, Long timestampMs, long defaultTimestampMs) {
     TreeMap<String, String> labels = new TreeMap<>(line.labels());
     normalizeBound(labels, type);
-    return MetricSample.newBuilder()
-        .setName(line.name())
-        .setLabels(labels)
-        .setType(type)
-        .setValue(line.value())
-        .setTimestamp(timestampMs == null ? defaultTimestampMs : timestampMs)
-        .setIngestTimestamp(defaultTimestampMs)
-        .setOrigin(Origin.UNKNOWN)
-        .build();
+    return ParsedSamples.of(
+        line.name(),
+        labels,
+        type,
+        line.value(),
+        timestampMs == null ? defaultTimestampMs : timestampMs,
+        defaultTimestampMs);
   }
 
   private static final BigDecimal MIN_MS = new BigDecimal(Long.MIN_VALUE);

@@ -232,13 +232,22 @@ public final class LineScanner {
     return isNameStart(c, colon) || (c >= '0' && c <= '9');
   }
 
-  /** True if the whole string is a valid metric name. */
+  /** True if the whole string is a valid metric name: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
   public static boolean isMetricName(String s) {
-    if (s.isEmpty() || !isNameStart(s.charAt(0), true)) {
+    return isName(s, true);
+  }
+
+  /** True if the whole string is a valid label name: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  public static boolean isLabelName(String s) {
+    return isName(s, false);
+  }
+
+  private static boolean isName(String s, boolean colon) {
+    if (s.isEmpty() || !isNameStart(s.charAt(0), colon)) {
       return false;
     }
     for (int i = 1; i < s.length(); i++) {
-      if (!isNamePart(s.charAt(i), true)) {
+      if (!isNamePart(s.charAt(i), colon)) {
         return false;
       }
     }
