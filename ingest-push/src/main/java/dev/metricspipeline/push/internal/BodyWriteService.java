@@ -11,10 +11,7 @@ import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -69,7 +66,7 @@ public final class BodyWriteService {
               + config.maxSamplesPerPush()
               + " are allowed");
     }
-    String pushId = digest(body);
+    String pushId = PushIds.digest(body);
     for (MetricSample sample : parsed.samples()) {
       LabelLimits.check(config, sample.getName(), sample.getLabels());
       sample.setOrigin(origin);
@@ -93,13 +90,5 @@ public final class BodyWriteService {
                   .increment(count);
               return count;
             });
-  }
-
-  private static String digest(byte[] body) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

@@ -16,13 +16,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -414,16 +411,9 @@ public final class PushService {
   }
 
   private static String digest(PushRequest request) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(request.method().name().getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(request.key().canonical().getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(request.body());
-      return HexFormat.of().formatHex(sha.digest(), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return PushIds.digest(
+        request.method().name().getBytes(StandardCharsets.UTF_8),
+        request.key().canonical().getBytes(StandardCharsets.UTF_8),
+        request.body());
   }
 }
