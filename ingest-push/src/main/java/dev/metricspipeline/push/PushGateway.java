@@ -62,7 +62,25 @@ public final class PushGateway implements AutoCloseable {
       MetricsPublisher publisher,
       String bootstrapServers,
       Map<String, String> kafka) {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return start(
+        config,
+        publisher,
+        bootstrapServers,
+        kafka,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Reads the group topic and starts serving, with its metrics in a given registry, which its
+   * {@code /metrics} serves: in the all-in-one {@code run}, every stage's metrics are in one
+   * registry.
+   */
+  public static PushGateway start(
+      PushGatewayConfig config,
+      MetricsPublisher publisher,
+      String bootstrapServers,
+      Map<String, String> kafka,
+      PrometheusMeterRegistry registry) {
     Gauge.builder("push_publisher_queued_samples", publisher, MetricsPublisher::queuedSamples)
         .description("Samples accepted and waiting for a Kafka commit")
         .register(registry);

@@ -14,7 +14,8 @@ import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.streams.StreamsApp;
-import dev.metricspipeline.streams.StreamsSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -89,14 +91,7 @@ public final class RunCommand implements Callable<Integer> {
               + " METRICS_PIPELINE_PUSH_ADDRESS. Default: ${DEFAULT-VALUE}")
   String pushAddress;
 
-  @Option(
-      names = "--rollup-grace",
-      defaultValue = "PT30S",
-      paramLabel = "DURATION",
-      description =
-          "How long after its end a rollup window still takes samples (ISO-8601). Env:"
-              + " METRICS_PIPELINE_ROLLUP_GRACE. Default: ${DEFAULT-VALUE}")
-  java.time.Duration rollupGrace;
+  @Mixin StreamsOptions streamsOptions;
 
   @Option(
       names = "--partitions",
@@ -117,6 +112,8 @@ public final class RunCommand implements Callable<Integer> {
   /** Starts everything and returns it running; close it to stop. */
   public Running start() {
     List<AutoCloseable> started = new ArrayList<>();
+    // One registry for every stage: the gateway's /metrics serves all of them.
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
       EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, Map.of());
       started.add(kafka);
@@ -139,16 +136,18 @@ public final class RunCommand implements Callable<Integer> {
               PushGatewayConfig.defaults().withListen(pushAddress, pushPort),
               publisher,
               kafka.bootstrapServers(),
-              Map.of());
+              Map.of(),
+              meters);
       started.add(gateway);
       StreamsApp streams =
           StreamsApp.start(
-              StreamsSettings.defaults().withGrace(rollupGrace),
+              streamsOptions.settings(),
               kafka.bootstrapServers(),
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-streams",
               dataDir.resolve("streams"),
-              Map.of());
+              Map.of(),
+              meters);
       started.add(streams);
       awaitStreams(streams);
       return new Running(kafka.bootstrapServers(), registry.url(), gateway.url(), dataDir, started);

@@ -1,9 +1,10 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.launcher.internal.OpsServer;
 import dev.metricspipeline.streams.StreamsApp;
-import dev.metricspipeline.streams.StreamsSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,8 @@ import picocli.CommandLine.Option;
 public final class StreamsCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
+
+  @Mixin StreamsOptions streamsOptions;
 
   @Option(
       names = "--application-id",
@@ -38,25 +41,46 @@ public final class StreamsCommand implements Callable<Integer> {
   Path stateDir;
 
   @Option(
-      names = "--rollup-grace",
-      defaultValue = "PT30S",
-      paramLabel = "DURATION",
+      names = "--metrics-address",
+      defaultValue = "0.0.0.0",
+      paramLabel = "HOST",
       description =
-          "How long after its end a rollup window still takes samples (ISO-8601). Env:"
-              + " METRICS_PIPELINE_ROLLUP_GRACE. Default: ${DEFAULT-VALUE}")
-  Duration rollupGrace;
+          "Address of /metrics, /-/healthy and /-/ready. Env: METRICS_PIPELINE_METRICS_ADDRESS."
+              + " Default: ${DEFAULT-VALUE}")
+  String metricsAddress;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9093",
+      paramLabel = "PORT",
+      description =
+          "Port of /metrics, /-/healthy and /-/ready. Env: METRICS_PIPELINE_METRICS_PORT."
+              + " Default: ${DEFAULT-VALUE}")
+  int metricsPort;
 
   @Override
   public Integer call() throws InterruptedException {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     StreamsApp app =
         StreamsApp.start(
-            StreamsSettings.defaults().withGrace(rollupGrace),
+            streamsOptions.settings(),
             kafka.bootstrapServers,
             kafka.registry(),
             applicationId,
             stateDir,
-            kafka.kafka());
-    Shutdown.closeOnSignal(app);
+            kafka.kafka(),
+            meters);
+    OpsServer ops =
+        OpsServer.start(
+            metricsAddress,
+            metricsPort,
+            meters,
+            () -> app.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+    Shutdown.closeOnSignal(
+        () -> {
+          app.close();
+          ops.close();
+        });
     return 0;
   }
 }

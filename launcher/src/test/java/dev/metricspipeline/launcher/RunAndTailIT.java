@@ -35,22 +35,25 @@ class RunAndTailIT {
 
   @TempDir Path dataDir;
 
-  private RunCommand.Running start() {
+  private RunCommand.Running start(String... extra) {
     RunCommand run = new RunCommand();
-    new CommandLine(run)
-        .parseArgs(
-            "--data-dir",
-            dataDir.toString(),
-            "--kafka-port",
-            "0",
-            "--schema-registry-port",
-            "0",
-            "--push-port",
-            "0",
-            "--rollup-grace",
-            "PT15S",
-            "--partitions",
-            "2");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--data-dir",
+                dataDir.toString(),
+                "--kafka-port",
+                "0",
+                "--schema-registry-port",
+                "0",
+                "--push-port",
+                "0",
+                "--rollup-grace",
+                "PT15S",
+                "--partitions",
+                "2"));
+    args.addAll(List.of(extra));
+    new CommandLine(run).parseArgs(args.toArray(String[]::new));
     return run.start();
   }
 
@@ -271,6 +274,110 @@ class RunAndTailIT {
                 assertThat(r.at("/value/resolution").asText()).isEqualTo("1m");
               });
     }
+  }
+
+  /**
+   * Two minutes of samples with explicit timestamps, part of them pushed twice, for two instances;
+   * an aggregation rule sums them without {@code instance}. Each window's numbers are worked out by
+   * hand below.
+   */
+  @Test
+  void twoMinutesOfTimestampedSamplesRollUpAsComputedByHandDuplicatesCountedOnce(
+      @TempDir Path rulesDir) throws Exception {
+    Path rules = rulesDir.resolve("rules.yaml");
+    java.nio.file.Files.writeString(
+        rules,
+        """
+        - match: handcalc_temp
+          without: [instance]
+          outputs: [sum, max]
+        """);
+    try (RunCommand.Running running = start("--aggregation-rules", rules.toString())) {
+      long w0 = System.currentTimeMillis() / 60_000 * 60_000;
+      String a = "handcalc,job=handcalc,instance=a temp=";
+      String b = "handcalc,job=handcalc,instance=b temp=";
+      String body =
+          String.join(
+              "\n",
+              a + "3 " + (w0 + 1_000),
+              a + "7 " + (w0 + 20_000),
+              a + "5 " + (w0 + 40_000),
+              b + "4 " + (w0 + 10_000),
+              a + "10 " + (w0 + 61_000),
+              a + "2 " + (w0 + 70_000),
+              b + "6 " + (w0 + 65_000));
+      String again = String.join("\n", a + "7 " + (w0 + 20_000), a + "2 " + (w0 + 70_000));
+      for (String push : List.of(body, again)) {
+        HttpResponse<String> response =
+            http(
+                HttpRequest.newBuilder(URI.create(running.pushUrl() + "/api/v2/write?precision=ms"))
+                    .POST(HttpRequest.BodyPublishers.ofString(push)));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
+      }
+      // Window w0 closes at w0 + 75 s, w0 + 1m at w0 + 135 s; group windows settle 5 s more.
+      Map<String, JsonNode> rollups = new TreeMap<>();
+      for (JsonNode line :
+          tail(
+              running,
+              Topics.rollups("1m"),
+              "--from-beginning",
+              "--max",
+              "8",
+              "--idle-timeout",
+              "170")) {
+        long start = line.at("/value/windowStart").asLong();
+        rollups.put(line.get("key").asText() + " +" + (start - w0) / 1000 + "s", line.get("value"));
+      }
+      String sa = "handcalc_temp{instance=\"a\",job=\"handcalc\"}";
+      String sb = "handcalc_temp{instance=\"b\",job=\"handcalc\"}";
+      String sum = "handcalc_temp:without_instance_sum{job=\"handcalc\"}";
+      String max = "handcalc_temp:without_instance_max{job=\"handcalc\"}";
+      assertThat(rollups)
+          .containsOnlyKeys(
+              sa + " +0s",
+              sb + " +0s",
+              sum + " +0s",
+              max + " +0s",
+              sa + " +60s",
+              sb + " +60s",
+              sum + " +60s",
+              max + " +60s");
+      // a, first minute: 3, 7, 5 (7 pushed twice: one kept).
+      assertWindow(rollups.get(sa + " +0s"), 3, 15, 3, 7);
+      assertWindow(rollups.get(sb + " +0s"), 1, 4, 4, 4);
+      // a, second minute: 10, 2 (2 pushed twice).
+      assertWindow(rollups.get(sa + " +60s"), 2, 12, 2, 10);
+      assertWindow(rollups.get(sb + " +60s"), 1, 6, 6, 6);
+      // Sum of the last values (a: 5, b: 4; then 2 and 6); max of the maxima.
+      assertThat(rollups.get(sum + " +0s").get("last").asDouble()).isEqualTo(9.0);
+      assertThat(rollups.get(max + " +0s").get("last").asDouble()).isEqualTo(7.0);
+      assertThat(rollups.get(sum + " +60s").get("last").asDouble()).isEqualTo(8.0);
+      assertThat(rollups.get(max + " +60s").get("last").asDouble()).isEqualTo(10.0);
+
+      HttpResponse<String> metrics =
+          http(HttpRequest.newBuilder(URI.create(running.pushUrl() + "/metrics")));
+      assertThat(metrics.body())
+          .contains("streams_samples_in_total 9.0")
+          .contains("streams_samples_dropped_total{reason=\"duplicate\"} 2.0")
+          .contains("streams_rollups_out_total{resolution=\"1m\"} 4.0")
+          .contains("streams_aggregates_out_total{resolution=\"1m\"} 4.0")
+          .contains("kafka_consumer_fetch_manager_records_lag_max");
+    }
+  }
+
+  private static HttpResponse<String> http(HttpRequest.Builder request) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            request.timeout(java.time.Duration.ofSeconds(60)).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertWindow(
+      JsonNode rollup, long count, double sum, double min, double max) {
+    assertThat(rollup.get("count").asLong()).as("count of %s", rollup).isEqualTo(count);
+    assertThat(rollup.get("sum").asDouble()).as("sum of %s", rollup).isEqualTo(sum);
+    assertThat(rollup.get("min").asDouble()).as("min of %s", rollup).isEqualTo(min);
+    assertThat(rollup.get("max").asDouble()).as("max of %s", rollup).isEqualTo(max);
   }
 
   @Test

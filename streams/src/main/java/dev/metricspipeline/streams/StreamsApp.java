@@ -5,12 +5,27 @@ import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -64,8 +79,37 @@ public final class StreamsApp implements AutoCloseable {
       String applicationId,
       Path stateDir,
       Map<String, String> kafka) {
+    return start(
+        settings,
+        bootstrapServers,
+        registry,
+        applicationId,
+        stateDir,
+        kafka,
+        new SimpleMeterRegistry());
+  }
+
+  /**
+   * Starts the application and publishes its metrics: the counts of {@link DropCounters}, and Kafka
+   * Streams' own metrics (consumer lag as {@code kafka_consumer_fetch_manager_records_lag_max},
+   * process rates, state stores) through Micrometer's {@link KafkaStreamsMetrics}.
+   *
+   * @param meters where the metrics go (the /metrics registry of the process)
+   */
+  public static StreamsApp start(
+      StreamsSettings settings,
+      String bootstrapServers,
+      RegistryClientConfig registry,
+      String applicationId,
+      Path stateDir,
+      Map<String, String> kafka,
+      MeterRegistry meters) {
     SchemaRegistryClient client = new SchemaRegistryClient(registry);
     DropCounters drops = new DropCounters();
+    drops.bindTo(meters);
+    if (!settings.aggregationRules().isEmpty()) {
+      createAggregationTopics(settings, bootstrapServers, kafka);
+    }
     Properties props = new Properties();
     props.putAll(kafka);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -96,6 +140,7 @@ public final class StreamsApp implements AutoCloseable {
             running.countDown();
           }
         });
+    new KafkaStreamsMetrics(streams).bindTo(meters);
     streams.start();
     LOG.info(
         "Streams {} started: {} -> rollups {} (grace {})",
@@ -104,6 +149,48 @@ public final class StreamsApp implements AutoCloseable {
         settings.resolutions().stream().map(StreamsSettings.Resolution::name).toList(),
         settings.grace());
     return new StreamsApp(streams, drops, running);
+  }
+
+  /**
+   * Creates {@code metrics.aggregation.<resolution>} with as many partitions as the samples topic,
+   * if missing. They carry closed per-series rollups to their group; a day's retention is plenty.
+   */
+  private static void createAggregationTopics(
+      StreamsSettings settings, String bootstrapServers, Map<String, String> kafka) {
+    Map<String, Object> config = new HashMap<>(kafka);
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(config)) {
+      int partitions =
+          admin
+              .describeTopics(List.of(settings.samplesTopic()))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(settings.samplesTopic())
+              .partitions()
+              .size();
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (StreamsSettings.Resolution resolution : settings.resolutions()) {
+        String topic = settings.aggregationTopic(resolution);
+        if (!existing.contains(topic)) {
+          missing.add(
+              new NewTopic(topic, Optional.of(partitions), Optional.empty())
+                  .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "86400000")));
+        }
+      }
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+        LOG.info("Created aggregation topics {}", missing.stream().map(NewTopic::name).toList());
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException(
+            "cannot create the aggregation topics: " + e.getMessage(), e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating the aggregation topics", e);
+    }
   }
 
   /** What was not rolled up, and rollups emitted. */

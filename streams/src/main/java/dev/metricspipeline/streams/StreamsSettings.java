@@ -20,6 +20,9 @@ import java.util.Set;
  * @param replicaLabels labels that tell HA scraper replicas apart (left out of series ids and of
  *     rollup labels)
  * @param closeCheckInterval how often windows are checked for closing (wall-clock punctuation)
+ * @param aggregationRules cross-series aggregations into the same rollup topics (none by default)
+ * @param aggregationSettle how long a group window waits after its first per-series rollup (and
+ *     after its end plus grace) for the rest, since partitions close windows independently
  */
 public record StreamsSettings(
     String samplesTopic,
@@ -29,7 +32,9 @@ public record StreamsSettings(
     Duration dedupRetention,
     Duration dedupInterval,
     Set<String> replicaLabels,
-    Duration closeCheckInterval) {
+    Duration closeCheckInterval,
+    List<AggregationRule> aggregationRules,
+    Duration aggregationSettle) {
 
   /** One rollup resolution: its name in the topic and its window size. */
   public record Resolution(String name, Duration size) {
@@ -50,6 +55,10 @@ public record StreamsSettings(
     Objects.requireNonNull(rejectedTopic, "rejectedTopic");
     resolutions = List.copyOf(resolutions);
     replicaLabels = Set.copyOf(replicaLabels);
+    aggregationRules = List.copyOf(aggregationRules);
+    if (aggregationSettle.isNegative()) {
+      throw new IllegalArgumentException("aggregationSettle must not be negative");
+    }
     if (resolutions.isEmpty()) {
       throw new IllegalArgumentException("at least one resolution is needed");
     }
@@ -71,7 +80,7 @@ public record StreamsSettings(
   /**
    * 1m, 5m and 1h windows, 30 s grace, exact duplicates remembered for 1 h, a 15 s dedup interval
    * for replicas and retried pushes, replica label {@code __replica__}, windows checked every
-   * second.
+   * second, no aggregation rules (a group window settles 5 s when there are).
    */
   public static StreamsSettings defaults() {
     return new StreamsSettings(
@@ -85,7 +94,9 @@ public record StreamsSettings(
         Duration.ofHours(1),
         Duration.ofSeconds(15),
         Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        List.of(),
+        Duration.ofSeconds(5));
   }
 
   public StreamsSettings withTopics(String samplesTopic, String rejectedTopic) {
@@ -97,7 +108,9 @@ public record StreamsSettings(
         dedupRetention,
         dedupInterval,
         replicaLabels,
-        closeCheckInterval);
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle);
   }
 
   public StreamsSettings withResolutions(List<Resolution> resolutions) {
@@ -109,7 +122,9 @@ public record StreamsSettings(
         dedupRetention,
         dedupInterval,
         replicaLabels,
-        closeCheckInterval);
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle);
   }
 
   public StreamsSettings withGrace(Duration grace) {
@@ -121,6 +136,30 @@ public record StreamsSettings(
         dedupRetention,
         dedupInterval,
         replicaLabels,
-        closeCheckInterval);
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle);
+  }
+
+  public StreamsSettings withAggregationRules(List<AggregationRule> aggregationRules) {
+    return new StreamsSettings(
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        dedupRetention,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle);
+  }
+
+  /**
+   * The topic that carries per-series rollups to their aggregation group ({@code
+   * metrics.aggregation.<resolution>}), created by {@link StreamsApp} when there are rules.
+   */
+  public String aggregationTopic(Resolution resolution) {
+    return "metrics.aggregation." + resolution.name();
   }
 }

@@ -82,7 +82,18 @@ class MetricsTopologyTest {
             .withResolutions(
                 List.of(
                     new StreamsSettings.Resolution("1m", Duration.ofMinutes(1)),
-                    new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))));
+                    new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))))
+            .withAggregationRules(
+                AggregationRules.parse(
+                    """
+                    - match: http_requests_total
+                      without: [instance]
+                      outputs: [sum, count, min, max, avg, increase]
+                    - match: '{__name__="queue_depth",job=~"a.*"}'
+                      by: [job]
+                      outputs: [max, increase]
+                    """,
+                    "rules.yaml"));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -198,6 +209,35 @@ class MetricsTopologyTest {
     assertThat(r.getCount()).as("same series and time is the same sample: first wins").isEqualTo(2);
     assertThat(r.getSum()).isEqualTo(16.0);
     assertThat(drops.get("duplicate")).isEqualTo(2);
+  }
+
+  /** A push of samples with their own timestamps, received at T0 + 72 s. */
+  private void pipeTimestamped(double value, long ts, String pushId) {
+    MetricSample sample =
+        MetricSample.newBuilder()
+            .setName("jobs")
+            .setLabels(new TreeMap<>(Map.of("job", "j")))
+            .setType(SampleType.GAUGE)
+            .setValue(value)
+            .setTimestamp(ts)
+            .setIngestTimestamp(T0 + 72_000)
+            .setOrigin(Origin.PUSH_INFLUX)
+            .setPushId(pushId)
+            .build();
+    samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
+  }
+
+  @Test
+  void samplesWithTheirOwnTimestampsInOnePushAreAllKeptAndAResentPushIsAnExactDuplicate() {
+    pipeTimestamped(3, T0 + 20_000, "p1");
+    pipeTimestamped(5, T0 + 25_000, "p1"); // same push, same 15 s bucket: not a retry
+    pipeTimestamped(2, T0 + 70_000, "p1");
+    pipeTimestamped(3, T0 + 20_000, "p2");
+    pipeTimestamped(2, T0 + 70_000, "p2");
+    assertThat(drops.get("duplicate")).isEqualTo(2);
+    assertThat(drops.get("retried_push")).isZero();
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups(rollups1m).get("jobs{job=\"j\"}@" + T0).getCount()).isEqualTo(2);
   }
 
   @Test
@@ -324,5 +364,67 @@ class MetricsTopologyTest {
     assertThat(drops.get("undecodable")).isEqualTo(1);
     wallClock(T0 + MINUTE + 31_000);
     assertThat(rollups1m.readValuesToList()).hasSize(1);
+  }
+
+  @Test
+  void aggregationRulesCombineTheClosedRollupsOfAGroupOnce() {
+    Map<String, String> a = Map.of("job", "api", "instance", "a");
+    Map<String, String> b = Map.of("job", "api", "instance", "b");
+    pipe("http_requests_total", a, SampleType.COUNTER, 100, T0 + 10_000, null);
+    pipe("http_requests_total", a, SampleType.COUNTER, 110, T0 + 50_000, null);
+    pipe("http_requests_total", a, SampleType.COUNTER, 130, T0 + 70_000, null);
+    pipe("http_requests_total", b, SampleType.COUNTER, 5, T0 + 10_000, null);
+    pipe("http_requests_total", b, SampleType.COUNTER, 2, T0 + 40_000, null);
+    pipe("queue_depth", a, SampleType.GAUGE, 4, T0 + 10_000, null);
+    pipe("queue_depth", b, SampleType.GAUGE, 9, T0 + 20_000, null);
+    pipe("queue_depth", Map.of("job", "batch"), SampleType.GAUGE, 50, T0 + 20_000, null);
+
+    wallClock(T0 + MINUTE + 31_000);
+    Map<String, Rollup> perSeries = rollups(rollups1m);
+    assertThat(perSeries).hasSize(5);
+    assertThat(perSeries.get("http_requests_total{instance=\"b\",job=\"api\"}@" + T0).getResets())
+        .isEqualTo(1);
+
+    wallClock(T0 + MINUTE + 35_000);
+    assertThat(rollups1m.isEmpty()).as("the group window settles 5 s after its inputs").isTrue();
+
+    wallClock(T0 + MINUTE + 37_000);
+    Map<String, Double> outputs = new TreeMap<>();
+    rollups1m
+        .readRecordsToList()
+        .forEach(
+            r -> {
+              assertThat(r.value().getWindowStart()).isEqualTo(T0);
+              assertThat(r.value().getCount()).isEqualTo(1);
+              assertThat(r.value().getMax()).isEqualTo(r.value().getLast());
+              outputs.put(r.key(), r.value().getLast());
+            });
+    // a: baseline 100, then 110 (+10); b: 5, then 2 (a reset: +2). Last values 110 and 2.
+    assertThat(outputs)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "http_requests_total:without_instance_sum{job=\"api\"}", 112.0,
+                "http_requests_total:without_instance_count{job=\"api\"}", 2.0,
+                "http_requests_total:without_instance_min{job=\"api\"}", 2.0,
+                "http_requests_total:without_instance_max{job=\"api\"}", 110.0,
+                "http_requests_total:without_instance_avg{job=\"api\"}", 56.0,
+                "http_requests_total:without_instance_increase{job=\"api\"}", 12.0,
+                "queue_depth:by_job_max{job=\"api\"}", 9.0));
+    assertThat(drops.get("aggregates_1m")).isEqualTo(7);
+
+    wallClock(T0 + 2 * MINUTE + 31_000);
+    wallClock(T0 + 2 * MINUTE + 37_000);
+    Map<String, Rollup> second = rollups(rollups1m);
+    assertThat(
+            second
+                .get("http_requests_total:without_instance_increase{job=\"api\"}@" + (T0 + MINUTE))
+                .getLast())
+        .as("the counter increase carries over the window boundary: 110 -> 130")
+        .isEqualTo(20.0);
+    assertThat(
+            second
+                .get("http_requests_total:without_instance_count{job=\"api\"}@" + (T0 + MINUTE))
+                .getLast())
+        .isEqualTo(1.0);
   }
 }

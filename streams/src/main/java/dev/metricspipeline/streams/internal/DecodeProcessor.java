@@ -50,6 +50,7 @@ public final class DecodeProcessor implements Processor<String, byte[], String, 
 
   @Override
   public void process(Record<String, byte[]> record) {
+    drops.increment("samples_in");
     RecordMetadata where = context.recordMetadata().orElse(null);
     String topic = where == null ? "" : where.topic();
     MetricSample sample;

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *       gateway's {@code Idempotency-Key} or digest of grouping key and body) was seen in the same
  *       or the previous {@code dedupInterval} bucket (so within one to two intervals). A push
  *       retried after a lost answer gets new receive timestamps, so rule 1 misses it; this catches
- *       it.
+ *       it. Only samples stamped with their receive time (timestamp equal to ingest timestamp) are
+ *       checked: samples that carry their own timestamps are retried exactly, which rule 1 catches,
+ *       and several of them of one series in one push are distinct samples.
  *   <li><b>{@code replica}</b>: the sample carries a replica label (or {@code scraperReplica}) and
  *       a sample of the same series already survived in the same {@code dedupInterval} bucket
  *       (aligned to the epoch). The first in log order wins, whichever replica sent it; samples
@@ -79,7 +81,7 @@ public final class DedupProcessor
     }
     long size = interval.toMillis();
     long bucket = Math.floorDiv(ts, size) * size;
-    if (sample.getPushId() != null) {
+    if (sample.getPushId() != null && ts == sample.getIngestTimestamp()) {
       String pushKey = "push|" + series + "|" + sample.getPushId();
       if (recent.fetch(pushKey, bucket) != null || recent.fetch(pushKey, bucket - size) != null) {
         drop("retried_push", series, ts);

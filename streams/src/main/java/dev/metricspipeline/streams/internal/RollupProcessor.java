@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * a reset, counted in {@code resets}, and contributes its whole value. The first sample ever seen
  * of a series only sets the baseline. A counter sample older than the last one seen is rolled up
  * into count/sum/min/max but adds nothing to the increase.
+ *
+ * <p>Closed rollups also go to the aggregation child, when there are aggregation rules.
  */
 public final class RollupProcessor
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -70,6 +72,7 @@ public final class RollupProcessor
   private final String windowsStoreName;
   private final String lastStoreName;
   private final String rollupChild;
+  private final String aggregateChild;
   private final String rejectedChild;
   private final DropCounters drops;
   private final Set<String> replicaLabels;
@@ -85,6 +88,7 @@ public final class RollupProcessor
       String windowsStoreName,
       String lastStoreName,
       String rollupChild,
+      String aggregateChild,
       String rejectedChild,
       Set<String> replicaLabels,
       DropCounters drops) {
@@ -95,6 +99,7 @@ public final class RollupProcessor
     this.windowsStoreName = windowsStoreName;
     this.lastStoreName = lastStoreName;
     this.rollupChild = rollupChild;
+    this.aggregateChild = aggregateChild;
     this.rejectedChild = rejectedChild;
     this.drops = drops;
   }
@@ -236,9 +241,12 @@ public final class RollupProcessor
       while (it.hasNext()) {
         KeyValue<String, Rollup> entry = it.next();
         Rollup rollup = entry.value;
-        context.forward(
-            new Record<>(rollup.getSeries(), (SpecificRecord) rollup, rollup.getWindowStart()),
-            rollupChild);
+        Record<String, SpecificRecord> out =
+            new Record<>(rollup.getSeries(), (SpecificRecord) rollup, rollup.getWindowStart());
+        context.forward(out, rollupChild);
+        if (aggregateChild != null) {
+          context.forward(out, aggregateChild);
+        }
         emitted.add(entry.key);
       }
     }

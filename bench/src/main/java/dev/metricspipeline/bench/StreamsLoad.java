@@ -1,0 +1,179 @@
+package dev.metricspipeline.bench;
+
+import dev.metricspipeline.embedded.EmbeddedKafka;
+import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.Topics;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.registry.RegistryClientConfig;
+import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.streams.StreamsApp;
+import dev.metricspipeline.streams.StreamsSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * End-to-end load of the streams stage on an embedded broker: writes {@code series × perSeries}
+ * counter samples to {@code metrics.samples} first, then starts the stage (dedup + 1m/5m/1h
+ * rollups, exactly_once_v2) and times how long it takes to read them all; then the size of its
+ * state directory. Not a JMH benchmark: it measures the whole stage, Kafka included.
+ *
+ * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.StreamsLoad [series]
+ * [samplesPerSeries] [partitions]} (defaults 1000000, 1, 6).
+ */
+public final class StreamsLoad {
+
+  private StreamsLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    int series = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int perSeries = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+    Path dir = Files.createTempDirectory("streams-load");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, Map.of());
+        EmbeddedSchemaRegistry registry =
+            EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0)) {
+      createTopics(kafka.bootstrapServers(), partitions);
+      long total = (long) series * perSeries;
+      long base = System.currentTimeMillis() / 60_000 * 60_000;
+      long produceStart = System.nanoTime();
+      produce(kafka.bootstrapServers(), registry.url(), series, perSeries, base);
+      double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
+      System.out.printf("produced %,d samples in %.1f s%n", total, produceSeconds);
+
+      Path stateDir = dir.resolve("streams");
+      // A long grace: the run must not make its own samples late while it catches up.
+      StreamsSettings settings = StreamsSettings.defaults().withGrace(Duration.ofMinutes(30));
+      try (StreamsApp app =
+          StreamsApp.start(
+              settings,
+              kafka.bootstrapServers(),
+              RegistryClientConfig.of(registry.url()),
+              "streams-load",
+              stateDir,
+              Map.of())) {
+        if (!app.awaitRunning(Duration.ofMinutes(2))) {
+          throw new IllegalStateException("the streams stage did not start");
+        }
+        long start = System.nanoTime();
+        long lastReport = start;
+        while (app.drops().get("samples_in") < total) {
+          TimeUnit.MILLISECONDS.sleep(100);
+          if (System.nanoTime() - lastReport > 10_000_000_000L) {
+            lastReport = System.nanoTime();
+            System.out.printf(
+                "  %,d of %,d read after %.0f s%n",
+                app.drops().get("samples_in"), total, (lastReport - start) / 1e9);
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+            "streams read %,d samples (%,d series) in %.1f s: %,.0f samples/s; counts %s%n",
+            total, series, seconds, total / seconds, app.drops().snapshot());
+      }
+      long bytes = size(stateDir);
+      System.out.printf(
+          "state directory after a clean stop: %,d bytes (%.1f MB), %.0f bytes per series%n",
+          bytes, bytes / 1e6, (double) bytes / series);
+    } finally {
+      deleteQuietly(dir);
+    }
+  }
+
+  private static void createTopics(String bootstrap, int partitions) throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      List<NewTopic> topics = new ArrayList<>();
+      topics.add(new NewTopic(Topics.SAMPLES, partitions, (short) 1));
+      topics.add(new NewTopic(Topics.REJECTED, partitions, (short) 1));
+      for (String resolution : Topics.DEFAULT_RESOLUTIONS) {
+        topics.add(new NewTopic(Topics.rollups(resolution), partitions, (short) 1));
+      }
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void produce(
+      String bootstrap, String registryUrl, int series, int perSeries, long base) {
+    Map<String, Object> config =
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ProducerConfig.LINGER_MS_CONFIG,
+            20,
+            ProducerConfig.BATCH_SIZE_CONFIG,
+            256 * 1024,
+            ProducerConfig.COMPRESSION_TYPE_CONFIG,
+            "lz4");
+    SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
+    SeriesKey key = SeriesKey.standard();
+    try (KafkaProducer<String, MetricSample> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(client, true))) {
+      for (int k = 0; k < perSeries; k++) {
+        for (int s = 0; s < series; s++) {
+          TreeMap<String, String> labels = new TreeMap<>();
+          labels.put("job", "load");
+          labels.put("instance", "host-" + (s % 1000) + ":9100");
+          labels.put("series", Integer.toString(s / 1000));
+          long ts = base + k * 1000L;
+          MetricSample sample =
+              MetricSample.newBuilder()
+                  .setName("load_requests_total")
+                  .setLabels(labels)
+                  .setType(SampleType.COUNTER)
+                  .setValue(s + k)
+                  .setTimestamp(ts)
+                  .setIngestTimestamp(ts)
+                  .setOrigin(Origin.PUSH_CLIENT)
+                  .build();
+          producer.send(new ProducerRecord<>(Topics.SAMPLES, key.idOf(sample), sample));
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  private static long size(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.metricspipeline.launcher.internal;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operations endpoints of a stage that has no HTTP API of its own (the standalone streams
+ * stage): {@code GET /metrics} (Prometheus text), {@code /-/healthy} (200 while the process runs),
+ * {@code /-/ready} (200 when the stage says it is ready, else 503).
+ */
+public final class OpsServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
+
+  private final Vertx vertx;
+  private final HttpServer server;
+
+  private OpsServer(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  /** Starts listening; port 0 picks a free one. */
+  public static OpsServer start(
+      String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpServer server =
+          vertx
+              .createHttpServer()
+              .requestHandler(
+                  req -> {
+                    switch (req.path()) {
+                      case "/metrics" ->
+                          req.response()
+                              .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                              .end(registry.scrape());
+                      case "/-/healthy" -> req.response().end("OK\n");
+                      case "/-/ready" -> {
+                        boolean ok = ready.getAsBoolean();
+                        req.response()
+                            .setStatusCode(ok ? 200 : 503)
+                            .end(ok ? "Ready\n" : "Not ready\n");
+                      }
+                      default -> req.response().setStatusCode(404).end("Not found\n");
+                    }
+                  })
+              .listen(port, host)
+              .await(30, TimeUnit.SECONDS);
+      LOG.info("Operations endpoints on http://{}:{}/metrics", host, server.actualPort());
+      return new OpsServer(vertx, server);
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void close() {
+    vertx.close().await();
+  }
+}
