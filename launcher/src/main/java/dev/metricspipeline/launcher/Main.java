@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       PushGatewayCommand.class,
       PushCommand.class,
       StreamsCommand.class,
+      SinkCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

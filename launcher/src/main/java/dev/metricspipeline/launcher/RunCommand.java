@@ -13,6 +13,9 @@ import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.sink.JdbcRollupStore;
+import dev.metricspipeline.sink.RollupSink;
+import dev.metricspipeline.sink.SinkConfig;
 import dev.metricspipeline.streams.StreamsApp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -94,6 +97,16 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin StreamsOptions streamsOptions;
 
   @Option(
+      names = "--query-port",
+      defaultValue = "9095",
+      paramLabel = "PORT",
+      description =
+          "The query API's port (Prometheus HTTP API shape; on --push-address). The rollups are"
+              + " in DATA_DIR/metrics.db (SQLite). Env: METRICS_PIPELINE_QUERY_PORT. Default:"
+              + " ${DEFAULT-VALUE}")
+  int queryPort;
+
+  @Option(
       names = "--partitions",
       defaultValue = "6",
       paramLabel = "N",
@@ -150,9 +163,22 @@ public final class RunCommand implements Callable<Integer> {
               meters);
       started.add(streams);
       awaitStreams(streams);
-      return new Running(kafka.bootstrapServers(), registry.url(), gateway.url(), dataDir, started);
+      RollupSink sink =
+          RollupSink.start(
+              SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+                  .withListen(pushAddress, queryPort),
+              JdbcRollupStore.open("jdbc:sqlite:" + dataDir.resolve("metrics.db")),
+              meters);
+      started.add(sink);
+      return new Running(
+          kafka.bootstrapServers(),
+          registry.url(),
+          gateway.url(),
+          sink.queryUrl(),
+          dataDir,
+          started);
     } catch (RuntimeException e) {
-      new Running(null, null, null, dataDir, started).close();
+      new Running(null, null, null, null, dataDir, started).close();
       throw e;
     }
   }
@@ -184,6 +210,7 @@ public final class RunCommand implements Callable<Integer> {
     private final String bootstrapServers;
     private final String registryUrl;
     private final String pushUrl;
+    private final String queryUrl;
     private final Path dataDir;
     private final List<AutoCloseable> components;
 
@@ -191,11 +218,13 @@ public final class RunCommand implements Callable<Integer> {
         String bootstrapServers,
         String registryUrl,
         String pushUrl,
+        String queryUrl,
         Path dataDir,
         List<AutoCloseable> components) {
       this.bootstrapServers = bootstrapServers;
       this.registryUrl = registryUrl;
       this.pushUrl = pushUrl;
+      this.queryUrl = queryUrl;
       this.dataDir = dataDir;
       this.components = components;
     }
@@ -213,6 +242,11 @@ public final class RunCommand implements Callable<Integer> {
       return pushUrl;
     }
 
+    /** The query API, e.g. {@code http://127.0.0.1:9095}. */
+    public String queryUrl() {
+      return queryUrl;
+    }
+
     void printWelcome(PrintWriter out) {
       out.println();
       out.println(
@@ -221,6 +255,12 @@ public final class RunCommand implements Callable<Integer> {
       out.println("  Schema Registry  " + registryUrl);
       out.println(
           "  Push gateway     " + pushUrl + "   (Pushgateway API; self-metrics at /metrics)");
+      out.println(
+          "  Query API        "
+              + queryUrl
+              + "   (Prometheus HTTP API shape; rollups in "
+              + dataDir.resolve("metrics.db")
+              + ")");
       out.println();
       out.println("Try:");
       out.println(
@@ -232,7 +272,15 @@ public final class RunCommand implements Callable<Integer> {
           "  ./metrics-pipeline tail "
               + Topics.rollups("1m")
               + " --from-beginning   (a window closes a minute and its grace after it starts)");
-      out.println("  ./metrics-pipeline tail _schemas --from-beginning --idle-timeout 2");
+      out.println(
+          "  curl '"
+              + queryUrl
+              + "/api/v1/query?query=max_over_time(job_duration_seconds[1m])'   (once the"
+              + " window has closed)");
+      out.println(
+          "  sqlite3 "
+              + dataDir.resolve("metrics.db")
+              + " 'SELECT * FROM rollups JOIN metric_series ON id = series_id'");
       out.println("Stop with Ctrl-C.");
       out.flush();
     }

@@ -48,6 +48,8 @@ class RunAndTailIT {
                 "0",
                 "--push-port",
                 "0",
+                "--query-port",
+                "0",
                 "--rollup-grace",
                 "PT15S",
                 "--partitions",
@@ -273,6 +275,46 @@ class RunAndTailIT {
                 assertThat(r.at("/value/max").asDouble()).isEqualTo(12.5);
                 assertThat(r.at("/value/resolution").asText()).isEqualTo("1m");
               });
+
+      // The sink writes it to SQLite and the query API serves it, in Prometheus's JSON.
+      long windowStart = rollups.get(0).at("/value/windowStart").asLong();
+      String url =
+          running.queryUrl()
+              + "/api/v1/query_range?query="
+              + java.net.URLEncoder.encode(
+                  "max_over_time(job_duration_seconds[1m])",
+                  java.nio.charset.StandardCharsets.UTF_8)
+              + "&start="
+              + (windowStart / 1000 - 120)
+              + "&end="
+              + (windowStart / 1000 + 180)
+              + "&step=60";
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> query = http(HttpRequest.newBuilder(URI.create(url)));
+                assertThat(query.statusCode()).isEqualTo(200);
+                assertThat(JSON.readTree(query.body()).at("/data/result").toString())
+                    .isEqualTo(
+                        "[{\"metric\":{\"job\":\"batch_job\"},\"values\":[["
+                            + (windowStart / 1000 + 60)
+                            + ",\"12.5\"]]}]");
+              });
+      try (java.sql.Connection c =
+              java.sql.DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("metrics.db"));
+          java.sql.ResultSet rs =
+              c.createStatement()
+                  .executeQuery(
+                      "SELECT s.metric, r.resolution, r.count, r.max FROM rollups r JOIN"
+                          + " metric_series s ON s.id = r.series_id WHERE s.metric ="
+                          + " 'job_duration_seconds'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(2)).isEqualTo("1m");
+        assertThat(rs.getLong(3)).isEqualTo(1);
+        assertThat(rs.getDouble(4)).isEqualTo(12.5);
+        assertThat(rs.next()).isFalse();
+      }
     }
   }
 

@@ -1,0 +1,577 @@
+package dev.metricspipeline.sink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.metricspipeline.schemas.avro.Rollup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link RollupStore} over JDBC, on SQLite ({@code jdbc:sqlite:FILE}, WAL mode, writes in {@code
+ * BEGIN IMMEDIATE} transactions) or PostgreSQL ({@code jdbc:postgresql://...}), pooled with
+ * HikariCP.
+ *
+ * <p><b>Schema</b> (version 1, created on {@link #migrate}):
+ *
+ * <ul>
+ *   <li>{@code metric_series(id, series_key, metric, labels)}: {@code id} is the first 63 bits of
+ *       the SHA-256 of the series key, so every instance derives the same id without a lookup; a
+ *       collision (two keys, one id) is detected when a series is first written and fails the
+ *       batch. {@code labels} is JSON ({@code jsonb} on PostgreSQL). Indexed by metric.
+ *   <li>{@code rollups(series_id, resolution, window_start, window_end, count, sum, min, max,
+ *       first, last, increase, resets)}, primary key {@code (series_id, resolution, window_start)},
+ *       times in ms since the epoch; on PostgreSQL also {@code time timestamptz}, generated from
+ *       {@code window_start}, for Grafana's {@code $__timeFilter}. Indexed by {@code (resolution,
+ *       window_start)} for retention.
+ *   <li>{@code sink_offsets(topic, kafka_partition, next_offset)}: how far each partition has been
+ *       written.
+ *   <li>{@code sink_schema(version)}.
+ * </ul>
+ *
+ * <p>SQLite turns NaN into NULL: a NULL value reads back as NaN.
+ */
+public final class JdbcRollupStore implements RollupStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcRollupStore.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int SCHEMA_VERSION = 1;
+  private static final int IN_CHUNK = 500;
+
+  /** The two supported databases. */
+  public enum Dialect {
+    SQLITE,
+    POSTGRESQL
+  }
+
+  private final Dialect dialect;
+  private final HikariDataSource pool;
+  private final String description;
+  private final Set<Long> knownSeries = ConcurrentHashMap.newKeySet();
+  private volatile Runnable beforeCommit = () -> {};
+
+  private JdbcRollupStore(Dialect dialect, HikariDataSource pool, String description) {
+    this.dialect = dialect;
+    this.pool = pool;
+    this.description = description;
+  }
+
+  /**
+   * Opens a store; nothing is created until {@link #migrate}.
+   *
+   * @param jdbcUrl {@code jdbc:sqlite:PATH} or {@code jdbc:postgresql://HOST:PORT/DB?user=...}
+   * @throws IllegalArgumentException for any other URL
+   */
+  public static JdbcRollupStore open(String jdbcUrl) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl);
+    config.setPoolName("metrics-sink");
+    config.setInitializationFailTimeout(-1); // start even if the database is down; retry later
+    config.setConnectionTimeout(5_000);
+    Dialect dialect;
+    if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+      dialect = Dialect.SQLITE;
+      String file = jdbcUrl.substring("jdbc:sqlite:".length());
+      int query = file.indexOf('?');
+      if (query >= 0) {
+        file = file.substring(0, query);
+      }
+      if (!file.isEmpty() && !file.startsWith(":memory:") && !file.startsWith("file:")) {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+          Files.createDirectories(parent);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot create the directory of " + file, e);
+        }
+      }
+      config.addDataSourceProperty("journal_mode", "WAL");
+      config.addDataSourceProperty("synchronous", "NORMAL");
+      config.addDataSourceProperty("busy_timeout", "30000");
+      config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+      config.setMaximumPoolSize(4);
+    } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+      dialect = Dialect.POSTGRESQL;
+      config.setMaximumPoolSize(8);
+      config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    } else {
+      throw new IllegalArgumentException(
+          "unsupported store " + jdbcUrl + ": use jdbc:sqlite:FILE or jdbc:postgresql://...");
+    }
+    return new JdbcRollupStore(dialect, new HikariDataSource(config), redact(jdbcUrl));
+  }
+
+  private static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /**
+   * Runs {@code hook} inside every write transaction, after the rows and offsets are written and
+   * just before the commit: for tracing and for crash tests.
+   */
+  public void beforeCommit(Runnable hook) {
+    this.beforeCommit = hook;
+  }
+
+  @Override
+  public void migrate() throws StoreException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        if (dialect == Dialect.POSTGRESQL) {
+          s.execute("SELECT pg_advisory_xact_lock(7301953)"); // one migrating instance at a time
+        }
+        s.execute("CREATE TABLE IF NOT EXISTS sink_schema (version INTEGER NOT NULL)");
+        Integer version = null;
+        try (ResultSet rs = s.executeQuery("SELECT max(version) FROM sink_schema")) {
+          if (rs.next()) {
+            int v = rs.getInt(1);
+            version = rs.wasNull() ? null : v;
+          }
+        }
+        if (version != null && version > SCHEMA_VERSION) {
+          throw new StoreException(
+              "the store "
+                  + description
+                  + " has schema version "
+                  + version
+                  + ", newer than this sink's "
+                  + SCHEMA_VERSION
+                  + "; upgrade the sink",
+              null);
+        }
+        if (version == null) {
+          for (String ddl : ddl()) {
+            s.execute(ddl);
+          }
+          s.execute("INSERT INTO sink_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+          LOG.info("Created the rollup store schema v{} in {}", SCHEMA_VERSION, description);
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new StoreException("cannot create the schema in " + description + ": " + e, e);
+    }
+  }
+
+  private List<String> ddl() {
+    if (dialect == Dialect.SQLITE) {
+      return List.of(
+          "CREATE TABLE IF NOT EXISTS metric_series (id INTEGER PRIMARY KEY, series_key TEXT NOT"
+              + " NULL UNIQUE, metric TEXT NOT NULL, labels TEXT NOT NULL)",
+          "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
+          "CREATE TABLE IF NOT EXISTS rollups (series_id INTEGER NOT NULL, resolution TEXT NOT"
+              + " NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL, count INTEGER"
+              + " NOT NULL, sum REAL, min REAL, max REAL, first REAL, last REAL, increase REAL,"
+              + " resets INTEGER, PRIMARY KEY (series_id, resolution, window_start)) WITHOUT"
+              + " ROWID",
+          "CREATE INDEX IF NOT EXISTS rollups_resolution_window ON rollups (resolution,"
+              + " window_start)",
+          "CREATE TABLE IF NOT EXISTS sink_offsets (topic TEXT NOT NULL, kafka_partition INTEGER"
+              + " NOT NULL, next_offset INTEGER NOT NULL, PRIMARY KEY (topic, kafka_partition))");
+    }
+    return List.of(
+        "CREATE TABLE IF NOT EXISTS metric_series (id BIGINT PRIMARY KEY, series_key TEXT NOT NULL"
+            + " UNIQUE, metric TEXT NOT NULL, labels JSONB NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
+        "CREATE TABLE IF NOT EXISTS rollups (series_id BIGINT NOT NULL, resolution TEXT NOT NULL,"
+            + " window_start BIGINT NOT NULL, window_end BIGINT NOT NULL, time TIMESTAMPTZ"
+            + " GENERATED ALWAYS AS (to_timestamp(window_start / 1000.0)) STORED, count BIGINT NOT"
+            + " NULL, sum DOUBLE PRECISION, min DOUBLE PRECISION, max DOUBLE PRECISION, first"
+            + " DOUBLE PRECISION, last DOUBLE PRECISION, increase DOUBLE PRECISION, resets"
+            + " BIGINT, PRIMARY KEY (series_id, resolution, window_start))",
+        "CREATE INDEX IF NOT EXISTS rollups_resolution_window ON rollups (resolution,"
+            + " window_start)",
+        "CREATE TABLE IF NOT EXISTS sink_offsets (topic TEXT NOT NULL, kafka_partition INTEGER NOT"
+            + " NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, kafka_partition))");
+  }
+
+  @Override
+  public Map<TopicPartition, Long> nextOffsets(Collection<TopicPartition> partitions)
+      throws StoreException {
+    try (Connection c = pool.getConnection()) {
+      return readOffsets(c, partitions, false);
+    } catch (SQLException e) {
+      throw new StoreException("cannot read offsets from " + description + ": " + e, e);
+    }
+  }
+
+  private Map<TopicPartition, Long> readOffsets(
+      Connection c, Collection<TopicPartition> partitions, boolean lock) throws SQLException {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    String sql =
+        "SELECT next_offset FROM sink_offsets WHERE topic = ? AND kafka_partition = ?"
+            + (lock && dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : "");
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (TopicPartition tp : partitions) {
+        ps.setString(1, tp.topic());
+        ps.setInt(2, tp.partition());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            out.put(tp, rs.getLong(1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public WriteResult write(List<Consumed> batch) throws StoreException {
+    if (batch.isEmpty()) {
+      return new WriteResult(0, 0);
+    }
+    Map<TopicPartition, Long> nextByPartition = new LinkedHashMap<>();
+    for (Consumed record : batch) {
+      nextByPartition.merge(record.partition(), record.offset() + 1, Math::max);
+    }
+    Map<Long, Rollup> newSeries = new HashMap<>();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        if (dialect == Dialect.POSTGRESQL) {
+          ensureOffsetRows(c, nextByPartition.keySet());
+        }
+        Map<TopicPartition, Long> stored = readOffsets(c, nextByPartition.keySet(), true);
+        List<Consumed> fresh = new ArrayList<>(batch.size());
+        for (Consumed record : batch) {
+          Long next = stored.get(record.partition());
+          if (next == null || record.offset() >= next) {
+            fresh.add(record);
+          }
+        }
+        for (Consumed record : fresh) {
+          long id = seriesId(record.rollup().getSeries());
+          if (!knownSeries.contains(id)) {
+            newSeries.putIfAbsent(id, record.rollup());
+          }
+        }
+        insertSeries(c, newSeries);
+        upsertRollups(c, fresh);
+        advanceOffsets(c, nextByPartition, stored);
+        beforeCommit.run();
+        c.commit();
+        knownSeries.addAll(newSeries.keySet());
+        return new WriteResult(fresh.size(), batch.size() - fresh.size());
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot write " + batch.size() + " rollups to " + description + ": " + e, e);
+    }
+  }
+
+  private void ensureOffsetRows(Connection c, Collection<TopicPartition> partitions)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO sink_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)"
+                + " ON CONFLICT (topic, kafka_partition) DO NOTHING")) {
+      for (TopicPartition tp : partitions) {
+        ps.setString(1, tp.topic());
+        ps.setInt(2, tp.partition());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private void insertSeries(Connection c, Map<Long, Rollup> series) throws SQLException {
+    if (series.isEmpty()) {
+      return;
+    }
+    String sql =
+        "INSERT INTO metric_series (id, series_key, metric, labels) VALUES (?, ?, ?, "
+            + (dialect == Dialect.POSTGRESQL ? "CAST(? AS jsonb)" : "?")
+            + ") ON CONFLICT DO NOTHING";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (Map.Entry<Long, Rollup> e : series.entrySet()) {
+        ps.setLong(1, e.getKey());
+        ps.setString(2, e.getValue().getSeries());
+        ps.setString(3, e.getValue().getName());
+        ps.setString(4, json(e.getValue().getLabels()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    // A series key that hashes to another key's id, or a key already stored under another id
+    // (impossible unless the hash changed), would mix two series: fail instead.
+    List<Long> ids = new ArrayList<>(series.keySet());
+    for (int i = 0; i < ids.size(); i += IN_CHUNK) {
+      List<Long> chunk = ids.subList(i, Math.min(ids.size(), i + IN_CHUNK));
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT id, series_key FROM metric_series WHERE id IN ("
+                  + marks(chunk.size())
+                  + ")")) {
+        for (int j = 0; j < chunk.size(); j++) {
+          ps.setLong(j + 1, chunk.get(j));
+        }
+        int found = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found++;
+            String expected = series.get(rs.getLong(1)).getSeries();
+            if (!expected.equals(rs.getString(2))) {
+              throw new SQLException(
+                  "series id collision: " + expected + " and " + rs.getString(2) + " share an id");
+            }
+          }
+        }
+        if (found != chunk.size()) {
+          throw new SQLException("a series key is stored under another id; the store is corrupt");
+        }
+      }
+    }
+  }
+
+  private void upsertRollups(Connection c, List<Consumed> fresh) throws SQLException {
+    if (fresh.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO rollups (series_id, resolution, window_start, window_end, count, sum,"
+                + " min, max, first, last, increase, resets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                + " ?, ?) ON CONFLICT (series_id, resolution, window_start) DO UPDATE SET"
+                + " window_end = excluded.window_end, count = excluded.count, sum = excluded.sum,"
+                + " min = excluded.min, max = excluded.max, first = excluded.first, last ="
+                + " excluded.last, increase = excluded.increase, resets = excluded.resets")) {
+      for (Consumed record : fresh) {
+        Rollup r = record.rollup();
+        ps.setLong(1, seriesId(r.getSeries()));
+        ps.setString(2, r.getResolution());
+        ps.setLong(3, r.getWindowStart());
+        ps.setLong(4, r.getWindowEnd());
+        ps.setLong(5, r.getCount());
+        setDouble(ps, 6, r.getSum());
+        setDouble(ps, 7, r.getMin());
+        setDouble(ps, 8, r.getMax());
+        setDouble(ps, 9, r.getFirst());
+        setDouble(ps, 10, r.getLast());
+        if (r.getIncrease() == null) {
+          ps.setNull(11, Types.DOUBLE);
+        } else {
+          setDouble(ps, 11, r.getIncrease());
+        }
+        if (r.getResets() == null) {
+          ps.setNull(12, Types.BIGINT);
+        } else {
+          ps.setLong(12, r.getResets());
+        }
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private void setDouble(PreparedStatement ps, int i, double v) throws SQLException {
+    if (Double.isNaN(v) && dialect == Dialect.SQLITE) {
+      ps.setNull(i, Types.DOUBLE);
+    } else {
+      ps.setDouble(i, v);
+    }
+  }
+
+  private static void advanceOffsets(
+      Connection c, Map<TopicPartition, Long> next, Map<TopicPartition, Long> stored)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO sink_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, ?) ON"
+                + " CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset ="
+                + " excluded.next_offset")) {
+      for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+        Long before = stored.get(e.getKey());
+        if (before != null && before >= e.getValue()) {
+          continue; // never move an offset back
+        }
+        ps.setString(1, e.getKey().topic());
+        ps.setInt(2, e.getKey().partition());
+        ps.setLong(3, e.getValue());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  @Override
+  public List<StoredSeries> series(String metricName) throws StoreException {
+    String sql =
+        "SELECT id, metric, labels FROM metric_series"
+            + (metricName == null ? "" : " WHERE metric = ?");
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      if (metricName != null) {
+        ps.setString(1, metricName);
+      }
+      List<StoredSeries> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new StoredSeries(rs.getLong(1), rs.getString(2), labels(rs.getString(3))));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read series from " + description + ": " + e, e);
+    }
+  }
+
+  @Override
+  public List<StoredRollup> rollups(
+      Collection<Long> seriesIds, String resolution, long from, long to) throws StoreException {
+    List<Long> ids = new ArrayList<>(seriesIds);
+    List<StoredRollup> out = new ArrayList<>();
+    try (Connection c = pool.getConnection()) {
+      for (int i = 0; i < ids.size(); i += IN_CHUNK) {
+        List<Long> chunk = ids.subList(i, Math.min(ids.size(), i + IN_CHUNK));
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT series_id, window_start, window_end, count, sum, min, max, first, last,"
+                    + " increase, resets FROM rollups WHERE resolution = ? AND window_start"
+                    + " BETWEEN ? AND ? AND series_id IN ("
+                    + marks(chunk.size())
+                    + ") ORDER BY series_id, window_start")) {
+          ps.setString(1, resolution);
+          ps.setLong(2, from);
+          ps.setLong(3, to);
+          for (int j = 0; j < chunk.size(); j++) {
+            ps.setLong(4 + j, chunk.get(j));
+          }
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              double increase = rs.getDouble(10);
+              Double inc = rs.wasNull() ? null : increase;
+              long resets = rs.getLong(11);
+              Long res = rs.wasNull() ? null : resets;
+              out.add(
+                  new StoredRollup(
+                      rs.getLong(1),
+                      resolution,
+                      rs.getLong(2),
+                      rs.getLong(3),
+                      rs.getLong(4),
+                      nanIfNull(rs, 5),
+                      nanIfNull(rs, 6),
+                      nanIfNull(rs, 7),
+                      nanIfNull(rs, 8),
+                      nanIfNull(rs, 9),
+                      inc,
+                      res));
+            }
+          }
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read rollups from " + description + ": " + e, e);
+    }
+  }
+
+  private static double nanIfNull(ResultSet rs, int i) throws SQLException {
+    double v = rs.getDouble(i);
+    return rs.wasNull() ? Double.NaN : v;
+  }
+
+  @Override
+  public int deleteBefore(String resolution, long windowStartBefore) throws StoreException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("DELETE FROM rollups WHERE resolution = ? AND window_start < ?")) {
+      ps.setString(1, resolution);
+      ps.setLong(2, windowStartBefore);
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException("cannot apply retention in " + description + ": " + e, e);
+    }
+  }
+
+  @Override
+  public boolean reachable() {
+    try (Connection c = pool.getConnection()) {
+      return c.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  /** The stored id of a series key: the first 63 bits of its SHA-256. */
+  public static long seriesId(String seriesKey) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(seriesKey.getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest).getLong() >>> 1;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static String marks(int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, "?"));
+  }
+
+  private static String json(Map<String, String> labels) {
+    try {
+      return JSON.writeValueAsString(new TreeMap<>(labels));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, String> labels(String json) throws SQLException {
+    try {
+      return JSON.readValue(json, new TypeReference<TreeMap<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new SQLException("unreadable labels " + json, e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      LOG.debug("Rollback failed: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.metricspipeline.sink;
+
+import dev.metricspipeline.schemas.avro.Rollup;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Where rollups are kept: one row per (series, resolution, window start), with the Kafka offsets
+ * that produced them in the same store, so that writing a batch and recording how far it got are
+ * one transaction. {@link JdbcRollupStore} implements it on SQLite and PostgreSQL.
+ */
+public interface RollupStore extends AutoCloseable {
+
+  /** One consumed rollup and where it came from. */
+  record Consumed(TopicPartition partition, long offset, Rollup rollup) {}
+
+  /** What one {@link #write} did. */
+  record WriteResult(int written, int skipped) {}
+
+  /** Creates or migrates the schema. Safe to call on every start and from several instances. */
+  void migrate() throws StoreException;
+
+  /**
+   * The next offset to read for each partition, as recorded by the last committed write; absent for
+   * a partition never written.
+   */
+  Map<TopicPartition, Long> nextOffsets(Collection<TopicPartition> partitions)
+      throws StoreException;
+
+  /**
+   * Upserts a batch and advances the stored offsets, in one transaction. A record whose offset is
+   * below its partition's stored next offset was already written (by this instance before a crash,
+   * or by another instance that has since taken the partition) and is skipped, so a stale instance
+   * cannot overwrite newer work and a replay changes nothing.
+   */
+  WriteResult write(List<Consumed> batch) throws StoreException;
+
+  /** The series selected by a metric name (null for any), with their labels. */
+  List<StoredSeries> series(String metricName) throws StoreException;
+
+  /** The rollups of some series at one resolution with window start in [from, to]. */
+  List<StoredRollup> rollups(Collection<Long> seriesIds, String resolution, long from, long to)
+      throws StoreException;
+
+  /** Deletes windows of a resolution that start before a time; returns how many. */
+  int deleteBefore(String resolution, long windowStartBefore) throws StoreException;
+
+  /** Whether the store answers right now (a cheap round trip). */
+  boolean reachable();
+
+  @Override
+  void close();
+}

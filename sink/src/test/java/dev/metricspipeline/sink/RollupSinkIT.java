@@ -1,0 +1,167 @@
+package dev.metricspipeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.registry.RegistryClientConfig;
+import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.testkit.KafkaCluster;
+import dev.metricspipeline.testkit.KafkaExtension;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sink on a real broker: two instances in one group, a store, the query API. */
+@ExtendWith(KafkaExtension.class)
+class RollupSinkIT {
+
+  static final long T0 = 1_764_000_000_000L;
+
+  /** Writes {@code n} rollups (distinct series, one window, counters) in one transaction. */
+  static List<Rollup> produce(KafkaCluster kafka, String topic, int n) {
+    Map<String, Object> config =
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            "sink-it-" + UUID.randomUUID());
+    SchemaRegistryClient registry =
+        new SchemaRegistryClient(RegistryClientConfig.of(kafka.schemaRegistryUrl()));
+    List<Rollup> out = new ArrayList<>();
+    try (KafkaProducer<String, Rollup> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(registry, true))) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      for (int i = 0; i < n; i++) {
+        Map<String, String> labels = new TreeMap<>(Map.of("job", "it", "i", Integer.toString(i)));
+        Rollup r =
+            Rollup.newBuilder()
+                .setSeries(SeriesKey.standard().idOf("sink_it_total", labels))
+                .setName("sink_it_total")
+                .setLabels(labels)
+                .setType(SampleType.COUNTER)
+                .setResolution("1m")
+                .setWindowStart(T0)
+                .setWindowEnd(T0 + 60_000)
+                .setCount(4)
+                .setSum(i * 4.0)
+                .setMin(i)
+                .setMax(i + 3)
+                .setFirst(i)
+                .setLast(i + 3)
+                .setFirstTimestamp(T0)
+                .setLastTimestamp(T0 + 45_000)
+                .setIncrease(3.0)
+                .setResets(0L)
+                .build();
+        out.add(r);
+        producer.send(new ProducerRecord<>(topic, r.getSeries(), r));
+      }
+      producer.commitTransaction();
+    }
+    return out;
+  }
+
+  @Test
+  void twoInstancesShareThePartitionsAndTheQueryApiAnswers(KafkaCluster kafka, @TempDir Path dir)
+      throws Exception {
+    String topic = kafka.uniqueTopic("sink") + ".1m";
+    kafka.createTopic(topic, 4);
+    String jdbc = "jdbc:sqlite:" + dir.resolve("metrics.db");
+    SinkConfig base =
+        SinkConfig.defaults(
+            kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()));
+    SinkConfig config =
+        new SinkConfig(
+            base.bootstrapServers(),
+            base.registry(),
+            "sink-it-" + UUID.randomUUID(),
+            List.of(topic),
+            Map.of(),
+            "127.0.0.1",
+            0,
+            base.retention(),
+            base.retentionInterval(),
+            200);
+    PrometheusMeterRegistry metersA = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry metersB = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RollupSink a = RollupSink.start(config, JdbcRollupStore.open(jdbc), metersA);
+        RollupSink b = RollupSink.start(config, JdbcRollupStore.open(jdbc), metersB)) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> a.ready() && b.ready());
+      List<Rollup> produced = produce(kafka, topic, 2000);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  metersA.get("sink.rows.written").counter().count()
+                          + metersB.get("sink.rows.written").counter().count()
+                      >= produced.size());
+      double byA = metersA.get("sink.rows.written").counter().count();
+      double byB = metersB.get("sink.rows.written").counter().count();
+      assertThat(byA + byB).isEqualTo(produced.size());
+      assertThat(byA).as("both instances got partitions").isPositive();
+      assertThat(byB).isPositive();
+
+      String query =
+          URLEncoder.encode(
+              "max_over_time(sink_it_total{i=~\"1[0-9]\"}[1m])", StandardCharsets.UTF_8);
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              a.queryUrl()
+                                  + "/api/v1/query_range?query="
+                                  + query
+                                  + "&start="
+                                  + (T0 / 1000)
+                                  + "&end="
+                                  + (T0 / 1000 + 120)
+                                  + "&step=60"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      JsonNode result = new ObjectMapper().readTree(response.body()).at("/data/result");
+      assertThat(result).hasSize(10);
+      assertThat(result.get(0).get("metric").toString()).isEqualTo("{\"i\":\"10\",\"job\":\"it\"}");
+      assertThat(result.get(0).get("values").toString())
+          .isEqualTo("[[" + (T0 / 1000 + 60) + ",\"13\"]]");
+
+      HttpResponse<String> metrics =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(a.queryUrl() + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.body())
+          .contains("sink_rows_written_total")
+          .contains("sink_batch_commit_seconds")
+          .contains("kafka_consumer_fetch_manager_records_lag_max")
+          .contains("sink_store_up 1.0");
+    }
+  }
+}

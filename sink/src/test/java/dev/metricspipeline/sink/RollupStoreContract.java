@@ -1,0 +1,215 @@
+package dev.metricspipeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link RollupStore} must do; run against SQLite and PostgreSQL. */
+abstract class RollupStoreContract {
+
+  static final TopicPartition P0 = new TopicPartition("metrics.rollups.1m", 0);
+  static final TopicPartition P1 = new TopicPartition("metrics.rollups.1m", 1);
+  static final long T0 = 1_764_000_000_000L;
+
+  JdbcRollupStore store;
+
+  /** A fresh, empty store. */
+  abstract JdbcRollupStore open() throws Exception;
+
+  @BeforeEach
+  void openStore() throws Exception {
+    store = open();
+    store.migrate();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  static Rollup rollup(String name, Map<String, String> labels, long start, double max) {
+    return Rollup.newBuilder()
+        .setSeries(SeriesKey.standard().idOf(name, labels))
+        .setName(name)
+        .setLabels(new TreeMap<>(labels))
+        .setType(SampleType.GAUGE)
+        .setResolution("1m")
+        .setWindowStart(start)
+        .setWindowEnd(start + 60_000)
+        .setCount(2)
+        .setSum(max + 1)
+        .setMin(1)
+        .setMax(max)
+        .setFirst(1)
+        .setLast(max)
+        .setFirstTimestamp(start)
+        .setLastTimestamp(start + 1)
+        .build();
+  }
+
+  static RollupStore.Consumed at(TopicPartition tp, long offset, Rollup r) {
+    return new RollupStore.Consumed(tp, offset, r);
+  }
+
+  private long id(Rollup r) {
+    return JdbcRollupStore.seriesId(r.getSeries());
+  }
+
+  @Test
+  void aBatchIsStoredWithItsSeriesAndOffsets() throws Exception {
+    Rollup a = rollup("up", Map.of("job", "a"), T0, 1);
+    Rollup b = rollup("up", Map.of("job", "b"), T0, 0);
+    Rollup a2 = rollup("up", Map.of("job", "a"), T0 + 60_000, 1);
+    Rollup counter = rollup("requests_total", Map.of("job", "a"), T0, 10);
+    counter.setType(SampleType.COUNTER);
+    counter.setIncrease(4.5);
+    counter.setResets(1L);
+    RollupStore.WriteResult result =
+        store.write(List.of(at(P0, 0, a), at(P1, 0, b), at(P0, 1, a2), at(P0, 2, counter)));
+    assertThat(result).isEqualTo(new RollupStore.WriteResult(4, 0));
+    assertThat(store.nextOffsets(List.of(P0, P1, new TopicPartition("other", 0))))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(P0, 3L, P1, 1L));
+
+    assertThat(store.series("up"))
+        .extracting(StoredSeries::labels)
+        .containsExactlyInAnyOrder(Map.of("job", "a"), Map.of("job", "b"));
+    assertThat(store.series(null)).hasSize(3);
+    assertThat(store.series("up")).allSatisfy(s -> assertThat(s.metric()).isEqualTo("up"));
+
+    List<StoredRollup> rows = store.rollups(List.of(id(a)), "1m", T0, T0 + 60_000);
+    assertThat(rows).extracting(StoredRollup::windowStart).containsExactly(T0, T0 + 60_000);
+    StoredRollup first = rows.get(0);
+    assertThat(first)
+        .isEqualTo(
+            new StoredRollup(id(a), "1m", T0, T0 + 60_000, 2, 2.0, 1.0, 1.0, 1.0, 1.0, null, null));
+    assertThat(store.rollups(List.of(id(counter)), "1m", T0, T0).get(0))
+        .satisfies(
+            r -> {
+              assertThat(r.increase()).isEqualTo(4.5);
+              assertThat(r.resets()).isEqualTo(1L);
+              assertThat(r.max()).isEqualTo(10.0);
+            });
+    assertThat(store.rollups(List.of(id(a)), "5m", T0, T0 + 60_000)).isEmpty();
+    assertThat(store.rollups(List.of(id(a)), "1m", T0 + 1, T0 + 60_000)).hasSize(1);
+  }
+
+  @Test
+  void aReplayedBatchChangesNothing() throws Exception {
+    Rollup a = rollup("up", Map.of("job", "a"), T0, 1);
+    store.write(List.of(at(P0, 5, a)));
+    Rollup changed = rollup("up", Map.of("job", "a"), T0, 99);
+    RollupStore.WriteResult again = store.write(List.of(at(P0, 5, changed)));
+    assertThat(again).isEqualTo(new RollupStore.WriteResult(0, 1));
+    assertThat(store.rollups(List.of(id(a)), "1m", T0, T0).get(0).max())
+        .as("an offset already written is not written again")
+        .isEqualTo(1.0);
+    assertThat(store.nextOffsets(List.of(P0))).containsEntry(P0, 6L);
+  }
+
+  @Test
+  void aStaleInstanceCannotOverwriteNewerWorkNorMoveOffsetsBack() throws Exception {
+    List<RollupStore.Consumed> newer = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      newer.add(at(P0, i, rollup("m", Map.of("i", "" + i), T0, i)));
+    }
+    store.write(newer);
+    // An instance that lost P0 still holds offsets 3..5, with other values, and writes them.
+    List<RollupStore.Consumed> stale = new ArrayList<>();
+    for (int i = 3; i < 6; i++) {
+      stale.add(at(P0, i, rollup("m", Map.of("i", "" + i), T0, -1)));
+    }
+    stale.add(at(P1, 0, rollup("m", Map.of("i", "p1"), T0, 7)));
+    assertThat(store.write(stale)).isEqualTo(new RollupStore.WriteResult(1, 3));
+    assertThat(store.nextOffsets(List.of(P0, P1)))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(P0, 10L, P1, 1L));
+    List<Long> ids = store.series("m").stream().map(StoredSeries::id).toList();
+    assertThat(store.rollups(ids, "1m", T0, T0))
+        .extracting(StoredRollup::max)
+        .doesNotContain(-1.0)
+        .hasSize(11);
+  }
+
+  @Test
+  void aLaterRecordForTheSameWindowReplacesIt() throws Exception {
+    store.write(List.of(at(P0, 0, rollup("up", Map.of(), T0, 1))));
+    store.write(List.of(at(P0, 1, rollup("up", Map.of(), T0, 2))));
+    long id = store.series("up").get(0).id();
+    assertThat(store.rollups(List.of(id), "1m", T0, T0))
+        .singleElement()
+        .extracting(StoredRollup::max)
+        .isEqualTo(2.0);
+  }
+
+  @Test
+  void aFailedTransactionLeavesNothingBehind() throws Exception {
+    store.beforeCommit(
+        () -> {
+          throw new IllegalStateException("crash before commit");
+        });
+    assertThatThrownBy(() -> store.write(List.of(at(P0, 0, rollup("up", Map.of(), T0, 1)))))
+        .hasMessage("crash before commit");
+    store.beforeCommit(() -> {});
+    assertThat(store.series(null)).isEmpty();
+    assertThat(store.nextOffsets(List.of(P0))).isEmpty();
+    // The series cache must not believe the series was stored: writing again creates it.
+    store.write(List.of(at(P0, 0, rollup("up", Map.of(), T0, 1))));
+    assertThat(store.series("up")).hasSize(1);
+  }
+
+  @Test
+  void specialValuesRoundTrip() throws Exception {
+    Rollup r = rollup("v", Map.of(), T0, Double.POSITIVE_INFINITY);
+    r.setMin(Double.NEGATIVE_INFINITY);
+    r.setSum(Double.NaN);
+    store.write(List.of(at(P0, 0, r)));
+    StoredRollup back = store.rollups(List.of(id(r)), "1m", T0, T0).get(0);
+    assertThat(back.max()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(back.min()).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(back.sum()).isNaN();
+  }
+
+  @Test
+  void retentionDeletesOnlyOlderWindowsOfOneResolution() throws Exception {
+    Rollup old = rollup("up", Map.of(), T0, 1);
+    Rollup recent = rollup("up", Map.of(), T0 + 120_000, 1);
+    Rollup hourly = rollup("up", Map.of(), T0, 1);
+    hourly.setResolution("1h");
+    store.write(List.of(at(P0, 0, old), at(P0, 1, recent), at(P1, 0, hourly)));
+    assertThat(store.deleteBefore("1m", T0 + 60_000)).isEqualTo(1);
+    long id = id(old);
+    assertThat(store.rollups(List.of(id), "1m", 0, Long.MAX_VALUE))
+        .extracting(StoredRollup::windowStart)
+        .containsExactly(T0 + 120_000);
+    assertThat(store.rollups(List.of(id), "1h", 0, Long.MAX_VALUE)).hasSize(1);
+  }
+
+  @Test
+  void migrateIsIdempotentAndTheStoreAnswers() throws Exception {
+    store.migrate();
+    store.migrate();
+    assertThat(store.reachable()).isTrue();
+  }
+
+  @Test
+  void manySeriesInOneBatch() throws Exception {
+    List<RollupStore.Consumed> batch = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      batch.add(at(P0, i, rollup("many", Map.of("i", Integer.toString(i)), T0, i)));
+    }
+    assertThat(store.write(batch).written()).isEqualTo(1200);
+    List<Long> ids = store.series("many").stream().map(StoredSeries::id).toList();
+    assertThat(ids).hasSize(1200);
+    assertThat(store.rollups(ids, "1m", T0, T0)).hasSize(1200);
+  }
+}

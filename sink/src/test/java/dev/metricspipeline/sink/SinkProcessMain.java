@@ -1,0 +1,65 @@
+package dev.metricspipeline.sink;
+
+import dev.metricspipeline.schemas.registry.RegistryClientConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A sink in a JVM of its own, for {@link RollupSinkCrashIT}: {@code bootstrap registry topic
+ * jdbcUrl group crashPoint crashAtBatch}. {@code crashPoint} is {@code none}, {@code
+ * before-db-commit} (inside the write transaction, after rows and offsets are written) or {@code
+ * after-db-commit} (after the database commit, before the Kafka commit); there the process halts at
+ * once, as SIGKILL would stop it: no shutdown hook, no close.
+ */
+public final class SinkProcessMain {
+
+  private SinkProcessMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String crashPoint = args[5];
+    int crashAt = Integer.parseInt(args[6]);
+    JdbcRollupStore store = JdbcRollupStore.open(args[3]);
+    AtomicInteger batches = new AtomicInteger();
+    SinkConfig config =
+        SinkConfig.defaults(args[0], RegistryClientConfig.of(args[1]))
+            .withListen("127.0.0.1", 0)
+            .withGroup(args[4], Map.of("session.timeout.ms", "6000"))
+            .withMaxPollRecords(100);
+    config =
+        new SinkConfig(
+            config.bootstrapServers(),
+            config.registry(),
+            config.groupId(),
+            List.of(args[2]),
+            config.kafka(),
+            config.host(),
+            config.port(),
+            config.retention(),
+            config.retentionInterval(),
+            config.maxPollRecords());
+    if (crashPoint.equals("before-db-commit")) {
+      store.beforeCommit(
+          () -> {
+            if (batches.incrementAndGet() == crashAt) {
+              System.out.println("halting before the database commit of batch " + crashAt);
+              Runtime.getRuntime().halt(137);
+            }
+          });
+    }
+    RollupSink sink =
+        RollupSink.start(config, store, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    if (crashPoint.equals("after-db-commit")) {
+      sink.afterStoreCommit(
+          () -> {
+            if (batches.incrementAndGet() == crashAt) {
+              System.out.println("halting after the database commit of batch " + crashAt);
+              Runtime.getRuntime().halt(137);
+            }
+          });
+    }
+    Thread.currentThread().join();
+  }
+}
