@@ -164,4 +164,109 @@ class RollupSinkIT {
           .contains("sink_store_up 1.0");
     }
   }
+
+  /** A real store that can be switched off: every call fails while {@code down} is set. */
+  static final class FlakyStore implements RollupStore {
+    final JdbcRollupStore delegate;
+    volatile boolean down;
+
+    FlakyStore(JdbcRollupStore delegate) {
+      this.delegate = delegate;
+    }
+
+    private void check() throws StoreException {
+      if (down) {
+        throw new StoreException("store unreachable (switched off by the test)", null);
+      }
+    }
+
+    @Override
+    public void migrate() throws StoreException {
+      check();
+      delegate.migrate();
+    }
+
+    @Override
+    public Map<org.apache.kafka.common.TopicPartition, Long> nextOffsets(
+        java.util.Collection<org.apache.kafka.common.TopicPartition> partitions)
+        throws StoreException {
+      check();
+      return delegate.nextOffsets(partitions);
+    }
+
+    @Override
+    public WriteResult write(List<Consumed> batch) throws StoreException {
+      check();
+      return delegate.write(batch);
+    }
+
+    @Override
+    public List<StoredSeries> series(String metricName) throws StoreException {
+      check();
+      return delegate.series(metricName);
+    }
+
+    @Override
+    public List<StoredRollup> rollups(
+        java.util.Collection<Long> seriesIds, String resolution, long from, long to)
+        throws StoreException {
+      check();
+      return delegate.rollups(seriesIds, resolution, from, to);
+    }
+
+    @Override
+    public int deleteBefore(String resolution, long before) throws StoreException {
+      check();
+      return delegate.deleteBefore(resolution, before);
+    }
+
+    @Override
+    public boolean reachable() {
+      return !down && delegate.reachable();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  @Test
+  void whileTheStoreIsDownTheSinkIsNotReadyAndLosesNothing(KafkaCluster kafka, @TempDir Path dir)
+      throws Exception {
+    String topic = kafka.uniqueTopic("sink-outage") + ".1m";
+    kafka.createTopic(topic, 2);
+    FlakyStore store = new FlakyStore(JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("m.db")));
+    SinkConfig config =
+        SinkConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopics(List.of(topic))
+            .withGroup("sink-outage-" + UUID.randomUUID(), Map.of())
+            .withListen("127.0.0.1", 0)
+            .withMaxPollRecords(50);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    HttpClient http = HttpClient.newHttpClient();
+    try (RollupSink sink = RollupSink.start(config, store, meters)) {
+      await().atMost(Duration.ofSeconds(60)).until(sink::ready);
+      store.down = true;
+      List<Rollup> produced = produce(kafka, topic, 300);
+      HttpRequest ready = HttpRequest.newBuilder(URI.create(sink.queryUrl() + "/-/ready")).build();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 503);
+      assertThat(meters.get("sink.store.up").gauge().value()).isZero();
+      assertThat(meters.get("sink.rows.written").counter().count()).isZero();
+
+      store.down = false;
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> meters.get("sink.rows.written").counter().count() >= produced.size());
+      assertThat(http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
+      List<Long> ids = store.series("sink_it_total").stream().map(StoredSeries::id).toList();
+      assertThat(ids).hasSize(produced.size());
+      assertThat(store.rollups(ids, "1m", T0, T0)).hasSize(produced.size());
+      assertThat(meters.get("sink.rows.written").counter().count()).isEqualTo(produced.size());
+    }
+  }
 }
