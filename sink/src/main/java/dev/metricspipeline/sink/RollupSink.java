@@ -1,9 +1,9 @@
 package dev.metricspipeline.sink;
 
+import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
-import dev.metricspipeline.sink.internal.Durations;
 import dev.metricspipeline.sink.internal.QueryServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -124,7 +124,7 @@ public final class RollupSink implements AutoCloseable {
     for (String topic : config.topics()) {
       String name = topic.substring(topic.lastIndexOf('.') + 1);
       try {
-        resolutions.put(Durations.parse(name), name);
+        resolutions.put(PromDurations.parse(name), name);
       } catch (IllegalArgumentException e) {
         LOG.warn("Topic {} does not end in a resolution; it is stored but not queryable", topic);
       }

@@ -1,8 +1,8 @@
 package dev.metricspipeline.sink;
 
+import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
-import dev.metricspipeline.sink.internal.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,7 +149,7 @@ public record SinkConfig(
       try {
         out.put(
             e.substring(0, eq).strip(),
-            Duration.ofMillis(Durations.parse(e.substring(eq + 1).strip())));
+            Duration.ofMillis(PromDurations.parse(e.substring(eq + 1).strip())));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException("retention entry \"" + e + "\": " + ex.getMessage(), ex);
       }

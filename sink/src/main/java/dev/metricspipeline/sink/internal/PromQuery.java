@@ -1,5 +1,6 @@
 package dev.metricspipeline.sink.internal;
 
+import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.formats.SeriesSelector;
 import dev.metricspipeline.sink.StoredRollup;
 import java.util.Arrays;
@@ -124,7 +125,7 @@ public record PromQuery(Function function, SeriesSelector selector, long rangeMs
     }
     long range;
     try {
-      range = Durations.parse(argument.substring(open + 1, close).strip());
+      range = PromDurations.parse(argument.substring(open + 1, close).strip());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "bad range in \"" + query.strip() + "\": " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.formats.SeriesSelector;
 import dev.metricspipeline.sink.RollupStore;
 import dev.metricspipeline.sink.StoreException;
@@ -230,7 +231,7 @@ public final class QueryServer implements AutoCloseable {
       if (resolution == null) {
         throw new BadData(
             "range "
-                + Durations.format(q.rangeMs())
+                + PromDurations.format(q.rangeMs())
                 + " is not a rollup resolution; "
                 + PromQuery.supported(resolutionList));
       }
@@ -399,7 +400,7 @@ public final class QueryServer implements AutoCloseable {
         return fallback;
       }
       try {
-        return Durations.parseTime(v);
+        return PromDurations.parseTime(v);
       } catch (IllegalArgumentException e) {
         throw new BadData("invalid parameter \"" + name + "\": " + e.getMessage());
       }
@@ -412,7 +413,7 @@ public final class QueryServer implements AutoCloseable {
       }
       long step;
       try {
-        step = Durations.parseStep(v);
+        step = PromDurations.parseStep(v);
       } catch (IllegalArgumentException e) {
         throw new BadData("invalid parameter \"step\": " + e.getMessage());
       }

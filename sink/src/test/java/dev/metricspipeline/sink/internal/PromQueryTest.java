@@ -3,6 +3,7 @@ package dev.metricspipeline.sink.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.metricspipeline.formats.PromDurations;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,14 +48,14 @@ class PromQueryTest {
 
   @Test
   void durationsAndTimes() {
-    assertThat(Durations.parse("1h30m")).isEqualTo(5_400_000);
-    assertThat(Durations.parse("100ms")).isEqualTo(100);
-    assertThat(Durations.parseStep("15.5")).isEqualTo(15_500);
-    assertThat(Durations.parseStep("1m")).isEqualTo(60_000);
-    assertThat(Durations.parseTime("1764000000.5")).isEqualTo(1_764_000_000_500L);
-    assertThat(Durations.parseTime("2025-11-24T16:00:00Z")).isEqualTo(1_764_000_000_000L);
-    assertThat(Durations.format(5_400_000)).isEqualTo("1h30m");
-    assertThatThrownBy(() -> Durations.parseTime("yesterday"))
+    assertThat(PromDurations.parse("1h30m")).isEqualTo(5_400_000);
+    assertThat(PromDurations.parse("100ms")).isEqualTo(100);
+    assertThat(PromDurations.parseStep("15.5")).isEqualTo(15_500);
+    assertThat(PromDurations.parseStep("1m")).isEqualTo(60_000);
+    assertThat(PromDurations.parseTime("1764000000.5")).isEqualTo(1_764_000_000_500L);
+    assertThat(PromDurations.parseTime("2025-11-24T16:00:00Z")).isEqualTo(1_764_000_000_000L);
+    assertThat(PromDurations.format(5_400_000)).isEqualTo("1h30m");
+    assertThatThrownBy(() -> PromDurations.parseTime("yesterday"))
         .hasMessageContaining("cannot parse \"yesterday\" to a valid timestamp");
     assertThat(QueryServer.format(12.5)).isEqualTo("12.5");
     assertThat(QueryServer.format(1.0)).isEqualTo("1");

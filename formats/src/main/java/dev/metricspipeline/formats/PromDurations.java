@@ -1,14 +1,14 @@
-package dev.metricspipeline.sink.internal;
+package dev.metricspipeline.formats;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Prometheus durations ({@code 1m}, {@code 1h30m}, {@code 90s}, {@code 100ms}) and times. */
-public final class Durations {
+public final class PromDurations {
 
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w|y)");
 
-  private Durations() {}
+  private PromDurations() {}
 
   /**
    * Parses a Prometheus duration into milliseconds.

@@ -1,0 +1,71 @@
+package dev.metricspipeline.pull;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a scraper instance runs (the scrape config itself is a {@link PullConfig}).
+ *
+ * @param host the address of {@code /metrics}, {@code /api/v1/targets}, {@code /-/reload}
+ * @param port its port (0: any free one)
+ * @param maxConcurrentScrapes scrapes in flight at once across all targets
+ * @param replica the HA replica name: when set, every sample gets {@code __replica__=<replica>}
+ *     (and {@code scraperReplica}), for two scraper groups scraping the same targets, left to the
+ *     streams dedup
+ * @param coordination how instances share targets; null: this instance scrapes every target
+ */
+public record ScraperSettings(
+    String host, int port, int maxConcurrentScrapes, String replica, Coordination coordination) {
+
+  /**
+   * Instances of one group share targets through Kafka: each owns the partitions of {@code topic}
+   * the group assigns it, and a target belongs to partition {@code murmur2(target key) mod
+   * partitions}.
+   *
+   * @param partitions partitions of the coordination topic when this instance creates it
+   * @param sessionTimeoutMs how long a dead instance holds its targets
+   */
+  public record Coordination(
+      String bootstrapServers,
+      String topic,
+      String groupId,
+      int partitions,
+      int sessionTimeoutMs,
+      Map<String, String> kafka) {
+    public Coordination {
+      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      kafka = Map.copyOf(kafka);
+    }
+
+    /**
+     * Topic {@code metrics.scrape-shards} (32 partitions), group {@code metrics-pipeline-scraper},
+     * 10 s.
+     */
+    public static Coordination defaults(String bootstrapServers) {
+      return new Coordination(
+          bootstrapServers,
+          "metrics.scrape-shards",
+          "metrics-pipeline-scraper",
+          32,
+          10_000,
+          Map.of());
+    }
+  }
+
+  /** 127.0.0.1:9094, 256 scrapes at once, no replica label, no coordination. */
+  public static ScraperSettings defaults() {
+    return new ScraperSettings("127.0.0.1", 9094, 256, null, null);
+  }
+
+  public ScraperSettings withListen(String host, int port) {
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+  }
+
+  public ScraperSettings withReplica(String replica) {
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+  }
+
+  public ScraperSettings withCoordination(Coordination coordination) {
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+  }
+}

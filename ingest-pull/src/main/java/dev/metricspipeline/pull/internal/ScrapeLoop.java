@@ -1,0 +1,546 @@
+package dev.metricspipeline.pull.internal;
+
+import dev.metricspipeline.formats.LimitExceededException;
+import dev.metricspipeline.formats.MetricsParser;
+import dev.metricspipeline.formats.ParseException;
+import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ProtobufExpositionParser;
+import dev.metricspipeline.formats.TextFormatParser;
+import dev.metricspipeline.pull.PullConfig;
+import dev.metricspipeline.pull.Relabeler;
+import dev.metricspipeline.pull.Target;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scrapes one target every interval, starting at a stable offset within the interval (a hash of the
+ * target), so that many targets spread over the interval as Prometheus spreads them.
+ *
+ * <p>Each scrape: GET with Prometheus's {@code Accept} (OpenMetrics preferred, then text 0.0.4),
+ * gzip, the timeout; the body read up to {@code body_size_limit}; parsed by content type; {@code
+ * metric_relabel_configs}; target labels attached ({@code honor_labels: false} renames a clash to
+ * {@code exported_<name>}); limits checked ({@code sample_limit} after metric relabeling, {@code
+ * label_limit}, name and value lengths). A scrape that fails in any of these ways publishes none of
+ * its samples, only {@code up 0} and the report series. Staleness: series of the previous scrape
+ * missing from this one, all series after a failed scrape, and all series (report series too) when
+ * the target goes away get a stale marker ({@link StaleMarker}). Everything of one scrape is
+ * published in one call (one Kafka transaction, or part of one group commit).
+ */
+public final class ScrapeLoop {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScrapeLoop.class);
+  static final String ACCEPT =
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+          + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+  private static final List<String> REPORT_SERIES =
+      List.of(
+          "up",
+          "scrape_duration_seconds",
+          "scrape_samples_scraped",
+          "scrape_samples_post_metric_relabeling",
+          "scrape_series_added");
+
+  /** Where a scrape's samples go. */
+  public interface Publisher {
+    CompletableFuture<Void> publish(List<MetricSample> samples);
+  }
+
+  /** The result of the last scrape, for /api/v1/targets and the metrics. */
+  public record Status(
+      String health, String lastError, long lastScrapeMs, double lastDurationSeconds) {}
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final Target target;
+  private final Publisher publisher;
+  private final Map<String, String> externalLabels;
+  private final String replica;
+  private final SeriesKey seriesKey;
+  private final ScrapeMetrics metrics;
+  private final Consumer<Consumer<Runnable>> concurrency;
+  private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
+  private volatile Status status = new Status("unknown", "", 0, 0);
+  private long timerId = -1;
+  private boolean inFlight;
+  private boolean stopped;
+
+  /**
+   * @param concurrency runs a scrape (given the permit's release) when a permit is free
+   */
+  public ScrapeLoop(
+      Vertx vertx,
+      HttpClient client,
+      Target target,
+      Publisher publisher,
+      Map<String, String> externalLabels,
+      String replica,
+      SeriesKey seriesKey,
+      ScrapeMetrics metrics,
+      Consumer<Consumer<Runnable>> concurrency) {
+    this.vertx = vertx;
+    this.client = client;
+    this.target = target;
+    this.publisher = publisher;
+    this.externalLabels = Map.copyOf(externalLabels);
+    this.replica = replica;
+    this.seriesKey = seriesKey;
+    this.metrics = metrics;
+    this.concurrency = concurrency;
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  /** Takes over a previous loop's state for the same target (after a reload changed it). */
+  public void adopt(ScrapeLoop previous) {
+    this.lastSeries = previous.lastSeries;
+    this.status = previous.status;
+  }
+
+  /** The first scrape is at the target's offset within the interval, then every interval. */
+  public void start() {
+    long interval = target.interval().toMillis();
+    long offset = Math.floorMod(target.key().hashCode() * 0x9E3779B97F4A7C15L, interval);
+    long now = System.currentTimeMillis();
+    long delay = Math.floorMod(offset - now, interval);
+    timerId =
+        vertx.setTimer(
+            Math.max(1, delay),
+            id -> {
+              tick();
+              timerId = vertx.setPeriodic(interval, t -> tick());
+            });
+  }
+
+  private void tick() {
+    if (stopped) {
+      return;
+    }
+    if (inFlight) {
+      metrics.scrape("skipped_overlap");
+      return;
+    }
+    inFlight = true;
+    concurrency.accept(this::scrape);
+  }
+
+  /**
+   * Stops scraping. With {@code stale}, publishes a stale marker for every series of the target (it
+   * went away); without (it moved to another instance), publishes nothing.
+   */
+  public CompletableFuture<Void> stop(boolean stale) {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    if (!stale) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long now = System.currentTimeMillis();
+    List<MetricSample> markers = new ArrayList<>();
+    for (MetricSample s : lastSeries.values()) {
+      markers.add(stale(s, now));
+    }
+    for (String name : REPORT_SERIES) {
+      markers.add(stale(report(name, 0, now), now));
+    }
+    lastSeries = new LinkedHashMap<>();
+    return publisher.publish(markers);
+  }
+
+  private void scrape(Runnable release) {
+    long start = System.currentTimeMillis();
+    long started = System.nanoTime();
+    fetch()
+        .compose(
+            body ->
+                vertx.executeBlocking(
+                    () -> process(body.bytes, body.contentType, start, started), false))
+        .onComplete(
+            ar -> {
+              release.run();
+              try {
+                if (ar.failed()) {
+                  failed(ar.cause(), start, started);
+                } else {
+                  publish(ar.result(), start);
+                }
+              } catch (RuntimeException e) {
+                inFlight = false;
+                metrics.scrape("error");
+                LOG.error("Scrape of {} could not be published", target.url(), e);
+              }
+            });
+  }
+
+  private record Body(byte[] bytes, String contentType) {}
+
+  private Future<Body> fetch() {
+    Promise<Body> promise = Promise.promise();
+    long timeoutMs = target.timeout().toMillis();
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setAbsoluteURI(target.url())
+            .setIdleTimeout(timeoutMs)
+            .putHeader("Accept", ACCEPT)
+            .putHeader("User-Agent", "metrics-pipeline-scraper/0.1")
+            .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
+    try {
+      String auth = authorization(target.job());
+      if (auth != null) {
+        options.putHeader("Authorization", auth);
+      }
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(new ScrapeFailure("auth", "cannot read credentials: " + e));
+    }
+    long limit = target.job().bodySizeLimit();
+    long timer =
+        vertx.setTimer(
+            timeoutMs,
+            id ->
+                promise.tryFail(
+                    new ScrapeFailure(
+                        "timeout",
+                        "context deadline exceeded (timeout " + target.timeout() + ")")));
+    client
+        .request(options)
+        .compose(HttpClientRequest::send)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                promise.tryFail(
+                    new ScrapeFailure("connection", String.valueOf(ar.cause().getMessage())));
+                return;
+              }
+              var response = ar.result();
+              if (response.statusCode() != 200) {
+                promise.tryFail(
+                    new ScrapeFailure(
+                        "http_status",
+                        "server returned HTTP status "
+                            + response.statusCode()
+                            + " "
+                            + response.statusMessage()));
+                response.request().reset();
+                return;
+              }
+              Buffer body = Buffer.buffer();
+              response.handler(
+                  chunk -> {
+                    body.appendBuffer(chunk);
+                    if (limit > 0 && body.length() > limit) {
+                      promise.tryFail(
+                          new ScrapeFailure(
+                              "body_size_limit",
+                              "body size limit exceeded (limit: " + limit + " bytes)"));
+                      response.request().reset();
+                    }
+                  });
+              response.exceptionHandler(
+                  e ->
+                      promise.tryFail(
+                          new ScrapeFailure("connection", String.valueOf(e.getMessage()))));
+              response.endHandler(
+                  v ->
+                      promise.tryComplete(
+                          new Body(body.getBytes(), response.getHeader("Content-Type"))));
+            });
+    return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  private static String authorization(PullConfig.ScrapeJob job) throws java.io.IOException {
+    if (job.basicAuth() != null) {
+      PullConfig.BasicAuth b = job.basicAuth();
+      String password =
+          b.passwordFile() != null ? Files.readString(b.passwordFile()).strip() : b.password();
+      String pair =
+          (b.username() == null ? "" : b.username()) + ":" + (password == null ? "" : password);
+      return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+    if (job.authorizationType() != null) {
+      String credentials =
+          job.authorizationCredentialsFile() != null
+              ? Files.readString(job.authorizationCredentialsFile()).strip()
+              : job.authorizationCredentials();
+      return job.authorizationType() + " " + (credentials == null ? "" : credentials);
+    }
+    return null;
+  }
+
+  /** A processed scrape: the samples to publish and the counts for the report series. */
+  private record Scraped(List<MetricSample> samples, int scraped, double seconds) {}
+
+  private Scraped process(byte[] body, String contentType, long start, long started)
+      throws ScrapeFailure {
+    MetricsParser parser =
+        ProtobufExpositionParser.handles(contentType)
+            ? ProtobufExpositionParser.instance()
+            : TextFormatParser.forContentType(contentType);
+    ParseResult parsed;
+    try {
+      parsed = parser.parse(body, start);
+    } catch (LimitExceededException e) {
+      throw new ScrapeFailure("limit", e.getMessage());
+    } catch (ParseException e) {
+      throw new ScrapeFailure("parse", e.getMessage());
+    }
+    PullConfig.ScrapeJob job = target.job();
+    List<MetricSample> out = new ArrayList<>(parsed.samples().size());
+    for (MetricSample sample : parsed.samples()) {
+      TreeMap<String, String> labels = new TreeMap<>(sample.getLabels());
+      labels.put("__name__", sample.getName());
+      if (!job.metricRelabelConfigs().isEmpty()) {
+        labels = Relabeler.apply(labels, job.metricRelabelConfigs());
+        if (labels == null) {
+          continue;
+        }
+      }
+      String name = labels.remove("__name__");
+      if (name == null || name.isEmpty()) {
+        continue;
+      }
+      attachTargetLabels(labels);
+      checkLimits(name, labels);
+      sample.setName(name);
+      sample.setLabels(labels);
+      if (!job.honorTimestamps()) {
+        sample.setTimestamp(start);
+      }
+      sample.setIngestTimestamp(start);
+      decorate(sample);
+      out.add(sample);
+    }
+    if (job.sampleLimit() > 0 && out.size() > job.sampleLimit()) {
+      throw new ScrapeFailure(
+          "limit", "sample limit exceeded: " + out.size() + " samples, limit " + job.sampleLimit());
+    }
+    return new Scraped(out, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
+  }
+
+  private void attachTargetLabels(TreeMap<String, String> labels) {
+    boolean honor = target.job().honorLabels();
+    for (Map.Entry<String, String> e : target.labels().entrySet()) {
+      String k = e.getKey();
+      if (honor) {
+        labels.putIfAbsent(k, e.getValue());
+      } else {
+        String clash = labels.get(k);
+        if (clash != null) {
+          String exported = "exported_" + k;
+          while (labels.containsKey(exported)) {
+            exported = "exported_" + exported;
+          }
+          labels.put(exported, clash);
+        }
+        labels.put(k, e.getValue());
+      }
+    }
+    externalLabels.forEach(labels::putIfAbsent);
+    if (replica != null) {
+      labels.put(SeriesKey.DEFAULT_REPLICA_LABEL, replica);
+    }
+  }
+
+  private void checkLimits(String name, Map<String, String> labels) throws ScrapeFailure {
+    PullConfig.ScrapeJob job = target.job();
+    if (job.labelLimit() > 0 && labels.size() + 1 > job.labelLimit()) {
+      throw new ScrapeFailure(
+          "limit",
+          "label_limit exceeded (metric: "
+              + name
+              + ", number of labels: "
+              + (labels.size() + 1)
+              + ", limit: "
+              + job.labelLimit()
+              + ")");
+    }
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      if (job.labelNameLengthLimit() > 0 && e.getKey().length() > job.labelNameLengthLimit()) {
+        throw new ScrapeFailure(
+            "limit",
+            "label_name_length_limit exceeded (metric: "
+                + name
+                + ", label name: "
+                + e.getKey()
+                + ", length: "
+                + e.getKey().length()
+                + ", limit: "
+                + job.labelNameLengthLimit()
+                + ")");
+      }
+      if (job.labelValueLengthLimit() > 0 && e.getValue().length() > job.labelValueLengthLimit()) {
+        throw new ScrapeFailure(
+            "limit",
+            "label_value_length_limit exceeded (metric: "
+                + name
+                + ", label name: "
+                + e.getKey()
+                + ", value length: "
+                + e.getValue().length()
+                + ", limit: "
+                + job.labelValueLengthLimit()
+                + ")");
+      }
+    }
+  }
+
+  private void decorate(MetricSample sample) {
+    sample.setOrigin(Origin.PULL);
+    sample.setScrapeTarget(target.url());
+    sample.setScraperReplica(replica);
+    sample.setSource("scrape " + target.job().jobName());
+  }
+
+  private MetricSample report(String name, double value, long ts) {
+    TreeMap<String, String> labels = new TreeMap<>();
+    attachTargetLabels(labels);
+    MetricSample s =
+        MetricSample.newBuilder()
+            .setName(name)
+            .setLabels(labels)
+            .setType(SampleType.GAUGE)
+            .setValue(value)
+            .setTimestamp(ts)
+            .setIngestTimestamp(ts)
+            .setOrigin(Origin.PULL)
+            .build();
+    decorate(s);
+    return s;
+  }
+
+  private static MetricSample stale(MetricSample prototype, long ts) {
+    // Field by field: Avro's builder copy would deep-copy through its class allow-list.
+    return new MetricSample(
+        prototype.getName(),
+        prototype.getLabels(),
+        prototype.getType(),
+        StaleMarker.VALUE,
+        ts,
+        ts,
+        prototype.getOrigin(),
+        prototype.getPushGroup(),
+        prototype.getPushId(),
+        prototype.getScrapeTarget(),
+        prototype.getScraperReplica(),
+        prototype.getSource());
+  }
+
+  private void publish(Scraped scraped, long start) {
+    if (stopped) {
+      inFlight = false;
+      return;
+    }
+    Map<String, MetricSample> current = new LinkedHashMap<>();
+    for (MetricSample s : scraped.samples()) {
+      current.put(seriesKey.idOf(s), s);
+    }
+    int added = 0;
+    for (String id : current.keySet()) {
+      if (!lastSeries.containsKey(id)) {
+        added++;
+      }
+    }
+    List<MetricSample> batch = new ArrayList<>(scraped.samples());
+    for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
+      if (!current.containsKey(e.getKey())) {
+        batch.add(stale(e.getValue(), start));
+      }
+    }
+    batch.add(report("up", 1, start));
+    batch.add(report("scrape_duration_seconds", scraped.seconds(), start));
+    batch.add(report("scrape_samples_scraped", scraped.scraped(), start));
+    batch.add(report("scrape_samples_post_metric_relabeling", scraped.samples().size(), start));
+    batch.add(report("scrape_series_added", added, start));
+    lastSeries = current;
+    status = new Status("up", "", start, scraped.seconds());
+    send(batch, "success", scraped.samples().size());
+  }
+
+  private void failed(Throwable cause, long start, long started) {
+    ScrapeFailure failure =
+        cause instanceof ScrapeFailure f ? f : new ScrapeFailure("error", String.valueOf(cause));
+    double seconds = (System.nanoTime() - started) / 1e9;
+    if (stopped) {
+      inFlight = false;
+      return;
+    }
+    LOG.debug("Scrape of {} failed: {}", target.url(), failure.getMessage());
+    List<MetricSample> batch = new ArrayList<>();
+    for (MetricSample s : lastSeries.values()) {
+      batch.add(stale(s, start));
+    }
+    lastSeries = new LinkedHashMap<>();
+    batch.add(report("up", 0, start));
+    batch.add(report("scrape_duration_seconds", seconds, start));
+    batch.add(report("scrape_samples_scraped", 0, start));
+    batch.add(report("scrape_samples_post_metric_relabeling", 0, start));
+    batch.add(report("scrape_series_added", 0, start));
+    status = new Status("down", failure.getMessage(), start, seconds);
+    send(batch, failure.kind(), 0);
+  }
+
+  private void send(List<MetricSample> batch, String result, int samples) {
+    publisher
+        .publish(batch)
+        .whenComplete(
+            (ok, e) ->
+                vertx.runOnContext(
+                    v -> {
+                      inFlight = false;
+                      if (e != null) {
+                        metrics.scrape("publish_failed");
+                        LOG.warn(
+                            "Publishing the scrape of {} failed; its samples are lost: {}",
+                            target.url(),
+                            e.toString());
+                      } else {
+                        metrics.scrape(result);
+                        metrics.published(batch.size());
+                      }
+                    }));
+  }
+
+  /** Why a scrape failed: {@code kind} is the metric label, the message the target's lastError. */
+  static final class ScrapeFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final String kind;
+
+    ScrapeFailure(String kind, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+    }
+
+    String kind() {
+      return kind;
+    }
+  }
+}
