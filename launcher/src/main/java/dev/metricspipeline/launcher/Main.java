@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       PushCommand.class,
       StreamsCommand.class,
       SinkCommand.class,
+      ScraperCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -2,7 +2,11 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
+import dev.metricspipeline.launcher.internal.Hangup;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.pull.PullConfig;
+import dev.metricspipeline.pull.Scraper;
+import dev.metricspipeline.pull.ScraperSettings;
 import dev.metricspipeline.push.PushGateway;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.MetricsPublisher;
@@ -25,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -35,9 +40,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code metrics-pipeline run}: the whole pipeline in one JVM: embedded Kafka and Schema Registry,
- * the topics and schemas, the push gateway and the streams stage (dedup and rollups). The scraper
- * and the sink join it as they are built. Data lives in {@code --data-dir}; running again resumes
- * on it. Ctrl-C or SIGTERM stops everything in reverse order.
+ * the topics and schemas, the push gateway, the scraper (its own {@code /metrics} unless {@code
+ * --scrape-config} says otherwise), the streams stage (dedup and rollups) and the sink (SQLite)
+ * with its query API. Data lives in {@code --data-dir}; running again resumes on it. Ctrl-C or
+ * SIGTERM stops everything in reverse order.
  */
 @Command(
     name = "run",
@@ -95,6 +101,24 @@ public final class RunCommand implements Callable<Integer> {
   String pushAddress;
 
   @Mixin StreamsOptions streamsOptions;
+
+  @Option(
+      names = "--scrape-config",
+      paramLabel = "FILE",
+      description =
+          "A Prometheus config file whose scrape_configs the scraper scrapes (SIGHUP or POST"
+              + " /-/reload re-reads it). Without one, run scrapes its own /metrics every 15 s."
+              + " Env: METRICS_PIPELINE_SCRAPE_CONFIG")
+  Path scrapeConfig;
+
+  @Option(
+      names = "--scraper-port",
+      defaultValue = "9094",
+      paramLabel = "PORT",
+      description =
+          "The scraper's /api/v1/targets, /-/reload and /metrics (on --push-address). Env:"
+              + " METRICS_PIPELINE_SCRAPER_PORT. Default: ${DEFAULT-VALUE}")
+  int scraperPort;
 
   @Option(
       names = "--query-port",
@@ -163,6 +187,18 @@ public final class RunCommand implements Callable<Integer> {
               meters);
       started.add(streams);
       awaitStreams(streams);
+      String self = gateway.url().substring("http://".length());
+      Supplier<PullConfig> scrapeSource =
+          scrapeConfig == null ? () -> selfScrape(self) : () -> PullConfig.load(scrapeConfig);
+      Scraper scraper =
+          Scraper.start(
+              ScraperSettings.defaults().withListen(pushAddress, scraperPort),
+              scrapeSource,
+              publisher::publish,
+              publisher.seriesKey(),
+              meters);
+      started.add(scraper);
+      Hangup.onHangup(scraper::reload);
       RollupSink sink =
           RollupSink.start(
               SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
@@ -175,12 +211,24 @@ public final class RunCommand implements Callable<Integer> {
           registry.url(),
           gateway.url(),
           sink.queryUrl(),
+          scraper.url(),
           dataDir,
           started);
     } catch (RuntimeException e) {
-      new Running(null, null, null, null, dataDir, started).close();
+      new Running(null, null, null, null, null, dataDir, started).close();
       throw e;
     }
+  }
+
+  /** The default scrape config: this process's own /metrics (every stage's), every 15 s. */
+  static PullConfig selfScrape(String address) {
+    return PullConfig.parse(
+        "scrape_configs: [{job_name: metrics-pipeline, scrape_interval: 15s, static_configs:"
+            + " [{targets: ['"
+            + address
+            + "']}]}]",
+        "(built-in self-scrape)",
+        null);
   }
 
   /** Returns once the streams stage is running, so pushes right after start are rolled up. */
@@ -211,6 +259,7 @@ public final class RunCommand implements Callable<Integer> {
     private final String registryUrl;
     private final String pushUrl;
     private final String queryUrl;
+    private final String scraperUrl;
     private final Path dataDir;
     private final List<AutoCloseable> components;
 
@@ -219,12 +268,14 @@ public final class RunCommand implements Callable<Integer> {
         String registryUrl,
         String pushUrl,
         String queryUrl,
+        String scraperUrl,
         Path dataDir,
         List<AutoCloseable> components) {
       this.bootstrapServers = bootstrapServers;
       this.registryUrl = registryUrl;
       this.pushUrl = pushUrl;
       this.queryUrl = queryUrl;
+      this.scraperUrl = scraperUrl;
       this.dataDir = dataDir;
       this.components = components;
     }
@@ -242,6 +293,11 @@ public final class RunCommand implements Callable<Integer> {
       return pushUrl;
     }
 
+    /** The scraper's endpoints ({@code /api/v1/targets}), e.g. {@code http://127.0.0.1:9094}. */
+    public String scraperUrl() {
+      return scraperUrl;
+    }
+
     /** The query API, e.g. {@code http://127.0.0.1:9095}. */
     public String queryUrl() {
       return queryUrl;
@@ -255,6 +311,10 @@ public final class RunCommand implements Callable<Integer> {
       out.println("  Schema Registry  " + registryUrl);
       out.println(
           "  Push gateway     " + pushUrl + "   (Pushgateway API; self-metrics at /metrics)");
+      out.println(
+          "  Scraper          "
+              + scraperUrl
+              + "   (targets at /api/v1/targets; reload with SIGHUP or POST /-/reload)");
       out.println(
           "  Query API        "
               + queryUrl

@@ -242,6 +242,10 @@ public final class ScrapeLoop {
                 return;
               }
               var response = ar.result();
+              response.exceptionHandler(
+                  e ->
+                      promise.tryFail(
+                          new ScrapeFailure("connection", String.valueOf(e.getMessage()))));
               if (response.statusCode() != 200) {
                 promise.tryFail(
                     new ScrapeFailure(
@@ -265,10 +269,6 @@ public final class ScrapeLoop {
                       response.request().reset();
                     }
                   });
-              response.exceptionHandler(
-                  e ->
-                      promise.tryFail(
-                          new ScrapeFailure("connection", String.valueOf(e.getMessage()))));
               response.endHandler(
                   v ->
                       promise.tryComplete(
