@@ -73,6 +73,7 @@ public final class RollupSink implements AutoCloseable {
   private volatile boolean migrated;
   private volatile boolean storeOk;
   private volatile Runnable afterStoreCommit = () -> {};
+  private volatile Set<TopicPartition> assigned = Set.of();
 
   private RollupSink(SinkConfig config, RollupStore store, PrometheusMeterRegistry meters) {
     this.config = config;
@@ -162,6 +163,11 @@ public final class RollupSink implements AutoCloseable {
   /** Ready when the schema is in place and the last store operation succeeded. */
   public boolean ready() {
     return migrated && storeOk;
+  }
+
+  /** The partitions this instance owns now. */
+  public Set<TopicPartition> assignment() {
+    return assigned;
   }
 
   /** The query API's base URL. */
@@ -294,11 +300,15 @@ public final class RollupSink implements AutoCloseable {
       // are dropped unwritten, so each position is taken from the store again.
       toSeek.addAll(partitions);
       toSeek.addAll(consumer.assignment());
+      assigned = Set.copyOf(consumer.assignment());
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       toSeek.removeAll(partitions);
+      Set<TopicPartition> left = new HashSet<>(assigned);
+      left.removeAll(partitions);
+      assigned = Set.copyOf(left);
     }
   }
 

@@ -112,7 +112,15 @@ class RollupSinkIT {
     PrometheusMeterRegistry metersB = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (RollupSink a = RollupSink.start(config, JdbcRollupStore.open(jdbc), metersA);
         RollupSink b = RollupSink.start(config, JdbcRollupStore.open(jdbc), metersB)) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> a.ready() && b.ready());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  a.ready()
+                      && b.ready()
+                      && !a.assignment().isEmpty()
+                      && !b.assignment().isEmpty()
+                      && a.assignment().size() + b.assignment().size() == 4);
       List<Rollup> produced = produce(kafka, topic, 2000);
       await()
           .atMost(Duration.ofSeconds(60))
