@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       StreamsCommand.class,
       SinkCommand.class,
       ScraperCommand.class,
+      NormalizerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -4,6 +4,8 @@ import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
 import dev.metricspipeline.launcher.internal.Hangup;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.normalizer.KafkaSource;
+import dev.metricspipeline.normalizer.Normalizer;
 import dev.metricspipeline.pull.PullConfig;
 import dev.metricspipeline.pull.Scraper;
 import dev.metricspipeline.pull.ScraperSettings;
@@ -41,9 +43,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code metrics-pipeline run}: the whole pipeline in one JVM: embedded Kafka and Schema Registry,
  * the topics and schemas, the push gateway, the scraper (its own {@code /metrics} unless {@code
- * --scrape-config} says otherwise), the streams stage (dedup and rollups) and the sink (SQLite)
- * with its query API. Data lives in {@code --data-dir}; running again resumes on it. Ctrl-C or
- * SIGTERM stops everything in reverse order.
+ * --scrape-config} says otherwise), the Kafka-topic normalizer, the streams stage (dedup and
+ * rollups) and the sink (SQLite) with its query API. Data lives in {@code --data-dir}; running
+ * again resumes on it. Ctrl-C or SIGTERM stops everything in reverse order.
  */
 @Command(
     name = "run",
@@ -121,6 +123,15 @@ public final class RunCommand implements Callable<Integer> {
   int scraperPort;
 
   @Option(
+      names = "--kafka-sources",
+      paramLabel = "FILE",
+      description =
+          "YAML list of raw topics to normalize ({topic, format, labels}); default: the four"
+              + " topics run creates, metrics.in.influx, .prometheus, .remote-write and .pka-json."
+              + " Env: METRICS_PIPELINE_KAFKA_SOURCES")
+  Path kafkaSources;
+
+  @Option(
       names = "--query-port",
       defaultValue = "9095",
       paramLabel = "PORT",
@@ -187,6 +198,16 @@ public final class RunCommand implements Callable<Integer> {
               meters);
       started.add(streams);
       awaitStreams(streams);
+      Normalizer normalizer =
+          Normalizer.start(
+              kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
+              kafka.bootstrapServers(),
+              RegistryClientConfig.of(registry.url()),
+              "metrics-pipeline-normalizer",
+              dataDir.resolve("normalizer"),
+              Map.of(),
+              meters);
+      started.add(normalizer);
       String self = gateway.url().substring("http://".length());
       Supplier<PullConfig> scrapeSource =
           scrapeConfig == null ? () -> selfScrape(self) : () -> PullConfig.load(scrapeConfig);
