@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       RunCommand.class,
+      InitCommand.class,
       TailCommand.class,
       PushGatewayCommand.class,
       PushCommand.class,

@@ -4,6 +4,7 @@ import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
 import dev.metricspipeline.launcher.internal.Hangup;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.launcher.internal.StatusLine;
 import dev.metricspipeline.normalizer.KafkaSource;
 import dev.metricspipeline.normalizer.Normalizer;
 import dev.metricspipeline.pull.PullConfig;
@@ -132,6 +133,15 @@ public final class RunCommand implements Callable<Integer> {
   Path kafkaSources;
 
   @Option(
+      names = "--status-interval",
+      defaultValue = "PT10S",
+      paramLabel = "DURATION",
+      description =
+          "How often the live status line is printed (ISO-8601; PT0S: never). Env:"
+              + " METRICS_PIPELINE_STATUS_INTERVAL. Default: ${DEFAULT-VALUE}")
+  java.time.Duration statusInterval;
+
+  @Option(
       names = "--query-port",
       defaultValue = "9095",
       paramLabel = "PORT",
@@ -153,7 +163,13 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Running running = start();
     running.printWelcome(spec.commandLine().getOut());
-    Shutdown.closeOnSignal(running);
+    StatusLine status =
+        StatusLine.start(running.meters, spec.commandLine().getOut(), statusInterval);
+    Shutdown.closeOnSignal(
+        () -> {
+          status.close();
+          running.close();
+        });
     return 0;
   }
 
@@ -234,9 +250,10 @@ public final class RunCommand implements Callable<Integer> {
           sink.queryUrl(),
           scraper.url(),
           dataDir,
+          meters,
           started);
     } catch (RuntimeException e) {
-      new Running(null, null, null, null, null, dataDir, started).close();
+      new Running(null, null, null, null, null, dataDir, meters, started).close();
       throw e;
     }
   }
@@ -265,7 +282,7 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /** Registers our schemas up front so downstream consumers can see them before any data. */
-  private static void registerSchemas(String registryUrl) {
+  static void registerSchemas(String registryUrl) {
     SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
     client.register(Topics.valueSubject(Topics.SAMPLES), MetricSample.getClassSchema());
     for (String resolution : Topics.DEFAULT_RESOLUTIONS) {
@@ -281,6 +298,7 @@ public final class RunCommand implements Callable<Integer> {
     private final String pushUrl;
     private final String queryUrl;
     private final String scraperUrl;
+    private final PrometheusMeterRegistry meters;
     private final Path dataDir;
     private final List<AutoCloseable> components;
 
@@ -291,7 +309,9 @@ public final class RunCommand implements Callable<Integer> {
         String queryUrl,
         String scraperUrl,
         Path dataDir,
+        PrometheusMeterRegistry meters,
         List<AutoCloseable> components) {
+      this.meters = meters;
       this.bootstrapServers = bootstrapServers;
       this.registryUrl = registryUrl;
       this.pushUrl = pushUrl;

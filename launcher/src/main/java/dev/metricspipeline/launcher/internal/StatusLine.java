@@ -1,0 +1,100 @@
+package dev.metricspipeline.launcher.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live line {@code run} prints every few seconds: samples in per second (what the streams stage
+ * read), duplicates dropped, rollups written to the store, and the largest consumer lag of the
+ * streams stage and the sink. Read from the process's meter registry.
+ */
+public final class StatusLine implements AutoCloseable {
+
+  private final MeterRegistry meters;
+  private final PrintWriter out;
+  private final ScheduledExecutorService timer;
+  private double lastSamples;
+  private long lastNanos = System.nanoTime();
+
+  private StatusLine(MeterRegistry meters, PrintWriter out) {
+    this.meters = meters;
+    this.out = out;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "status-line");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Prints a line every {@code every}; nothing if it is zero. */
+  public static StatusLine start(MeterRegistry meters, PrintWriter out, Duration every) {
+    StatusLine line = new StatusLine(meters, out);
+    if (!every.isZero()) {
+      line.timer.scheduleAtFixedRate(
+          line::print, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return line;
+  }
+
+  /** The line as it would be printed now. */
+  public String line() {
+    double samples = sum("streams.samples.in", null, null);
+    long now = System.nanoTime();
+    double seconds = Math.max(1e-3, (now - lastNanos) / 1e9);
+    double rate = (samples - lastSamples) / seconds;
+    lastSamples = samples;
+    lastNanos = now;
+    double duplicates =
+        sum("streams.samples.dropped", "reason", "duplicate")
+            + sum("streams.samples.dropped", "reason", "retried_push")
+            + sum("streams.samples.dropped", "reason", "replica");
+    double late = sum("streams.samples.dropped", "reason", "late");
+    double rollups = sum("sink.rows.written", null, null);
+    double lag = 0;
+    for (Meter m : meters.find("kafka.consumer.fetch.manager.records.lag.max").meters()) {
+      if (m instanceof Gauge g && !Double.isNaN(g.value())) {
+        lag = Math.max(lag, g.value());
+      }
+    }
+    return String.format(
+        "status: samples in %.1f/s, duplicates dropped %.0f, late %.0f, rollups written %.0f,"
+            + " consumer lag %.0f",
+        rate, duplicates, late, rollups, lag);
+  }
+
+  private double sum(String name, String tag, String value) {
+    double total = 0;
+    var search = meters.find(name);
+    if (tag != null) {
+      search = search.tag(tag, value);
+    }
+    for (Meter m : search.meters()) {
+      if (m instanceof FunctionCounter c) {
+        total += c.count();
+      } else if (m instanceof Counter c) {
+        total += c.count();
+      }
+    }
+    return total;
+  }
+
+  private void print() {
+    out.println(line());
+    out.flush();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
