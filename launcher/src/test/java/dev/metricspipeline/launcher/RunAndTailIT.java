@@ -35,7 +35,10 @@ class RunAndTailIT {
 
   @TempDir Path dataDir;
 
-  private RunCommand.Running start(String... extra) {
+  private RunCommand.Running start(String... extra) throws java.io.IOException {
+    // No self-scrape: these tests count exactly what they put in.
+    Path noScrape = dataDir.resolveSibling(dataDir.getFileName() + "-no-scrape.yml");
+    java.nio.file.Files.writeString(noScrape, "scrape_configs: []\n");
     RunCommand run = new RunCommand();
     List<String> args =
         new ArrayList<>(
@@ -53,7 +56,11 @@ class RunAndTailIT {
                 "--rollup-grace",
                 "PT15S",
                 "--partitions",
-                "2"));
+                "2",
+                "--scraper-port",
+                "0",
+                "--scrape-config",
+                noScrape.toString()));
     args.addAll(List.of(extra));
     new CommandLine(run).parseArgs(args.toArray(String[]::new));
     return run.start();
