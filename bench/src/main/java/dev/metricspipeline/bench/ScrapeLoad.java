@@ -77,6 +77,7 @@ public final class ScrapeLoad {
             SeriesKey.standard(),
             meters)) {
       TimeUnit.SECONDS.sleep(20); // warm-up: every target has started and scraped at least once
+      System.out.printf("%d targets active%n", scraper.activeTargets());
       long cpu0 = os.getProcessCpuTime();
       long samples0 = samples.sum();
       long t0 = System.nanoTime();
