@@ -103,5 +103,6 @@ public final class ScrapeLoad {
     } finally {
       server.stop(0);
     }
+    System.exit(0); // the HTTP server's pool threads would keep the JVM up
   }
 }

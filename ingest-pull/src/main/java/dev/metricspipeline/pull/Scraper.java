@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.nio.file.Files;
@@ -359,7 +360,10 @@ public final class Scraper implements AutoCloseable {
               }
             }
           }
-          return vertx.createHttpClient(options);
+          // Many targets may share one address (a blackbox exporter, a federation endpoint): the
+          // pool per address allows as many connections as scrapes may be in flight.
+          return vertx.createHttpClient(
+              options, new PoolOptions().setHttp1MaxSize(settings.maxConcurrentScrapes()));
         });
   }
 
