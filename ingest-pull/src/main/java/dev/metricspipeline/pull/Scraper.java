@@ -78,7 +78,6 @@ public final class Scraper implements AutoCloseable {
   private volatile Discovery.Result discovered =
       new Discovery.Result(List.of(), List.of(), Map.of());
   private volatile Set<Integer> ownedShards = Set.of();
-  private volatile Map<String, String> limitErrors = Map.of();
   private volatile boolean loaded;
   private int freePermits;
   private HttpServer server;
@@ -252,17 +251,14 @@ public final class Scraper implements AutoCloseable {
                 + job.targetLimit()
                 + ")");
         LOG.warn(
-            "Job {}: {}; none of its targets is scraped",
+            "Job {}: {}; its targets are marked failed (up 0) without being scraped",
             job.jobName(),
             overLimit.get(job.jobName()));
       }
     }
-    limitErrors = Map.copyOf(overLimit);
     Map<String, Target> wanted = new LinkedHashMap<>();
     for (Target t : discovered.targets()) {
-      if (!overLimit.containsKey(t.job().jobName())) {
-        wanted.put(t.key(), t);
-      }
+      wanted.put(t.key(), t);
     }
     boolean coordinated = coordinator != null;
     for (String key : new ArrayList<>(loops.keySet())) {
@@ -283,13 +279,16 @@ public final class Scraper implements AutoCloseable {
       }
     }
     for (Target t : wanted.values()) {
-      if (loops.containsKey(t.key())) {
+      ScrapeLoop running = loops.get(t.key());
+      if (running != null) {
+        running.failWith(overLimit.get(t.job().jobName()));
         continue;
       }
       if (coordinated && !ownedShards.contains(coordinator.shardOf(t.key()))) {
         continue;
       }
       ScrapeLoop loop = newLoop(t);
+      loop.failWith(overLimit.get(t.job().jobName()));
       loops.put(t.key(), loop);
       loop.start();
     }
@@ -444,18 +443,6 @@ public final class Scraper implements AutoCloseable {
       o.put("health", s.health());
       o.put("scrapeInterval", Target.PromDurationText.of(t.interval()));
       o.put("scrapeTimeout", Target.PromDurationText.of(t.timeout()));
-    }
-    for (Target t : discovered.targets()) {
-      String error = limitErrors.get(t.job().jobName());
-      if (error != null) {
-        ObjectNode o = active.addObject();
-        ObjectNode labels = o.putObject("labels");
-        t.labels().forEach(labels::put);
-        o.put("scrapePool", t.job().jobName());
-        o.put("scrapeUrl", t.url());
-        o.put("lastError", error);
-        o.put("health", "down");
-      }
     }
     ArrayNode dropped = data.putArray("droppedTargets");
     for (Discovery.Dropped d : discovered.dropped()) {

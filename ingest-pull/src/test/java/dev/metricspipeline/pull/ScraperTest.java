@@ -147,6 +147,12 @@ class ScraperTest {
             "  - {job_name: many, metrics_path: /many, sample_limit: 10, static_configs: [{targets: ")
         .append(target)
         .append("}]}\n");
+    y.append(
+            "  - {job_name: crowded, metrics_path: /ok, target_limit: 1, static_configs: [{targets: ")
+        .append(target)
+        .append(", labels: {n: '1'}}, {targets: ")
+        .append(target)
+        .append(", labels: {n: '2'}}]}\n");
     return y.toString();
   }
 
@@ -227,7 +233,8 @@ class ScraperTest {
                         "reset",
                         "error",
                         "big",
-                        "many")
+                        "many",
+                        "crowded")
                     .stream()
                     .allMatch(j -> batchesOf(j).size() >= 2));
     String instance = "127.0.0.1:" + server.getAddress().getPort();
@@ -274,10 +281,14 @@ class ScraperTest {
     assertThat(lastError("big")).isEqualTo("body size limit exceeded (limit: 1024 bytes)");
     assertThat(lastError("many")).isEqualTo("sample limit exceeded: 50 samples, limit 10");
     assertThat(lastError("reset")).isNotEmpty();
+    assertThat(lastError("crowded"))
+        .isEqualTo("target_limit exceeded (number of targets: 2, limit: 1)");
+    assertThat(batchesOf("crowded"))
+        .allSatisfy(b -> assertThat(value(b, "up")).as("failed, not scraped").isZero());
     assertThat(lastError("ok")).isEmpty();
     JsonNode t = targets();
     assertThat(t.get("status").asText()).isEqualTo("success");
-    assertThat(t.at("/data/activeTargets")).hasSize(9);
+    assertThat(t.at("/data/activeTargets")).hasSize(11);
   }
 
   @Test
@@ -307,12 +318,12 @@ class ScraperTest {
         .allMatch(s -> StaleMarker.isStale(s.getValue()))
         .anyMatch(s -> s.getName().equals("app_requests_total"))
         .anyMatch(s -> s.getName().equals("up"));
-    assertThat(targets().at("/data/activeTargets")).hasSize(8);
+    assertThat(targets().at("/data/activeTargets")).hasSize(10);
 
     Files.writeString(configFile, "scrape_configs: [{job_name: x, scrape_intervall: 1s}]");
     HttpResponse<String> refused = postReload();
     assertThat(refused.statusCode()).isEqualTo(500);
     assertThat(refused.body()).contains("unknown key 'scrape_intervall'");
-    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(8);
+    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(10);
   }
 }

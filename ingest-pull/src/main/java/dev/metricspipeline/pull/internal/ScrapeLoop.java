@@ -86,6 +86,7 @@ public final class ScrapeLoop {
   private long timerId = -1;
   private boolean inFlight;
   private boolean stopped;
+  private volatile String forcedError;
 
   /**
    * @param concurrency runs a scrape (given the permit's release) when a permit is free
@@ -119,6 +120,14 @@ public final class ScrapeLoop {
     return status;
   }
 
+  /**
+   * Makes every scrape fail with this error without fetching ({@code target_limit} exceeded: the
+   * targets are marked failed, {@code up} 0, as Prometheus does); null scrapes normally again.
+   */
+  public void failWith(String error) {
+    this.forcedError = error;
+  }
+
   /** Takes over a previous loop's state for the same target (after a reload changed it). */
   public void adopt(ScrapeLoop previous) {
     this.lastSeries = previous.lastSeries;
@@ -149,6 +158,12 @@ public final class ScrapeLoop {
       return;
     }
     inFlight = true;
+    String error = forcedError;
+    if (error != null) {
+      failed(
+          new ScrapeFailure("target_limit", error), System.currentTimeMillis(), System.nanoTime());
+      return;
+    }
     concurrency.accept(this::scrape);
   }
 
