@@ -258,13 +258,18 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** The default scrape config: this process's own /metrics (every stage's), every 15 s. */
+  /**
+   * The default scrape config: this process's own /metrics (every stage's), every 15 s, keeping the
+   * stages' own series and the consumer lag; the per-partition Kafka client metrics (about 9,000
+   * series here) are dropped so a newcomer's pushes are not buried under them.
+   */
   static PullConfig selfScrape(String address) {
     return PullConfig.parse(
         "scrape_configs: [{job_name: metrics-pipeline, scrape_interval: 15s, static_configs:"
             + " [{targets: ['"
             + address
-            + "']}]}]",
+            + "']}], metric_relabel_configs: [{source_labels: [__name__], action: keep, regex:"
+            + " '(push|scraper|streams|sink|normalizer)_.*|kafka_consumer_fetch_manager_records_lag_max'}]}]",
         "(built-in self-scrape)",
         null);
   }
@@ -368,11 +373,13 @@ public final class RunCommand implements Callable<Integer> {
           "  curl -X POST "
               + pushUrl
               + "/metrics/job/batch_job --data-binary 'job_duration_seconds 12.5'");
-      out.println("  ./metrics-pipeline tail " + Topics.SAMPLES + " --from-beginning");
+      out.println(
+          "  ./metrics-pipeline tail " + Topics.SAMPLES + " --from-beginning | grep job_duration");
       out.println(
           "  ./metrics-pipeline tail "
               + Topics.rollups("1m")
-              + " --from-beginning   (a window closes a minute and its grace after it starts)");
+              + " --from-beginning | grep job_duration   (a window closes a minute and its grace"
+              + " after it starts)");
       out.println(
           "  curl '"
               + queryUrl
