@@ -166,7 +166,9 @@ class RunAndTailIT {
     try (RunCommand.Running running = start()) {
       // What `curl -X POST URL --data-binary 'job_duration_seconds 12.5'` sends.
       HttpResponse<String> response =
-          HttpClient.newHttpClient()
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
                   HttpRequest.newBuilder(URI.create(running.pushUrl() + "/metrics/job/batch_job"))
                       .timeout(java.time.Duration.ofSeconds(60))
@@ -249,7 +251,9 @@ class RunAndTailIT {
   void theSeedPushReachesTheOneMinuteRollupWhenItsWindowCloses() throws Exception {
     try (RunCommand.Running running = start()) {
       HttpResponse<String> response =
-          HttpClient.newHttpClient()
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
                   HttpRequest.newBuilder(URI.create(running.pushUrl() + "/metrics/job/batch_job"))
                       .timeout(java.time.Duration.ofSeconds(60))
@@ -415,7 +419,9 @@ class RunAndTailIT {
   }
 
   private static HttpResponse<String> http(HttpRequest.Builder request) throws Exception {
-    return HttpClient.newHttpClient()
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
         .send(
             request.timeout(java.time.Duration.ofSeconds(60)).build(),
             HttpResponse.BodyHandlers.ofString());

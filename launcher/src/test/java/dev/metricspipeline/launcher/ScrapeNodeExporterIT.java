@@ -93,7 +93,7 @@ class ScrapeNodeExporterIT {
             .start();
     try {
       String instance = "127.0.0.1:" + port;
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       await()
           .atMost(Duration.ofSeconds(30))
           .ignoreExceptions()

@@ -40,7 +40,15 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaExtension.class)
 class RollupSinkIT {
 
-  static final long T0 = 1_764_000_000_000L;
+  /** An hour ago, on a minute: recent enough that the sink's retention (7 days for 1m) keeps it. */
+  static final long T0 = (System.currentTimeMillis() - 3_600_000L) / 60_000 * 60_000;
+
+  /** HTTP/1.1 with a timeout, so a stuck answer fails the test instead of hanging it. */
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   /** Writes {@code n} rollups (distinct series, one window, counters) in one transaction. */
   static List<Rollup> produce(KafkaCluster kafka, String topic, int n) {
@@ -139,20 +147,20 @@ class RollupSinkIT {
           URLEncoder.encode(
               "max_over_time(sink_it_total{i=~\"1[0-9]\"}[1m])", StandardCharsets.UTF_8);
       HttpResponse<String> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              a.queryUrl()
-                                  + "/api/v1/query_range?query="
-                                  + query
-                                  + "&start="
-                                  + (T0 / 1000)
-                                  + "&end="
-                                  + (T0 / 1000 + 120)
-                                  + "&step=60"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          a.queryUrl()
+                              + "/api/v1/query_range?query="
+                              + query
+                              + "&start="
+                              + (T0 / 1000)
+                              + "&end="
+                              + (T0 / 1000 + 120)
+                              + "&step=60"))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       JsonNode result = new ObjectMapper().readTree(response.body()).at("/data/result");
       assertThat(result).hasSize(10);
@@ -161,10 +169,11 @@ class RollupSinkIT {
           .isEqualTo("[[" + (T0 / 1000 + 60) + ",\"13\"]]");
 
       HttpResponse<String> metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(a.queryUrl() + "/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString());
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(a.queryUrl() + "/metrics"))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.body())
           .contains("sink_rows_written_total")
           .contains("sink_batch_commit_seconds")
@@ -253,12 +262,15 @@ class RollupSinkIT {
             .withListen("127.0.0.1", 0)
             .withMaxPollRecords(50);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HTTP;
     try (RollupSink sink = RollupSink.start(config, store, meters)) {
       await().atMost(Duration.ofSeconds(60)).until(sink::ready);
       store.down = true;
       List<Rollup> produced = produce(kafka, topic, 300);
-      HttpRequest ready = HttpRequest.newBuilder(URI.create(sink.queryUrl() + "/-/ready")).build();
+      HttpRequest ready =
+          HttpRequest.newBuilder(URI.create(sink.queryUrl() + "/-/ready"))
+              .timeout(Duration.ofSeconds(30))
+              .build();
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 503);

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -105,7 +106,8 @@ public final class QueryServer implements AutoCloseable {
     try {
       HttpServer server =
           vertx
-              .createHttpServer()
+              // HTTP/1.1 only, as Prometheus serves its API; no cleartext HTTP/2 upgrade.
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(router)
               .listen(port, host)
               .await(30, TimeUnit.SECONDS);
