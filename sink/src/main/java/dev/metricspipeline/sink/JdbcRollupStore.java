@@ -269,14 +269,16 @@ public final class JdbcRollupStore implements RollupStore {
             fresh.add(record);
           }
         }
-        for (Consumed record : fresh) {
-          long id = seriesId(record.rollup().getSeries());
-          if (!knownSeries.contains(id)) {
-            newSeries.putIfAbsent(id, record.rollup());
+        long[] ids = new long[fresh.size()];
+        for (int i = 0; i < ids.length; i++) {
+          Rollup rollup = fresh.get(i).rollup();
+          ids[i] = seriesId(rollup.getSeries());
+          if (!knownSeries.contains(ids[i])) {
+            newSeries.putIfAbsent(ids[i], rollup);
           }
         }
         insertSeries(c, newSeries);
-        upsertRollups(c, fresh);
+        upsertRollups(c, fresh, ids);
         advanceOffsets(c, nextByPartition, stored);
         beforeCommit.run();
         c.commit();
@@ -356,7 +358,8 @@ public final class JdbcRollupStore implements RollupStore {
     }
   }
 
-  private void upsertRollups(Connection c, List<Consumed> fresh) throws SQLException {
+  /** Upserts the fresh rollups; {@code ids[i]} is the series id of {@code fresh.get(i)}. */
+  private void upsertRollups(Connection c, List<Consumed> fresh, long[] ids) throws SQLException {
     if (fresh.isEmpty()) {
       return;
     }
@@ -368,9 +371,9 @@ public final class JdbcRollupStore implements RollupStore {
                 + " window_end = excluded.window_end, count = excluded.count, sum = excluded.sum,"
                 + " min = excluded.min, max = excluded.max, first = excluded.first, last ="
                 + " excluded.last, increase = excluded.increase, resets = excluded.resets")) {
-      for (Consumed record : fresh) {
-        Rollup r = record.rollup();
-        ps.setLong(1, seriesId(r.getSeries()));
+      for (int i = 0; i < ids.length; i++) {
+        Rollup r = fresh.get(i).rollup();
+        ps.setLong(1, ids[i]);
         ps.setString(2, r.getResolution());
         ps.setLong(3, r.getWindowStart());
         ps.setLong(4, r.getWindowEnd());
