@@ -26,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,6 +293,47 @@ public final class Scraper implements AutoCloseable {
       loops.put(t.key(), loop);
       loop.start();
     }
+    closeUnusedClients();
+  }
+
+  /**
+   * Closes the HTTP clients no loop uses any more (a job removed, or its TLS settings or timeout
+   * changed by a reload). A stopped loop's request still in flight on one fails and is ignored.
+   */
+  private void closeUnusedClients() {
+    Set<String> used = new HashSet<>();
+    for (ScrapeLoop loop : loops.values()) {
+      used.add(clientKey(loop.target()));
+    }
+    clients
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (used.contains(e.getKey())) {
+                return false;
+              }
+              e.getValue().close();
+              return true;
+            });
+  }
+
+  /** The number of HTTP clients open (for tests). */
+  int httpClients() {
+    CompletableFuture<Integer> n = new CompletableFuture<>();
+    context.runOnContext(v -> n.complete(clients.size()));
+    return n.join();
+  }
+
+  /** One client per job, scheme, TLS settings and timeout: everything its options depend on. */
+  private static String clientKey(Target t) {
+    PullConfig.ScrapeJob job = t.job();
+    return job.jobName()
+        + "|"
+        + t.url().startsWith("https:")
+        + "|"
+        + job.tls()
+        + "|"
+        + job.scrapeTimeout();
   }
 
   private ScrapeLoop newLoop(Target t) {
@@ -331,9 +373,8 @@ public final class Scraper implements AutoCloseable {
   private HttpClient client(Target t) {
     boolean https = t.url().startsWith("https:");
     PullConfig.ScrapeJob job = t.job();
-    String key = job.jobName() + "|" + https + "|" + job.tls();
     return clients.computeIfAbsent(
-        key,
+        clientKey(t),
         k -> {
           HttpClientOptions options =
               new HttpClientOptions()

@@ -22,6 +22,8 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -229,6 +231,10 @@ public final class ScrapeLoop {
             .putHeader("Accept", ACCEPT)
             .putHeader("User-Agent", "metrics-pipeline-scraper/0.1")
             .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
+    PullConfig.Tls tls = target.job().tls();
+    if (tls != null && tls.serverName() != null && target.url().startsWith("https:")) {
+      withServerName(options, tls.serverName());
+    }
     try {
       String auth = authorization(target.job());
       if (auth != null) {
@@ -290,6 +296,28 @@ public final class ScrapeLoop {
                           new Body(body.getBytes(), response.getHeader("Content-Type"))));
             });
     return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * {@code tls_config.server_name}: the TLS handshake (SNI and the name the certificate must carry)
+   * uses the server name while the connection still goes to the target's address and the {@code
+   * Host} header still names it, as in Prometheus.
+   */
+  private void withServerName(RequestOptions options, String serverName) {
+    URI uri = URI.create(target.url());
+    int port = uri.getPort() == -1 ? 443 : uri.getPort();
+    String host = uri.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    options
+        .setSsl(true)
+        .setHost(serverName)
+        .setPort(port)
+        .setURI(path)
+        .setServer(SocketAddress.inetSocketAddress(port, host))
+        .putHeader("Host", uri.getRawAuthority());
   }
 
   private static String authorization(PullConfig.ScrapeJob job) throws java.io.IOException {

@@ -1,0 +1,258 @@
+package dev.metricspipeline.pull;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
+import java.io.FileInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scraper's {@code tls_config} against real HTTPS targets: a server whose self-signed
+ * certificate names only {@code metrics.example} (not the address it listens on), and a second one
+ * that also requires a client certificate. Keys are made by the JDK's own {@code keytool}.
+ */
+class ScraperTlsTest {
+
+  private static final String PASSWORD = "changeit";
+
+  @TempDir static Path keys;
+  private static Vertx vertx;
+  private static HttpServer plain;
+  private static HttpServer mutual;
+  private static final Map<String, String> hostHeaders = new ConcurrentHashMap<>();
+
+  @TempDir Path dir;
+  private final List<MetricSample> published = new ArrayList<>();
+  private Scraper scraper;
+
+  @BeforeAll
+  static void servers() throws Exception {
+    Path server = keytool("server", "dns:metrics.example");
+    Path client = keytool("client", "dns:scraper.example");
+    exportPem("server", server);
+    exportPem("client", client);
+    vertx = Vertx.vertx();
+    plain = https(new HttpServerOptions(), server, "plain");
+    mutual =
+        https(
+            new HttpServerOptions()
+                .setClientAuth(ClientAuth.REQUIRED)
+                .setTrustOptions(new PfxOptions().setPath(client.toString()).setPassword(PASSWORD)),
+            server,
+            "mutual");
+  }
+
+  private static HttpServer https(HttpServerOptions options, Path keystore, String name)
+      throws Exception {
+    return vertx
+        .createHttpServer(
+            options
+                .setSsl(true)
+                .setKeyCertOptions(
+                    new PfxOptions().setPath(keystore.toString()).setPassword(PASSWORD)))
+        .requestHandler(
+            r -> {
+              hostHeaders.put(name, String.valueOf(r.getHeader("Host")));
+              r.response()
+                  .putHeader("Content-Type", "text/plain; version=0.0.4")
+                  .end("tls_target_info{server=\"" + name + "\"} 1\n");
+            })
+        .listen(0, "127.0.0.1")
+        .await(30, TimeUnit.SECONDS);
+  }
+
+  /** A PKCS#12 key store holding one self-signed RSA key whose certificate names {@code san}. */
+  private static Path keytool(String alias, String san) throws Exception {
+    Path store = keys.resolve(alias + ".p12");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-alias",
+                alias,
+                "-dname",
+                "CN=" + san.substring(4),
+                "-ext",
+                "SAN=" + san,
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                PASSWORD)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return store;
+  }
+
+  /** Writes {@code alias.crt} and {@code alias.key} (PKCS#8) beside the key store, as PEM. */
+  private static void exportPem(String alias, Path store) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (FileInputStream in = new FileInputStream(store.toFile())) {
+      ks.load(in, PASSWORD.toCharArray());
+    }
+    Certificate cert = ks.getCertificate(alias);
+    PrivateKey key = (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray());
+    Files.writeString(keys.resolve(alias + ".crt"), pem("CERTIFICATE", cert.getEncoded()));
+    Files.writeString(keys.resolve(alias + ".key"), pem("PRIVATE KEY", key.getEncoded()));
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  @AfterAll
+  static void stopServers() {
+    vertx.close().await();
+  }
+
+  @AfterEach
+  void stop() {
+    if (scraper != null) {
+      scraper.close();
+    }
+  }
+
+  private CompletableFuture<Void> record(List<MetricSample> batch) {
+    synchronized (published) {
+      published.addAll(batch);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Each job's {@code up}, once every job has reported at least once. */
+  private Map<String, Double> upByJob(String... jobs) {
+    Map<String, Double> up = new ConcurrentHashMap<>();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              synchronized (published) {
+                for (MetricSample s : published) {
+                  if (s.getName().equals("up")) {
+                    up.put(s.getLabels().get("job"), s.getValue());
+                  }
+                }
+              }
+              return up.keySet().containsAll(List.of(jobs));
+            });
+    return up;
+  }
+
+  private void scrape(String jobs) throws Exception {
+    Path config = dir.resolve("prometheus.yml");
+    Files.writeString(
+        config, "global: {scrape_interval: 1s, scrape_timeout: 900ms}\nscrape_configs:\n" + jobs);
+    scraper =
+        Scraper.start(
+            ScraperSettings.defaults().withListen("127.0.0.1", 0),
+            () -> PullConfig.load(config),
+            this::record,
+            SeriesKey.standard(),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  private static String job(String name, HttpServer server, String tls) {
+    return "  - {job_name: "
+        + name
+        + ", scheme: https, static_configs: [{targets: ['127.0.0.1:"
+        + server.actualPort()
+        + "']}]"
+        + (tls.isEmpty() ? "" : ", tls_config: {" + tls + "}")
+        + "}\n";
+  }
+
+  @Test
+  void certificatesAreVerifiedAgainstTheCaFileAndTheServerName() throws Exception {
+    String ca = "ca_file: " + keys.resolve("server.crt");
+    scrape(
+        job("named", plain, ca + ", server_name: metrics.example")
+            + job("wrong_name", plain, ca)
+            + job("unknown_ca", plain, "server_name: metrics.example")
+            + job("insecure", plain, "insecure_skip_verify: true"));
+    Map<String, Double> up = upByJob("named", "wrong_name", "unknown_ca", "insecure");
+    assertThat(up)
+        .as(
+            "trusted CA and matching name scrape; a name the certificate lacks or an unknown CA"
+                + " fail; insecure_skip_verify skips both checks")
+        .containsEntry("named", 1.0)
+        .containsEntry("wrong_name", 0.0)
+        .containsEntry("unknown_ca", 0.0)
+        .containsEntry("insecure", 1.0);
+    synchronized (published) {
+      assertThat(published)
+          .filteredOn(s -> s.getName().equals("tls_target_info"))
+          .extracting(s -> s.getLabels().get("job"))
+          .containsOnly("named", "insecure");
+    }
+    assertThat(hostHeaders.get("plain"))
+        .as("server_name changes the name checked, not the Host header")
+        .isEqualTo("127.0.0.1:" + plain.actualPort());
+
+    assertThat(scraper.httpClients()).as("one client per job's TLS settings").isEqualTo(4);
+    Files.writeString(
+        dir.resolve("prometheus.yml"),
+        "scrape_configs:\n" + job("named", plain, ca + ", server_name: metrics.example"));
+    scraper.reload();
+    assertThat(scraper.httpClients()).as("the reload closed the three unused clients").isEqualTo(1);
+  }
+
+  @Test
+  void aClientCertificateIsPresentedWhenTheTargetRequiresOne() throws Exception {
+    String trust = "insecure_skip_verify: true";
+    scrape(
+        job(
+                "with_cert",
+                mutual,
+                trust
+                    + ", cert_file: "
+                    + keys.resolve("client.crt")
+                    + ", key_file: "
+                    + keys.resolve("client.key"))
+            + job("without_cert", mutual, trust));
+    Map<String, Double> up = upByJob("with_cert", "without_cert");
+    assertThat(up).containsEntry("with_cert", 1.0).containsEntry("without_cert", 0.0);
+  }
+}
