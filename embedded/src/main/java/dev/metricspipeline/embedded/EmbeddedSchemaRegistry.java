@@ -4,6 +4,7 @@ import dev.metricspipeline.embedded.internal.RegistryRoutes;
 import dev.metricspipeline.embedded.internal.SchemaStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,7 +59,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     try {
       HttpServer server =
           vertx
-              .createHttpServer()
+              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(new RegistryRoutes(store).router(vertx))
               .listen(port, host)
               .toCompletionStage()

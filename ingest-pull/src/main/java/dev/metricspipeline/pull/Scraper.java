@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -127,7 +128,8 @@ public final class Scraper implements AutoCloseable {
       scraper.server =
           scraper
               .vertx
-              .createHttpServer()
+              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(r -> scraper.handle(r, meters))
               .listen(settings.port(), settings.host())
               .await(30, TimeUnit.SECONDS);

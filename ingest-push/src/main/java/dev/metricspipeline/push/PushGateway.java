@@ -13,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -129,7 +130,8 @@ public final class PushGateway implements AutoCloseable {
     try {
       HttpServer server =
           vertx
-              .createHttpServer()
+              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(
                   new PushRoutes(
                           vertx,

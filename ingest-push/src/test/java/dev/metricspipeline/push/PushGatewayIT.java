@@ -93,6 +93,9 @@ class PushGatewayIT {
         HttpResponse<String> seed =
             curl(base + "/metrics/job/batch_job", "job_duration_seconds 12.5");
         assertThat(seed.statusCode()).as(seed.body()).isEqualTo(200);
+        assertThat(seed.version())
+            .as("the JDK client asks to upgrade to cleartext HTTP/2; the gateway stays on 1.1")
+            .isEqualTo(HttpClient.Version.HTTP_1_1);
 
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {

@@ -3,6 +3,7 @@ package dev.metricspipeline.launcher.internal;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -32,7 +33,8 @@ public final class OpsServer implements AutoCloseable {
     try {
       HttpServer server =
           vertx
-              .createHttpServer()
+              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(
                   req -> {
                     switch (req.path()) {
