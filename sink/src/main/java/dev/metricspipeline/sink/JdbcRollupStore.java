@@ -431,13 +431,46 @@ public final class JdbcRollupStore implements RollupStore {
 
   @Override
   public List<StoredSeries> series(String metricName) throws StoreException {
+    return series(metricName, null, 0, 0);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One primary-key range probe per series and resolution ({@code EXISTS} on {@code (series_id,
+   * resolution, window_start)}).
+   */
+  @Override
+  public List<StoredSeries> series(
+      String metricName, Map<String, Long> resolutions, long from, long to) throws StoreException {
+    List<String> where = new ArrayList<>();
+    if (metricName != null) {
+      where.add("metric = ?");
+    }
+    List<Map.Entry<String, Long>> windows =
+        resolutions == null ? List.of() : List.copyOf(resolutions.entrySet());
+    if (resolutions != null) {
+      List<String> exists = new ArrayList<>();
+      for (int i = 0; i < windows.size(); i++) {
+        exists.add(
+            "EXISTS (SELECT 1 FROM rollups r WHERE r.series_id = s.id AND r.resolution = ? AND"
+                + " r.window_start > ? AND r.window_start <= ?)");
+      }
+      where.add(exists.isEmpty() ? "1 = 0" : "(" + String.join(" OR ", exists) + ")");
+    }
     String sql =
-        "SELECT id, metric, labels FROM metric_series"
-            + (metricName == null ? "" : " WHERE metric = ?");
+        "SELECT id, metric, labels FROM metric_series s"
+            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where));
     try (Connection c = pool.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 1;
       if (metricName != null) {
-        ps.setString(1, metricName);
+        ps.setString(i++, metricName);
+      }
+      for (Map.Entry<String, Long> w : windows) {
+        ps.setString(i++, w.getKey());
+        ps.setLong(i++, Math.subtractExact(from, w.getValue()));
+        ps.setLong(i++, to);
       }
       List<StoredSeries> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {

@@ -40,6 +40,17 @@ public interface RollupStore extends AutoCloseable {
   /** The series selected by a metric name (null for any), with their labels. */
   List<StoredSeries> series(String metricName) throws StoreException;
 
+  /**
+   * The series selected by a metric name (null for any) that have a stored window overlapping
+   * {@code [from, to]} (ms) at one of the given resolutions: a window {@code [start, start + r)}
+   * overlaps when {@code from - r < start <= to}. This is what Prometheus's {@code /api/v1/series}
+   * answers for a {@code start}/{@code end}.
+   *
+   * @param resolutions resolution name to window size in ms
+   */
+  List<StoredSeries> series(String metricName, Map<String, Long> resolutions, long from, long to)
+      throws StoreException;
+
   /** The rollups of some series at one resolution with window start in [from, to]. */
   List<StoredRollup> rollups(Collection<Long> seriesIds, String resolution, long from, long to)
       throws StoreException;

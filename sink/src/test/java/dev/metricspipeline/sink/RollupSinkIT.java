@@ -224,6 +224,14 @@ class RollupSinkIT {
     }
 
     @Override
+    public List<StoredSeries> series(
+        String metricName, Map<String, Long> resolutions, long from, long to)
+        throws StoreException {
+      check();
+      return delegate.series(metricName, resolutions, from, to);
+    }
+
+    @Override
     public List<StoredRollup> rollups(
         java.util.Collection<Long> seriesIds, String resolution, long from, long to)
         throws StoreException {

@@ -195,6 +195,35 @@ abstract class RollupStoreContract {
   }
 
   @Test
+  void seriesInATimeRangeAreThoseWithAWindowOverlappingIt() throws Exception {
+    Rollup early = rollup("up", Map.of("job", "early"), T0, 1);
+    Rollup late = rollup("up", Map.of("job", "late"), T0 + 600_000, 1);
+    Rollup hourly = rollup("up", Map.of("job", "hourly"), T0 - 3_600_000, 1);
+    hourly.setResolution("1h");
+    Rollup other = rollup("down", Map.of("job", "early"), T0, 1);
+    store.write(List.of(at(P0, 0, early), at(P0, 1, late), at(P0, 2, hourly), at(P0, 3, other)));
+    Map<String, Long> resolutions = Map.of("1m", 60_000L, "1h", 3_600_000L);
+
+    assertThat(jobs(store.series("up", resolutions, T0 + 59_999, T0 + 60_000)))
+        .as("[T0, T0 + 1m) overlaps only up to its last millisecond")
+        .containsExactly("early");
+    assertThat(jobs(store.series("up", resolutions, T0 + 60_000, T0 + 599_999))).isEmpty();
+    assertThat(jobs(store.series("up", resolutions, T0 - 1, T0 + 600_000)))
+        .as("the 1h window [T0 - 1h, T0) overlaps T0 - 1; a window starting at the end counts")
+        .containsExactlyInAnyOrder("early", "late", "hourly");
+    assertThat(jobs(store.series("up", Map.of("1m", 60_000L), T0 - 1, T0 + 600_000)))
+        .as("only the given resolutions are looked at")
+        .containsExactlyInAnyOrder("early", "late");
+    assertThat(jobs(store.series(null, resolutions, T0, T0)))
+        .containsExactlyInAnyOrder("early", "early");
+    assertThat(store.series(null, Map.of(), T0, T0)).isEmpty();
+  }
+
+  private static List<String> jobs(List<StoredSeries> series) {
+    return series.stream().map(s -> s.labels().get("job")).toList();
+  }
+
+  @Test
   void migrateIsIdempotentAndTheStoreAnswers() throws Exception {
     store.migrate();
     store.migrate();

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * query with {@code step = r} returns one point per closed window, stamped with its end. {@code
  * increase} is the exact reset-aware increase of the window (including the step from the previous
  * window's last sample), not Prometheus's extrapolation; {@code rate} is it divided by {@code r}.
- * {@code /api/v1/series} and the label endpoints do not apply {@code start}/{@code end}: they list
- * every stored series.
+ * {@code /api/v1/series} and the label endpoints list the series with a stored window (at any
+ * resolution) overlapping {@code [start, end]}; without either parameter, every stored series.
  */
 public final class QueryServer implements AutoCloseable {
 
@@ -278,8 +278,13 @@ public final class QueryServer implements AutoCloseable {
     }
 
     private List<StoredSeries> select(SeriesSelector selector) throws StoreException {
+      return select(selector, null);
+    }
+
+    /** The selected series; with a time range, only those with a window overlapping it. */
+    private List<StoredSeries> select(SeriesSelector selector, long[] range) throws StoreException {
       List<StoredSeries> out = new ArrayList<>();
-      for (StoredSeries s : store.series(selector.metricName())) {
+      for (StoredSeries s : stored(selector.metricName(), range)) {
         if (selector.matches(s.metric(), s.labels())) {
           out.add(s);
         }
@@ -290,11 +295,12 @@ public final class QueryServer implements AutoCloseable {
     private List<StoredSeries> matching(RoutingContext ctx, boolean required)
         throws StoreException {
       List<String> matches = ctx.request().params().getAll("match[]");
+      long[] range = range(ctx);
       if (matches.isEmpty()) {
         if (required) {
           throw new BadData("no match[] parameter provided");
         }
-        return store.series(null);
+        return stored(null, range);
       }
       Map<Long, StoredSeries> out = new LinkedHashMap<>();
       for (String match : matches) {
@@ -304,11 +310,38 @@ public final class QueryServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
           throw new BadData(e.getMessage());
         }
-        for (StoredSeries s : select(selector)) {
+        for (StoredSeries s : select(selector, range)) {
           out.put(s.id(), s);
         }
       }
       return new ArrayList<>(out.values());
+    }
+
+    private List<StoredSeries> stored(String metricName, long[] range) throws StoreException {
+      if (range == null) {
+        return store.series(metricName);
+      }
+      Map<String, Long> windows = new HashMap<>();
+      resolutions.forEach((ms, name) -> windows.put(name, ms));
+      return store.series(metricName, windows, range[0], range[1]);
+    }
+
+    /**
+     * {@code [start, end]} in ms when either is given (the other open-ended, as in Prometheus),
+     * null when neither is.
+     */
+    private static long[] range(RoutingContext ctx) {
+      // Far from the long limits, so that start - resolution cannot overflow.
+      long open = 1L << 60;
+      long start = time(ctx, "start", -open);
+      long end = time(ctx, "end", open);
+      if (start == -open && end == open) {
+        return null;
+      }
+      if (end < start) {
+        throw new BadData("end timestamp must not be before start time");
+      }
+      return new long[] {Math.max(start, -open), Math.min(end, open)};
     }
 
     void series(RoutingContext ctx) {

@@ -259,4 +259,32 @@ class QueryServerTest {
                 .toString())
         .isEqualTo("[\"a\"]");
   }
+
+  @Test
+  void startAndEndLimitSeriesAndLabelsToThoseWithDataInTheRange() throws Exception {
+    long dayBefore = T0 - 86_400_000L;
+    store.write(
+        List.of(
+            new RollupStore.Consumed(
+                new TopicPartition("metrics.rollups.1m", 0),
+                100,
+                rollup("temp", Map.of("job", "c", "dc", "x"), dayBefore, 1))));
+    assertThat(get("/api/v1/label/job/values", 200).get("data").toString())
+        .as("no range: every stored series")
+        .isEqualTo("[\"a\",\"b\",\"c\"]");
+    String threeMinutes = "start=" + T0 / 1000 + "&end=" + (T0 / 1000 + 180);
+    assertThat(get("/api/v1/label/job/values?" + threeMinutes, 200).get("data").toString())
+        .isEqualTo("[\"a\",\"b\"]");
+    assertThat(
+            get("/api/v1/series?match[]=" + q("temp{dc=\"x\"}") + "&end=" + (T0 / 1000 - 3600), 200)
+                .get("data")
+                .toString())
+        .as("end only: open start")
+        .isEqualTo("[{\"__name__\":\"temp\",\"dc\":\"x\",\"job\":\"c\"}]");
+    assertThat(get("/api/v1/labels?start=" + (T0 / 1000 + 3600), 200).get("data").toString())
+        .as("after the last window")
+        .isEqualTo("[]");
+    JsonNode error = get("/api/v1/labels?start=" + (T0 / 1000 + 180) + "&end=" + T0 / 1000, 400);
+    assertThat(error.get("errorType").asText()).isEqualTo("bad_data");
+  }
 }
