@@ -53,6 +53,26 @@ public final class MetricsTopology {
       Serializer<Rollup> rollups,
       Serializer<Rejected> rejected,
       DropCounters drops) {
+    return build(settings, samples, rollups, rejected, drops, InputBacklog.NONE);
+  }
+
+  /**
+   * Builds the topology.
+   *
+   * @param samples reads {@code MetricSample}s (Confluent wire format)
+   * @param rollups writes {@code Rollup}s
+   * @param rejected writes {@code Rejected}s
+   * @param drops counts what is not rolled up, and the rollups emitted
+   * @param backlog tells a quiet input partition from one whose records wait to be processed;
+   *     windows close on the wall clock only for the first
+   */
+  public static Topology build(
+      StreamsSettings settings,
+      Deserializer<MetricSample> samples,
+      Serializer<Rollup> rollups,
+      Serializer<Rejected> rejected,
+      DropCounters drops,
+      InputBacklog backlog) {
     Topology topology = new Topology();
     topology.addSource(
         "samples", new StringDeserializer(), new ByteArrayDeserializer(), settings.samplesTopic());
@@ -106,7 +126,9 @@ public final class MetricsTopology {
                   route,
                   "rejected",
                   settings.replicaLabels(),
-                  drops),
+                  drops,
+                  settings.samplesTopic(),
+                  backlog),
           "dedup");
       topology.addStateStore(
           Stores.keyValueStoreBuilder(

@@ -119,6 +119,12 @@ public final class StreamsApp implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     // Forward compatible with Kafka 5.0, where it becomes the default (and silences a warning).
     props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+    java.util.concurrent.atomic.AtomicReference<KafkaStreams> app =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    InputBacklog backlog =
+        InputBacklog.fromConsumerLag(
+            () -> app.get() == null ? Map.of() : app.get().metrics(),
+            settings.closeCheckInterval().toMillis());
     KafkaStreams streams =
         new KafkaStreams(
             MetricsTopology.build(
@@ -126,8 +132,10 @@ public final class StreamsApp implements AutoCloseable {
                 AvroDeserializer.specific(client, MetricSample.class),
                 new AvroSerializer<>(client, true),
                 new AvroSerializer<>(client, true),
-                drops),
+                drops,
+                backlog),
             props);
+    app.set(streams);
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("Stream thread failed; replacing it", e);

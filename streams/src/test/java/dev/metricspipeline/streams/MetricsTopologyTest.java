@@ -68,6 +68,7 @@ class MetricsTopologyTest {
 
   private final InMemoryRegistry registry = new InMemoryRegistry();
   private final DropCounters drops = new DropCounters();
+  private boolean inputWaiting;
   private TopologyTestDriver driver;
   private TestInputTopic<String, MetricSample> samples;
   private TestInputTopic<String, byte[]> raw;
@@ -104,7 +105,8 @@ class MetricsTopologyTest {
                 AvroDeserializer.specific(registry, MetricSample.class),
                 new AvroSerializer<>(registry, true),
                 new AvroSerializer<>(registry, true),
-                drops),
+                drops,
+                (topic, partition) -> topic.equals("metrics.samples") && inputWaiting),
             props,
             Instant.ofEpochMilli(T0));
     samples =
@@ -160,10 +162,16 @@ class MetricsTopologyTest {
     samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
   }
 
-  /** Moves the wall clock to {@code ms}, which fires the window-closing punctuation. */
+  /**
+   * Moves the wall clock to {@code ms} in steps of at most one second, firing the window-closing
+   * punctuation once per step as the running stage does every second.
+   */
   private void wallClock(long ms) {
-    driver.advanceWallClockTime(Duration.ofMillis(ms - T0 - elapsed));
-    elapsed = ms - T0;
+    while (T0 + elapsed < ms) {
+      long step = Math.min(1_000, ms - T0 - elapsed);
+      driver.advanceWallClockTime(Duration.ofMillis(step));
+      elapsed += step;
+    }
   }
 
   private long elapsed;
@@ -304,12 +312,72 @@ class MetricsTopologyTest {
   }
 
   @Test
+  void aBacklogIsRolledUpInStreamTimeAndNotRejectedForBeingProcessedLate() {
+    // The stage works through old records while the wall clock runs far ahead of them (it was
+    // down, or behind under load): records keep flowing, so stream time, not the wall clock,
+    // decides which windows are closed.
+    for (int i = 0; i < 30; i++) {
+      wallClock(T0 + 4_000L * (i + 1));
+      pipe("temp", SampleType.GAUGE, i, T0 + 10_000 + 2_000L * i);
+    }
+    assertThat(elapsed).as("wall clock now past the first window's end + grace").isEqualTo(120_000);
+    assertThat(drops.get("late")).isZero();
+    assertThat(rollups1m.isEmpty()).as("stream time T0 + 68 s closes nothing yet").isTrue();
+
+    // The check at T0 + 121 s saw the last record; from T0 + 122 s the checks see none.
+    wallClock(T0 + 126_000);
+    assertThat(rollups1m.isEmpty()).as("quiet for 4 s only").isTrue();
+    wallClock(T0 + 127_000);
+    assertThat(rollups(rollups1m))
+        .as("quiet for 5 s: the wall clock closes the first window, with all 25 of its samples")
+        .containsOnlyKeys("temp{job=\"j\"}@" + T0)
+        .allSatisfy((k, r) -> assertThat(r.getCount()).isEqualTo(25));
+    wallClock(T0 + 151_000);
+    assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + (T0 + MINUTE)).getCount()).isEqualTo(5);
+
+    pipe("temp", SampleType.GAUGE, 99, T0 + MINUTE + 30_000);
+    assertThat(drops.get("late")).as("once closed, a window's samples are late").isEqualTo(1);
+  }
+
+  @Test
+  void aStallOfTheStreamThreadIsNotTakenForAQuietPartition() {
+    pipe("temp", SampleType.GAUGE, 1, T0 + 10_000);
+    wallClock(T0 + 1_000);
+    // The thread stalls for 99 s (one check at the end, nothing processed since the previous one),
+    // then works through the backlog: the window is still open to it.
+    driver.advanceWallClockTime(Duration.ofSeconds(99));
+    elapsed += 99_000;
+    pipe("temp", SampleType.GAUGE, 2, T0 + 50_000);
+    wallClock(T0 + 101_000);
+    assertThat(drops.get("late")).isZero();
+    wallClock(T0 + 107_000);
+    assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(2);
+  }
+
+  @Test
+  void whileInputRecordsWaitTheWallClockClosesNothing() {
+    inputWaiting = true;
+    pipe("temp", SampleType.GAUGE, 1, T0 + 10_000);
+    wallClock(T0 + 10 * MINUTE);
+    assertThat(rollups1m.isEmpty())
+        .as("no record for minutes, but the consumer's lag says records wait")
+        .isTrue();
+    inputWaiting = false;
+    wallClock(T0 + 10 * MINUTE + 1_000);
+    assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(1);
+  }
+
+  @Test
   void outOfOrderWithinGraceIsRolledUp() {
     pipe("temp", SampleType.GAUGE, 5, T0 + MINUTE + 10_000);
     pipe("temp", SampleType.GAUGE, 4, T0 + 50_000);
     wallClock(T0 + MINUTE + 25_000);
     pipe("temp", SampleType.GAUGE, 3, T0 + 59_000);
     wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups1m.isEmpty())
+        .as("stream time is T0 + 70 s; the partition counts as quiet 5 s after its last record")
+        .isTrue();
+    wallClock(T0 + MINUTE + 32_000);
     assertThat(rollups(rollups1m).get("temp{job=\"j\"}@" + T0).getCount()).isEqualTo(2);
     assertThat(drops.get("late")).isZero();
   }
@@ -385,7 +453,8 @@ class MetricsTopologyTest {
     assertThat(perSeries.get("http_requests_total{instance=\"b\",job=\"api\"}@" + T0).getResets())
         .isEqualTo(1);
 
-    wallClock(T0 + MINUTE + 35_000);
+    // The rollups closed at T0 + 90 s (window end + grace), the first check at or past it.
+    wallClock(T0 + MINUTE + 34_000);
     assertThat(rollups1m.isEmpty()).as("the group window settles 5 s after its inputs").isTrue();
 
     wallClock(T0 + MINUTE + 37_000);

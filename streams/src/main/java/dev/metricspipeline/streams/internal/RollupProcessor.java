@@ -7,6 +7,7 @@ import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.streams.DropCounters;
+import dev.metricspipeline.streams.InputBacklog;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -31,12 +32,19 @@ import org.slf4j.LoggerFactory;
  * window's {@link Rollup} once, when it closes.
  *
  * <p><b>Closing.</b> A window {@code [start, start + size)} closes when {@code start + size +
- * grace} is at or before the later of stream time (the largest sample time this task has seen) and
- * wall-clock time. Stream time alone would hold a quiet partition's windows open until its next
- * record (a batch job pushing once a day); wall-clock time closes them anyway. Trade-off: a sample
- * stamped more than {@code grace} behind the wall clock is late even if its partition is quiet, so
- * senders' clocks must be within the grace of ours. Windows are checked every {@code
- * closeCheckInterval} of wall-clock time.
+ * grace} is at or before this task's watermark. The watermark is stream time (the largest sample
+ * time the task has seen) while records flow, and moves on to wall-clock time once the task is
+ * idle: every check for {@link #IDLE_AFTER_MS} (or twice the check interval, if longer) saw no
+ * record, and the {@link InputBacklog} says nothing waits in the input partition. Stream time alone
+ * would hold a quiet partition's windows open until its next record (a batch job pushing once a
+ * day); the idle rule closes them at their end plus grace, or about 6 s after the partition's last
+ * record if that is later. The wall clock is not used while records wait, so a backlog (the stage
+ * was down, or fell behind under load) is rolled up in stream time and not rejected as late merely
+ * for being processed late. The watermark is kept in the {@code -last} store (changelogged), so a
+ * restart does not move it back. Trade-offs: a sample stamped more than {@code grace} behind the
+ * wall clock is late if its partition was quiet before it, so senders' clocks must be within the
+ * grace of ours; and a sample stamped far in the future moves stream time, closing that task's
+ * earlier windows. Windows are checked every {@code closeCheckInterval} of wall-clock time.
  *
  * <p><b>Late samples</b> (their window is closed) go to {@code metrics.rejected} with reason {@code
  * LATE}, counted and logged. <b>Stale markers</b> end a series: not a value; the counter baseline
@@ -75,11 +83,28 @@ public final class RollupProcessor
   private final String aggregateChild;
   private final String rejectedChild;
   private final DropCounters drops;
+  private final String inputTopic;
+  private final InputBacklog backlog;
   private final Set<String> replicaLabels;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Rollup> windows;
   private KeyValueStore<String, byte[]> last;
   private long streamTime = Long.MIN_VALUE;
+  private long watermark = Long.MIN_VALUE;
+  private boolean sawRecord;
+  private long quietSince = Long.MAX_VALUE;
+  private boolean wasIdle;
+  private int lateLogged;
+  private long lateUnlogged;
+
+  /** Late samples logged one by one per check interval; the rest are summed up in one line. */
+  private static final int LATE_LOG_LINES = 10;
+
+  /** How long a task must have processed nothing before the wall clock closes its windows. */
+  public static final long IDLE_AFTER_MS = 5_000;
+
+  /** The key of the watermark in the {@code -last} store; no series key starts with NUL. */
+  static final String WATERMARK_KEY = "\u0000watermark";
 
   public RollupProcessor(
       StreamsSettings.Resolution resolution,
@@ -91,7 +116,11 @@ public final class RollupProcessor
       String aggregateChild,
       String rejectedChild,
       Set<String> replicaLabels,
-      DropCounters drops) {
+      DropCounters drops,
+      String inputTopic,
+      InputBacklog backlog) {
+    this.inputTopic = inputTopic;
+    this.backlog = backlog;
     this.replicaLabels = Set.copyOf(replicaLabels);
     this.resolution = resolution;
     this.grace = grace;
@@ -109,17 +138,23 @@ public final class RollupProcessor
     this.context = context;
     this.windows = context.getStateStore(windowsStoreName);
     this.last = context.getStateStore(lastStoreName);
-    context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, now -> closeWindows());
+    byte[] stored = last.get(WATERMARK_KEY);
+    if (stored != null) {
+      watermark = ByteBuffer.wrap(stored).getLong();
+    }
+    // A task just (re)started may have a backlog waiting: it is not idle yet.
+    context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
   }
 
   private long now() {
-    return Math.max(streamTime, context.currentSystemTimeMs());
+    return Math.max(streamTime, watermark);
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
     MetricSample sample = (MetricSample) record.value();
     String series = record.key();
+    sawRecord = true;
     long ts = sample.getTimestamp();
     double value = sample.getValue();
     if (StaleMarker.isStale(value)) {
@@ -213,8 +248,17 @@ public final class RollupProcessor
             + (start + resolution.size().toMillis() + grace.toMillis())
             + " (grace "
             + grace
+            + "; this partition's stream time "
+            + streamTime
+            + ", watermark "
+            + watermark
             + ")";
-    LOG.info("Rejected late sample {} from {}: {}", record.key(), where, detail);
+    if (lateLogged < LATE_LOG_LINES) {
+      lateLogged++;
+      LOG.info("Rejected late sample {} from {}: {}", record.key(), where, detail);
+    } else {
+      lateUnlogged++;
+    }
     Rejected rejected =
         Rejected.newBuilder()
             .setReason(RejectReason.LATE)
@@ -229,7 +273,47 @@ public final class RollupProcessor
   }
 
   /** Emits and forgets every window that has closed. */
-  void closeWindows() {
+  void closeWindows(long wallClock) {
+    if (lateUnlogged > 0) {
+      LOG.info(
+          "Rejected {} more late samples for {} windows (counted, in the rejected topic)",
+          lateUnlogged,
+          resolution.name());
+    }
+    lateLogged = 0;
+    lateUnlogged = 0;
+    // Idle: every check for IDLE_AFTER_MS saw no record, counted from the first check that saw
+    // none. Counting from the last check that saw one would take a backlogged task for an idle one
+    // after a stall of the stream thread (a long commit on a busy machine: one late check, with
+    // nothing processed since the previous one); the load generator showed exactly that.
+    if (sawRecord) {
+      sawRecord = false;
+      quietSince = Long.MAX_VALUE;
+    } else if (quietSince == Long.MAX_VALUE) {
+      quietSince = wallClock;
+    }
+    // And nothing waiting in the input partition: under load a task can go seconds without a
+    // record while its partition is far behind (the load generator showed that too).
+    boolean idle =
+        quietSince != Long.MAX_VALUE
+            && wallClock - quietSince >= Math.max(IDLE_AFTER_MS, 2 * checkInterval.toMillis())
+            && !backlog.hasWaiting(inputTopic, context.taskId().partition());
+    if (idle && !wasIdle) {
+      LOG.debug(
+          "Task {} quiet since {}: {} windows now close on the wall clock",
+          context.taskId(),
+          quietSince,
+          resolution.name());
+    }
+    wasIdle = idle;
+    long target = idle ? Math.max(streamTime, wallClock) : streamTime;
+    if (target > watermark) {
+      watermark = target;
+      last.put(WATERMARK_KEY, ByteBuffer.allocate(8).putLong(watermark).array());
+    }
+    if (now() == Long.MIN_VALUE) {
+      return; // nothing seen and not idle long enough yet
+    }
     long size = resolution.size().toMillis();
     long lastClosableStart = now() - grace.toMillis() - size;
     if (lastClosableStart < 0) {
