@@ -1,0 +1,262 @@
+package dev.metricspipeline.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.formats.PromDurations;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The end-to-end load generator: drives a running pipeline (for example {@code ./metrics-pipeline
+ * run}) over HTTP at a fixed rate and checks what comes out of the store.
+ *
+ * <p>It writes Influx line protocol ({@code e2e_load,run=<id>,series=<i> value=<v> <ms>}) to the
+ * push gateway's {@code /api/v2/write}, in batches, paced to {@code --rate} samples per second over
+ * {@code --series} series, with at most {@code --connections} requests in flight. Every sample of a
+ * series has its own millisecond, so none is a duplicate. After {@code --duration} it waits for the
+ * windows that hold the samples to close and asks the query API for {@code
+ * count_over_time(e2e_load_value{run="<id>"}[<resolution>])} until the counts add up to the samples
+ * the gateway accepted (or {@code --wait} runs out). It prints the achieved rate, the HTTP latency
+ * of the batches, what was refused, and how complete the store is and when it became so: samples
+ * lost or counted twice anywhere on the way show here.
+ *
+ * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.EndToEndLoad [--push-url
+ * http://127.0.0.1:9091] [--query-url http://127.0.0.1:9095] [--series 10000] [--rate 20000]
+ * [--duration 60] [--batch 1000] [--connections 4] [--resolution 1m] [--wait 240]}.
+ */
+public final class EndToEndLoad {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String pushUrl;
+  private final String queryUrl;
+  private final int series;
+  private final int rate;
+  private final int durationSeconds;
+  private final int batch;
+  private final int connections;
+  private final String resolution;
+  private final int waitSeconds;
+  private final String runId = UUID.randomUUID().toString().substring(0, 8);
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+  private final List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong failedRequests = new AtomicLong();
+  private final Map<Integer, AtomicLong> statuses = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private EndToEndLoad(Map<String, String> options) {
+    this.pushUrl = options.getOrDefault("push-url", "http://127.0.0.1:9091");
+    this.queryUrl = options.getOrDefault("query-url", "http://127.0.0.1:9095");
+    this.series = Integer.parseInt(options.getOrDefault("series", "10000"));
+    this.rate = Integer.parseInt(options.getOrDefault("rate", "20000"));
+    this.durationSeconds = Integer.parseInt(options.getOrDefault("duration", "60"));
+    this.batch = Integer.parseInt(options.getOrDefault("batch", "1000"));
+    this.connections = Integer.parseInt(options.getOrDefault("connections", "4"));
+    this.resolution = options.getOrDefault("resolution", "1m");
+    this.waitSeconds = Integer.parseInt(options.getOrDefault("wait", "240"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 == args.length) {
+        throw new IllegalArgumentException(
+            "expected --name value pairs, got '" + args[i] + "' (see the Javadoc of EndToEndLoad)");
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    new EndToEndLoad(options).run();
+  }
+
+  private void run() throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "run %s: %d series, %d samples/s for %d s in batches of %d, %d connections -> %s%n",
+        runId,
+        series,
+        rate,
+        durationSeconds,
+        batch,
+        connections,
+        pushUrl);
+    long firstSample = System.currentTimeMillis();
+    long sendNanos = send();
+    long lastSample = System.currentTimeMillis();
+    double seconds = sendNanos / 1e9;
+    List<Long> sorted = new ArrayList<>(latenciesMicros);
+    Collections.sort(sorted);
+    System.out.printf(
+        Locale.ROOT,
+        "sent in %.1f s: %d samples accepted (%.0f/s), %d refused, %d requests failed; statuses %s%n",
+        seconds,
+        accepted.get(),
+        accepted.get() / seconds,
+        refused.get(),
+        failedRequests.get(),
+        statuses);
+    System.out.printf(
+        Locale.ROOT,
+        "batch latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d batches)%n",
+        percentile(sorted, 0.50),
+        percentile(sorted, 0.90),
+        percentile(sorted, 0.99),
+        sorted.isEmpty() ? 0.0 : sorted.get(sorted.size() - 1) / 1000.0,
+        sorted.size());
+    verify(firstSample, lastSample);
+  }
+
+  /** Sends for the duration at the configured rate; returns the nanoseconds it took. */
+  private long send() throws InterruptedException {
+    Semaphore inFlight = new Semaphore(connections);
+    long[] lastTimestamp = new long[series];
+    long batchesTotal = (long) rate * durationSeconds / batch;
+    long intervalNanos = 1_000_000_000L * batch / rate;
+    long start = System.nanoTime();
+    int next = 0;
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    for (long b = 0; b < batchesTotal; b++) {
+      long due = start + b * intervalNanos;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      StringBuilder body = new StringBuilder(batch * 48);
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < batch; i++) {
+        int s = next;
+        next = (next + 1) % series;
+        long ts = Math.max(now, lastTimestamp[s] + 1);
+        lastTimestamp[s] = ts;
+        body.append("e2e_load,run=")
+            .append(runId)
+            .append(",series=")
+            .append(s)
+            .append(" value=")
+            .append(b % 1000)
+            .append(' ')
+            .append(ts)
+            .append('\n');
+      }
+      inFlight.acquire();
+      long sent = System.nanoTime();
+      pending.add(
+          http.sendAsync(
+                  HttpRequest.newBuilder(URI.create(pushUrl + "/api/v2/write?precision=ms"))
+                      .timeout(Duration.ofSeconds(60))
+                      .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .handle(
+                  (response, error) -> {
+                    inFlight.release();
+                    latenciesMicros.add((System.nanoTime() - sent) / 1000);
+                    if (error != null) {
+                      failedRequests.incrementAndGet();
+                      refused.addAndGet(batch);
+                    } else {
+                      statuses
+                          .computeIfAbsent(response.statusCode(), k -> new AtomicLong())
+                          .incrementAndGet();
+                      if (response.statusCode() / 100 == 2) {
+                        accepted.addAndGet(batch);
+                      } else {
+                        refused.addAndGet(batch);
+                      }
+                    }
+                    return null;
+                  }));
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    return System.nanoTime() - start;
+  }
+
+  private static double percentile(List<Long> sorted, double p) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p * sorted.size()) - 1;
+    return sorted.get(Math.max(0, i)) / 1000.0;
+  }
+
+  /**
+   * Polls the query API until the stored windows of this run count every accepted sample, and
+   * prints when that happened; fails if they count more, or not enough by the deadline.
+   */
+  private void verify(long firstSample, long lastSample) throws Exception {
+    long r = PromDurations.parse(resolution);
+    long firstWindow = Math.floorDiv(firstSample, r) * r;
+    long lastWindowEnd = (Math.floorDiv(lastSample, r) + 1) * r;
+    String query = "count_over_time(e2e_load_value{run=\"" + runId + "\"}[" + resolution + "])";
+    // At time t the query API reads the window that ended at or before t: stamp each window's end.
+    String url =
+        queryUrl
+            + "/api/v1/query_range?query="
+            + URLEncoder.encode(query, StandardCharsets.UTF_8)
+            + "&start="
+            + (firstWindow + r) / 1000
+            + "&end="
+            + lastWindowEnd / 1000
+            + "&step="
+            + r / 1000;
+    long deadline = System.currentTimeMillis() + waitSeconds * 1000L;
+    long counted = -1;
+    int seriesSeen = 0;
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(
+            "query API answered " + response.statusCode() + ": " + response.body());
+      }
+      counted = 0;
+      JsonNode result = JSON.readTree(response.body()).at("/data/result");
+      seriesSeen = result.size();
+      for (JsonNode s : result) {
+        for (JsonNode point : s.get("values")) {
+          counted += Long.parseLong(point.get(1).asText());
+        }
+      }
+      if (counted >= accepted.get()) {
+        break;
+      }
+      TimeUnit.SECONDS.sleep(2);
+    }
+    long complete = System.currentTimeMillis();
+    System.out.printf(
+        Locale.ROOT,
+        "store: %d of %d accepted samples counted in %d series (%s); last sample at +0 s,"
+            + " last window end at +%.1f s, checked at +%.1f s%n",
+        counted,
+        accepted.get(),
+        seriesSeen,
+        counted == accepted.get() ? "exact" : counted > accepted.get() ? "TOO MANY" : "MISSING",
+        (lastWindowEnd - lastSample) / 1000.0,
+        (complete - lastSample) / 1000.0);
+    if (counted != accepted.get()) {
+      System.exit(1);
+    }
+  }
+}
