@@ -381,7 +381,7 @@ public final class RunCommand implements Callable<Integer> {
               + " --from-beginning | grep job_duration   (a window closes a minute and its grace"
               + " after it starts)");
       out.println(
-          "  curl '"
+          "  curl -g '"
               + queryUrl
               + "/api/v1/query?query=max_over_time(job_duration_seconds[1m])'   (once the"
               + " window has closed)");
