@@ -40,11 +40,12 @@ import org.slf4j.LoggerFactory;
  * day); the idle rule closes them at their end plus grace, or about 6 s after the partition's last
  * record if that is later. The wall clock is not used while records wait, so a backlog (the stage
  * was down, or fell behind under load) is rolled up in stream time and not rejected as late merely
- * for being processed late. The watermark is kept in the {@code -last} store (changelogged), so a
- * restart does not move it back. Trade-offs: a sample stamped more than {@code grace} behind the
- * wall clock is late if its partition was quiet before it, so senders' clocks must be within the
- * grace of ours; and a sample stamped far in the future moves stream time, closing that task's
- * earlier windows. Windows are checked every {@code closeCheckInterval} of wall-clock time.
+ * for being processed late. Each watermark that closed windows is kept in the {@code -last} store
+ * (changelogged), so a restart does not reopen them. Trade-offs: a sample stamped more than {@code
+ * grace} behind the wall clock is late if its partition was quiet before it, so senders' clocks
+ * must be within the grace of ours; and a sample stamped far in the future moves stream time,
+ * closing that task's earlier windows. Windows are checked every {@code closeCheckInterval} of
+ * wall-clock time.
  *
  * <p><b>Late samples</b> (their window is closed) go to {@code metrics.rejected} with reason {@code
  * LATE}, counted and logged. <b>Stale markers</b> end a series: not a value; the counter baseline
@@ -91,6 +92,7 @@ public final class RollupProcessor
   private KeyValueStore<String, byte[]> last;
   private long streamTime = Long.MIN_VALUE;
   private long watermark = Long.MIN_VALUE;
+  private long persistedWatermark = Long.MIN_VALUE;
   private boolean sawRecord;
   private long quietSince = Long.MAX_VALUE;
   private boolean wasIdle;
@@ -141,6 +143,7 @@ public final class RollupProcessor
     byte[] stored = last.get(WATERMARK_KEY);
     if (stored != null) {
       watermark = ByteBuffer.wrap(stored).getLong();
+      persistedWatermark = watermark;
     }
     // A task just (re)started may have a backlog waiting: it is not idle yet.
     context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
@@ -307,10 +310,7 @@ public final class RollupProcessor
     }
     wasIdle = idle;
     long target = idle ? Math.max(streamTime, wallClock) : streamTime;
-    if (target > watermark) {
-      watermark = target;
-      last.put(WATERMARK_KEY, ByteBuffer.allocate(8).putLong(watermark).array());
-    }
+    watermark = Math.max(watermark, target);
     if (now() == Long.MIN_VALUE) {
       return; // nothing seen and not idle long enough yet
     }
@@ -335,6 +335,12 @@ public final class RollupProcessor
       }
     }
     emitted.forEach(windows::delete);
+    if (!emitted.isEmpty() && watermark > persistedWatermark) {
+      // Only a watermark that closed windows must survive a restart (so that their late samples
+      // are not taken for new windows and emitted again); a quiet task writes nothing each second.
+      last.put(WATERMARK_KEY, ByteBuffer.allocate(8).putLong(watermark).array());
+      persistedWatermark = watermark;
+    }
     if (!emitted.isEmpty()) {
       drops.add("rollups_" + resolution.name(), emitted.size());
       LOG.debug(
