@@ -450,13 +450,15 @@ public final class JdbcRollupStore implements RollupStore {
     List<Map.Entry<String, Long>> windows =
         resolutions == null ? List.of() : List.copyOf(resolutions.entrySet());
     if (resolutions != null) {
-      List<String> exists = new ArrayList<>();
-      for (int i = 0; i < windows.size(); i++) {
-        exists.add(
-            "EXISTS (SELECT 1 FROM rollups r WHERE r.series_id = s.id AND r.resolution = ? AND"
-                + " r.window_start > ? AND r.window_start <= ?)");
-      }
-      where.add(exists.isEmpty() ? "1 = 0" : "(" + String.join(" OR ", exists) + ")");
+      String exists =
+          "EXISTS (SELECT 1 FROM rollups r WHERE r.series_id = s.id AND r.resolution = ? AND"
+              + " r.window_start > ? AND r.window_start <= ?)";
+      where.add(
+          windows.isEmpty()
+              ? "1 = 0"
+              : "("
+                  + String.join(" OR ", java.util.Collections.nCopies(windows.size(), exists))
+                  + ")");
     }
     String sql =
         "SELECT id, metric, labels FROM metric_series s"

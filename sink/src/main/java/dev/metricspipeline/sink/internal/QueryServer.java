@@ -146,12 +146,14 @@ public final class QueryServer implements AutoCloseable {
   private static final class Handlers {
     private final RollupStore store;
     private final Map<Long, String> resolutions;
+    private final Map<String, Long> sizesByName = new HashMap<>();
     private final String resolutionList;
     private final Timer latency;
 
     Handlers(RollupStore store, Map<Long, String> resolutions, PrometheusMeterRegistry meters) {
       this.store = store;
       this.resolutions = resolutions;
+      resolutions.forEach((ms, name) -> sizesByName.put(name, ms));
       this.resolutionList =
           resolutions.entrySet().stream()
               .sorted(Map.Entry.comparingByKey())
@@ -321,9 +323,7 @@ public final class QueryServer implements AutoCloseable {
       if (range == null) {
         return store.series(metricName);
       }
-      Map<String, Long> windows = new HashMap<>();
-      resolutions.forEach((ms, name) -> windows.put(name, ms));
-      return store.series(metricName, windows, range[0], range[1]);
+      return store.series(metricName, sizesByName, range[0], range[1]);
     }
 
     /**
