@@ -145,7 +145,7 @@ public final class RollupProcessor
       watermark = ByteBuffer.wrap(stored).getLong();
       persistedWatermark = watermark;
     }
-    // A task just (re)started may have a backlog waiting: it is not idle yet.
+    // quietSince starts unset: a task just (re)started is not idle before its checks say so.
     context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
   }
 
