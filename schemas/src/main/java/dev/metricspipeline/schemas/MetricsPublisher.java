@@ -7,6 +7,7 @@ import dev.metricspipeline.schemas.serde.AvroSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -98,7 +99,9 @@ public final class MetricsPublisher implements AutoCloseable {
   }
 
   /**
-   * Publishes the samples and the side records atomically: all become visible together, or none.
+   * Publishes the samples and the side records atomically: all become visible together, or none. A
+   * sample whose timestamp is outside {@link PublisherConfig#timestamps()} fails the call with a
+   * non-retriable {@link PublishException} naming it, before anything is sent.
    *
    * @return completes when Kafka committed them all, or exceptionally with a {@link
    *     PublishException} when none became visible
@@ -112,6 +115,14 @@ public final class MetricsPublisher implements AutoCloseable {
     if (closed) {
       done.completeExceptionally(new PublishException("publisher is closed", true, null));
       return done;
+    }
+    long now = System.currentTimeMillis();
+    for (MetricSample sample : samples) {
+      Optional<String> invalid = config.timestamps().violation(seriesKey, sample, now);
+      if (invalid.isPresent()) {
+        done.completeExceptionally(new PublishException(invalid.get(), false, null));
+        return done;
+      }
     }
     long queued = queuedSamples.addAndGet(samples.size());
     if (queued > config.maxQueuedSamples()) {

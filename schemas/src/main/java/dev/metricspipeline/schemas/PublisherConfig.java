@@ -23,6 +23,8 @@ import java.util.UUID;
  *     {@link PublishException} (overload)
  * @param timeout how long a transaction may take, and how long to wait for Kafka when it is away
  * @param replicaLabels labels left out of the series key (see {@link SeriesKey})
+ * @param timestamps the sample times taken; a publish with a sample outside them fails whole,
+ *     before anything is sent
  * @param kafka further producer settings (SASL, TLS, ...), passed through; the settings this class
  *     owns (acks, idempotence, transactions, serializers) cannot be overridden
  */
@@ -36,6 +38,7 @@ public record PublisherConfig(
     long maxQueuedSamples,
     Duration timeout,
     Set<String> replicaLabels,
+    SampleTimestamps timestamps,
     Map<String, String> kafka) {
 
   public PublisherConfig {
@@ -62,11 +65,13 @@ public record PublisherConfig(
       throw new IllegalArgumentException("timeout must be at least 1 s");
     }
     replicaLabels = Set.copyOf(replicaLabels);
+    Objects.requireNonNull(timestamps, "timestamps");
     kafka = Map.copyOf(kafka);
   }
 
   /**
-   * Defaults: topic metrics.samples, 5 ms group commit, 10 s timeout, a random transactional id.
+   * Defaults: topic metrics.samples, 5 ms group commit, 10 s timeout, a random transactional id,
+   * samples at most 10 minutes ahead.
    */
   public static PublisherConfig defaults(String bootstrapServers, RegistryClientConfig registry) {
     return new PublisherConfig(
@@ -79,6 +84,7 @@ public record PublisherConfig(
         1_000_000,
         Duration.ofSeconds(10),
         Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
+        SampleTimestamps.defaults(),
         Map.of());
   }
 
@@ -93,6 +99,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -107,6 +114,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -121,6 +129,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -135,6 +144,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -149,6 +159,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -163,6 +174,22 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
+        kafka);
+  }
+
+  public PublisherConfig withTimestamps(SampleTimestamps timestamps) {
+    return new PublisherConfig(
+        bootstrapServers,
+        registry,
+        topic,
+        transactionalId,
+        commitInterval,
+        maxSamplesPerTransaction,
+        maxQueuedSamples,
+        timeout,
+        replicaLabels,
+        timestamps,
         kafka);
   }
 
@@ -177,6 +204,7 @@ public record PublisherConfig(
         maxQueuedSamples,
         timeout,
         replicaLabels,
+        timestamps,
         kafka);
   }
 }
