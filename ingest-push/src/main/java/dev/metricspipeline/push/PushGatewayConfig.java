@@ -1,5 +1,6 @@
 package dev.metricspipeline.push;
 
+import dev.metricspipeline.schemas.SampleTimestamps;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,6 +21,8 @@ import java.util.Optional;
  * @param groupTtl when set, a group not pushed for this long is deleted (its series get stale
  *     markers), like a DELETE
  * @param retryAfter the Retry-After of a 503
+ * @param timestamps the sample times taken; a push with a sample outside them is refused whole with
+ *     400 naming the series and its timestamp
  */
 public record PushGatewayConfig(
     String host,
@@ -32,7 +35,8 @@ public record PushGatewayConfig(
     int maxLabelNameLength,
     int maxLabelValueLength,
     Optional<Duration> groupTtl,
-    Duration retryAfter) {
+    Duration retryAfter,
+    SampleTimestamps timestamps) {
 
   public static final String DEFAULT_GROUPS_TOPIC = "metrics.push-groups";
 
@@ -41,6 +45,7 @@ public record PushGatewayConfig(
     Objects.requireNonNull(groupsTopic, "groupsTopic");
     Objects.requireNonNull(groupTtl, "groupTtl");
     Objects.requireNonNull(retryAfter, "retryAfter");
+    Objects.requireNonNull(timestamps, "timestamps");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
@@ -73,7 +78,24 @@ public record PushGatewayConfig(
         256,
         4096,
         Optional.empty(),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        SampleTimestamps.defaults());
+  }
+
+  public PushGatewayConfig withTimestamps(SampleTimestamps timestamps) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter,
+        timestamps);
   }
 
   public PushGatewayConfig withListen(String host, int port) {
@@ -88,7 +110,8 @@ public record PushGatewayConfig(
         maxLabelNameLength,
         maxLabelValueLength,
         groupTtl,
-        retryAfter);
+        retryAfter,
+        timestamps);
   }
 
   public PushGatewayConfig withGroupsTopic(String groupsTopic) {
@@ -103,7 +126,8 @@ public record PushGatewayConfig(
         maxLabelNameLength,
         maxLabelValueLength,
         groupTtl,
-        retryAfter);
+        retryAfter,
+        timestamps);
   }
 
   public PushGatewayConfig withLimits(
@@ -119,7 +143,8 @@ public record PushGatewayConfig(
         maxLabelNameLength,
         maxLabelValueLength,
         groupTtl,
-        retryAfter);
+        retryAfter,
+        timestamps);
   }
 
   public PushGatewayConfig withLabelLimits(
@@ -135,7 +160,8 @@ public record PushGatewayConfig(
         maxLabelNameLength,
         maxLabelValueLength,
         groupTtl,
-        retryAfter);
+        retryAfter,
+        timestamps);
   }
 
   public PushGatewayConfig withGroupTtl(Optional<Duration> groupTtl) {
@@ -150,6 +176,7 @@ public record PushGatewayConfig(
         maxLabelNameLength,
         maxLabelValueLength,
         groupTtl,
-        retryAfter);
+        retryAfter,
+        timestamps);
   }
 }

@@ -7,6 +7,7 @@ import dev.metricspipeline.formats.ParseResult;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
+import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
@@ -67,8 +68,16 @@ public final class BodyWriteService {
               + " are allowed");
     }
     String pushId = PushIds.digest(body);
+    long now = clock.millis();
     for (MetricSample sample : parsed.samples()) {
       LabelLimits.check(config, sample.getName(), sample.getLabels());
+      config
+          .timestamps()
+          .violation(SeriesKey.standard(), sample, now)
+          .ifPresent(
+              why -> {
+                throw new PushRejected(400, "timestamp", format + ": " + why);
+              });
       sample.setOrigin(origin);
       sample.setPushId(pushId);
       sample.setSource(endpoint);

@@ -186,12 +186,15 @@ public final class PushService {
               ? ProtobufExpositionParser.instance().parse(request.body(), now)
               : TextFormatParser.forContentType(request.contentType()).parse(request.body(), now);
     } catch (ParseException e) {
-      recordFailure(key, previous, now);
-      throw new PushRejected(
-          400,
-          "parse",
-          (protobuf ? "protobuf parsing error: " : "text format parsing error in ")
-              + e.getMessage());
+      return failed(
+          key,
+          previous,
+          now,
+          new PushRejected(
+              400,
+              "parse",
+              (protobuf ? "protobuf parsing error: " : "text format parsing error in ")
+                  + e.getMessage()));
     }
     exemplarsDropped.increment(parsed.exemplarsDropped());
     if (parsed.samples().size() > config.maxSamplesPerPush()) {
@@ -235,6 +238,10 @@ public final class PushService {
             "pushed metrics are invalid: "
                 + id
                 + " appears twice (after applying the grouping key)");
+      }
+      Optional<String> badTime = config.timestamps().violation(id, sample.getTimestamp(), now);
+      if (badTime.isPresent()) {
+        return failed(key, previous, now, new PushRejected(400, "timestamp", badTime.get()));
       }
       pushed.put(id, series);
       samples.add(sample);
@@ -299,9 +306,17 @@ public final class PushService {
             });
   }
 
-  private void recordFailure(String key, Optional<GroupState> previous, long now) {
+  /**
+   * Records a refused push as the group's {@code push_failure_time_seconds}, then fails with the
+   * refusal. It runs inside the group's serialized queue (the caller is {@link #apply}), so a push
+   * that follows waits for this write and computes its version after it: the failure's state is
+   * never overwritten by a push that read the same version. A group never pushed successfully has
+   * no failure time to record.
+   */
+  private CompletableFuture<PushOutcome> failed(
+      String key, Optional<GroupState> previous, long now, PushRejected refusal) {
     if (previous.isEmpty()) {
-      return;
+      return CompletableFuture.failedFuture(refusal);
     }
     GroupState g = previous.get();
     GroupState failed =
@@ -309,15 +324,16 @@ public final class PushService {
     MetricSample sample =
         meta(
             "push_failure_time_seconds", g.key(), now / 1000.0, now, key, "failure-" + now, "push");
-    writer
+    return writer
         .write(List.of(sample), List.of(new SideRecord(config.groupsTopic(), key, failed.toJson())))
-        .whenComplete(
+        .handle(
             (ok, e) -> {
               if (e == null) {
                 store.apply(key, failed);
               } else {
                 LOG.warn("Could not record the failed push of {{{}}}: {}", key, e.toString());
               }
+              throw refusal;
             });
   }
 

@@ -55,6 +55,36 @@ class BodyWriteServiceTest {
   }
 
   @Test
+  void negativeAndFarFutureTimestampsAreRefusedWholeNamingTheSeries() {
+    assertThatThrownBy(
+            () ->
+                service.write(
+                    InfluxLineParser.withPrecision("ns"),
+                    "influx",
+                    Origin.PUSH_INFLUX,
+                    utf8("ok v=1\nm v=1 -9223372036854775806"),
+                    "POST /write"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessage(
+            "influx: sample m_v has timestamp -9223372036854 ms, before 1970-01-01T00:00:00Z;"
+                + " negative timestamps are refused")
+        .satisfies(e -> assertThat(((PushRejected) e).status()).isEqualTo(400));
+    long inTwoHours = System.currentTimeMillis() / 1000 + 7200;
+    assertThatThrownBy(
+            () ->
+                service.write(
+                    InfluxLineParser.withPrecision("s"),
+                    "influx",
+                    Origin.PUSH_INFLUX,
+                    utf8("m v=1 " + inTwoHours),
+                    "POST /write"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessageStartingWith("influx: sample m_v has timestamp " + inTwoHours * 1000 + " ms")
+        .hasMessageContaining("ahead of the receiving clock");
+    assertThat(written).isEmpty();
+  }
+
+  @Test
   void labelLimitsApplyToEveryFormat() {
     assertThatThrownBy(
             () ->

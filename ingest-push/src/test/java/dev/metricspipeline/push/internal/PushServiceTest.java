@@ -175,6 +175,73 @@ class PushServiceTest {
   }
 
   @Test
+  void samplesStampedBeforeTheEpochOrTooFarAheadAreRefusedWhole() {
+    assertThatThrownBy(
+            () -> push(PushService.Method.POST, "job/j", "a 1\nb 2 -9223372036854775806\n"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessage(
+            "sample b{job=\"j\"} has timestamp -9223372036854775806 ms, before 1970-01-01T00:00:00Z;"
+                + " negative timestamps are refused")
+        .satisfies(e -> assertThat(((PushRejected) e).status()).isEqualTo(400))
+        .satisfies(e -> assertThat(((PushRejected) e).reason()).isEqualTo("timestamp"));
+    long inAnHour = NOW + 3_600_000;
+    assertThatThrownBy(() -> push(PushService.Method.POST, "job/j", "a 1 " + inAnHour + "\n"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessageStartingWith("sample a{job=\"j\"} has timestamp " + inAnHour + " ms")
+        .hasMessageContaining("at most PT10M ahead");
+    assertThat(written).isEmpty();
+    assertThat(store.get("job=\"j\"")).isEmpty();
+  }
+
+  @Test
+  void aFailedPushIsRecordedBeforeTheNextPushOfItsGroupComputesItsVersion() throws Exception {
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    List<List<MetricSample>> writes = new ArrayList<>();
+    PushService slow =
+        new PushService(
+            PushGatewayConfig.defaults(),
+            store,
+            (samples, side) -> {
+              CompletableFuture<Void> done = new CompletableFuture<>();
+              writes.add(samples);
+              pending.add(done);
+              return done;
+            },
+            SeriesKey.standard(),
+            Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
+            meters);
+    java.util.function.Function<String, CompletableFuture<PushService.PushOutcome>> post =
+        body ->
+            slow.push(
+                new PushService.PushRequest(
+                    PushService.Method.POST,
+                    GroupingKey.parse("job/j"),
+                    body.getBytes(StandardCharsets.UTF_8),
+                    "text/plain",
+                    "POST /metrics/job/j",
+                    Optional.empty()));
+    CompletableFuture<PushService.PushOutcome> first = post.apply("a 1\n");
+    pending.get(0).complete(null);
+    first.get();
+    assertThat(store.version("job=\"j\"")).isEqualTo(1);
+
+    CompletableFuture<PushService.PushOutcome> bad = post.apply("a{ 1\n");
+    CompletableFuture<PushService.PushOutcome> good = post.apply("a 2\n");
+    assertThat(writes).as("the failure's write, and not yet the next push").hasSize(2);
+    pending.get(1).complete(null);
+    assertThatThrownBy(bad::get).hasCauseInstanceOf(PushRejected.class);
+    assertThat(store.get("job=\"j\"").orElseThrow().lastFailureMs()).isEqualTo(NOW);
+    assertThat(writes).as("the next push, after the failure was recorded").hasSize(3);
+    pending.get(2).complete(null);
+    good.get();
+    GroupState state = store.get("job=\"j\"").orElseThrow();
+    assertThat(state.version()).isEqualTo(3);
+    assertThat(state.lastFailureMs()).as("kept by the push after it").isEqualTo(NOW);
+    assertThat(byId(writes.get(2)))
+        .containsEntry("push_failure_time_seconds{job=\"j\"}", NOW / 1000.0);
+  }
+
+  @Test
   void seriesThatCollideAfterTheGroupingKeyIsAppliedAreRefused() {
     assertThatThrownBy(
             () -> push(PushService.Method.PUT, "job/j", "a{job=\"x\"} 1\na{job=\"y\"} 2\n"))
