@@ -1,5 +1,8 @@
 package dev.metricspipeline.normalizer;
 
+import dev.metricspipeline.runtime.StageHealth;
+import dev.metricspipeline.runtime.StreamsFaults;
+import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
@@ -17,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * rejection) and its input offset commit together, so a restart neither loses nor repeats one. Its
  * counts are published as {@code normalizer_messages_total}, {@code normalizer_samples_total} and
  * {@code normalizer_rejected_total}, with Kafka Streams' metrics.
+ *
+ * <p>No message stops it: one the normalizer throws on, or whose output cannot be written, goes to
+ * {@code metrics.rejected}; a fault that is not about one message (registry or broker away) is
+ * retried with backoff and counted in {@link #health()} (see {@link StreamsFaults}).
  */
 public final class Normalizer implements AutoCloseable {
 
@@ -34,9 +40,14 @@ public final class Normalizer implements AutoCloseable {
   private final KafkaStreams streams;
   private final NormalizerTopology.Counts counts;
   private final CountDownLatch running;
+  private final StageHealth health;
 
   private Normalizer(
-      KafkaStreams streams, NormalizerTopology.Counts counts, CountDownLatch running) {
+      KafkaStreams streams,
+      NormalizerTopology.Counts counts,
+      CountDownLatch running,
+      StageHealth health) {
+    this.health = health;
     this.streams = streams;
     this.counts = counts;
     this.running = running;
@@ -45,10 +56,12 @@ public final class Normalizer implements AutoCloseable {
   /**
    * Starts reading the sources (which must exist) into {@code metrics.samples}.
    *
+   * @param timestamps sample times taken; a message with a sample outside them is rejected whole
    * @param applicationId the Kafka Streams application id
    */
   public static Normalizer start(
       List<KafkaSource> sources,
+      SampleTimestamps timestamps,
       String bootstrapServers,
       RegistryClientConfig registry,
       String applicationId,
@@ -57,6 +70,7 @@ public final class Normalizer implements AutoCloseable {
       MeterRegistry meters) {
     return start(
         sources,
+        timestamps,
         Topics.SAMPLES,
         Topics.REJECTED,
         bootstrapServers,
@@ -70,6 +84,7 @@ public final class Normalizer implements AutoCloseable {
   /** Starts with other output topics than {@code metrics.samples} and {@code metrics.rejected}. */
   public static Normalizer start(
       List<KafkaSource> sources,
+      SampleTimestamps timestamps,
       String samplesTopic,
       String rejectedTopic,
       String bootstrapServers,
@@ -88,6 +103,14 @@ public final class Normalizer implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+    StageHealth health = StageHealth.of("normalizer").bindTo(meters);
+    StreamsFaults faults =
+        new StreamsFaults(
+            rejectedTopic,
+            new AvroSerializer<>(client, true),
+            reason -> counts.add("rejected", 1),
+            health);
+    faults.configure(props);
     KafkaStreams streams =
         new KafkaStreams(
             NormalizerTopology.build(
@@ -95,15 +118,12 @@ public final class Normalizer implements AutoCloseable {
                 samplesTopic,
                 rejectedTopic,
                 SeriesKey.standard(),
+                timestamps,
                 new AvroSerializer<>(client, true),
                 new AvroSerializer<>(client, true),
                 counts),
             props);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error("Normalizer thread failed; replacing it", e);
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+    streams.setUncaughtExceptionHandler(faults.uncaughtHandler());
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
@@ -122,11 +142,18 @@ public final class Normalizer implements AutoCloseable {
         "Normalizer {} reading {}",
         applicationId,
         sources.stream().map(s -> s.topic() + " (" + s.format().key() + ")").toList());
-    return new Normalizer(streams, counts, running);
+    return new Normalizer(streams, counts, running, health);
   }
 
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
     return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Whether the stage works: failed once its faults exceed the bound (see {@link StreamsFaults}).
+   */
+  public StageHealth health() {
+    return health;
   }
 
   /** Whether the application is RUNNING now. */

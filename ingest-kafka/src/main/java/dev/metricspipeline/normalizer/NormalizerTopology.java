@@ -2,6 +2,7 @@ package dev.metricspipeline.normalizer;
 
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * format; its samples get the source's labels (where absent), origin {@code KAFKA_TOPIC}, and are
  * re-keyed by series id, so a series keeps its order downstream on one partition. A message that
  * does not parse (even partly) goes whole to {@code metrics.rejected} with its topic, partition,
- * offset, the parser's error and its bytes; it is counted and logged, and processing goes on.
- * Message without timestamps take the Kafka record's timestamp. Stateless: no stores.
+ * offset, the parser's error and its bytes; it is counted and logged, and processing goes on. So
+ * does a message with a sample stamped before 1970 or further ahead of the stage's clock than
+ * {@link SampleTimestamps} allows ({@code INVALID_TIMESTAMP}): the whole message, as with a parse
+ * error. Samples without timestamps take the Kafka record's timestamp (the wall clock if the record
+ * has none). Stateless: no stores.
  */
 public final class NormalizerTopology {
 
@@ -61,6 +66,7 @@ public final class NormalizerTopology {
       String samplesTopic,
       String rejectedTopic,
       SeriesKey seriesKey,
+      SampleTimestamps timestamps,
       Serializer<SpecificRecord> samples,
       Serializer<SpecificRecord> rejected,
       Counts counts) {
@@ -72,7 +78,7 @@ public final class NormalizerTopology {
       String name = "normalize-" + source.topic();
       topology.addSource(
           in, new ByteArrayDeserializer(), new ByteArrayDeserializer(), source.topic());
-      topology.addProcessor(name, () -> new Normalize(source, seriesKey, counts), in);
+      topology.addProcessor(name, () -> new Normalize(source, seriesKey, timestamps, counts), in);
       parents[i] = name;
     }
     topology.addSink("samples", samplesTopic, new StringSerializer(), samples, parents);
@@ -84,12 +90,14 @@ public final class NormalizerTopology {
       implements Processor<byte[], byte[], String, SpecificRecord> {
     private final KafkaSource source;
     private final SeriesKey seriesKey;
+    private final SampleTimestamps timestamps;
     private final Counts counts;
     private ProcessorContext<String, SpecificRecord> context;
 
-    Normalize(KafkaSource source, SeriesKey seriesKey, Counts counts) {
+    Normalize(KafkaSource source, SeriesKey seriesKey, SampleTimestamps timestamps, Counts counts) {
       this.source = source;
       this.seriesKey = seriesKey;
+      this.timestamps = timestamps;
       this.counts = counts;
     }
 
@@ -107,12 +115,23 @@ public final class NormalizerTopology {
       }
       Header type = record.headers().lastHeader("Content-Type");
       String contentType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
+      long now = context.currentSystemTimeMs();
       ParseResult parsed;
       try {
-        parsed = source.parser(value, contentType).parse(value, record.timestamp());
+        parsed =
+            source
+                .parser(value, contentType)
+                .parse(value, record.timestamp() >= 0 ? record.timestamp() : now);
       } catch (ParseException | RuntimeException e) {
-        reject(record, e.getMessage());
+        reject(record, RejectReason.UNPARSEABLE, source.format().key() + ": " + e.getMessage());
         return;
+      }
+      for (MetricSample sample : parsed.samples()) {
+        Optional<String> badTime = timestamps.violation(seriesKey, sample, now);
+        if (badTime.isPresent()) {
+          reject(record, RejectReason.INVALID_TIMESTAMP, badTime.get());
+          return;
+        }
       }
       for (MetricSample sample : parsed.samples()) {
         if (!source.labels().isEmpty()) {
@@ -131,16 +150,16 @@ public final class NormalizerTopology {
       counts.add("samples", parsed.samples().size());
     }
 
-    private void reject(Record<byte[], byte[]> record, String why) {
+    private void reject(Record<byte[], byte[]> record, RejectReason reason, String why) {
       counts.add("rejected", 1);
       RecordMetadata where = context.recordMetadata().orElse(null);
       String coordinates =
           where == null ? "?" : where.topic() + "/" + where.partition() + "@" + where.offset();
-      LOG.warn("Rejected {} message {}: {}", source.format().key(), coordinates, why);
+      LOG.warn("Rejected message {}: {}", coordinates, why);
       Rejected rejected =
           Rejected.newBuilder()
-              .setReason(RejectReason.UNPARSEABLE)
-              .setDetail(source.format().key() + ": " + why)
+              .setReason(reason)
+              .setDetail(why)
               .setSourceTopic(where == null ? source.topic() : where.topic())
               .setSourcePartition(where == null ? null : where.partition())
               .setSourceOffset(where == null ? null : where.offset())
@@ -149,7 +168,7 @@ public final class NormalizerTopology {
               .setOriginalValue(ByteBuffer.wrap(record.value()))
               .build();
       context.forward(
-          new Record<String, SpecificRecord>(coordinates, rejected, record.timestamp()),
+          new Record<String, SpecificRecord>(coordinates, rejected, context.currentSystemTimeMs()),
           "rejected");
     }
   }

@@ -8,6 +8,7 @@ import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.formats.proto.remote.Remote;
+import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.Rejected;
@@ -186,6 +187,7 @@ class NormalizerIT {
     try (Normalizer normalizer =
         Normalizer.start(
             sources,
+            SampleTimestamps.defaults(),
             samples,
             rejected,
             kafka.bootstrapServers(),
@@ -247,6 +249,7 @@ class NormalizerIT {
     try (Normalizer again =
         Normalizer.start(
             sources,
+            SampleTimestamps.defaults(),
             samples,
             rejected,
             kafka.bootstrapServers(),

@@ -347,6 +347,7 @@ public final class Scraper implements AutoCloseable {
         config.externalLabels(),
         settings.replica(),
         seriesKey,
+        settings.timestamps(),
         metrics,
         this::withPermit);
   }

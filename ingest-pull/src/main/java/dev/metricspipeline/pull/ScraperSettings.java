@@ -1,5 +1,6 @@
 package dev.metricspipeline.pull;
 
+import dev.metricspipeline.schemas.SampleTimestamps;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,9 +14,21 @@ import java.util.Objects;
  *     (and {@code scraperReplica}), for two scraper groups scraping the same targets, left to the
  *     streams dedup
  * @param coordination how instances share targets; null: this instance scrapes every target
+ * @param timestamps the sample times taken from a target that exposes its own ({@code
+ *     honor_timestamps}); a sample outside them is dropped, counted in {@code
+ *     scraper_samples_out_of_bounds_total} and logged, as Prometheus drops out-of-bounds samples
  */
 public record ScraperSettings(
-    String host, int port, int maxConcurrentScrapes, String replica, Coordination coordination) {
+    String host,
+    int port,
+    int maxConcurrentScrapes,
+    String replica,
+    Coordination coordination,
+    SampleTimestamps timestamps) {
+
+  public ScraperSettings {
+    Objects.requireNonNull(timestamps, "timestamps");
+  }
 
   /**
    * Instances of one group share targets through Kafka: each owns the partitions of {@code topic}
@@ -54,18 +67,22 @@ public record ScraperSettings(
 
   /** 127.0.0.1:9094, 256 scrapes at once, no replica label, no coordination. */
   public static ScraperSettings defaults() {
-    return new ScraperSettings("127.0.0.1", 9094, 256, null, null);
+    return new ScraperSettings("127.0.0.1", 9094, 256, null, null, SampleTimestamps.defaults());
   }
 
   public ScraperSettings withListen(String host, int port) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
   }
 
   public ScraperSettings withReplica(String replica) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
+  }
+
+  public ScraperSettings withTimestamps(SampleTimestamps timestamps) {
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
   }
 
   public ScraperSettings withCoordination(Coordination coordination) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination);
+    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
   }
 }

@@ -88,6 +88,16 @@ class ScraperTest {
           }
           reply(ex, 200, "late 1\n", text);
         });
+    server.createContext(
+        "/stamped",
+        ex ->
+            reply(
+                ex,
+                200,
+                "stamped_ok 1 1700000000000\nstamped_before_1970 2 -5\nstamped_future 3 "
+                    + (System.currentTimeMillis() + 3_600_000)
+                    + "\n",
+                text));
     server.createContext("/reset", HttpExchange::close);
     server.createContext("/error", ex -> reply(ex, 503, "busy", "text/plain"));
     server.createContext("/big", ex -> reply(ex, 200, "big 1\n".repeat(20_000), text));
@@ -109,8 +119,11 @@ class ScraperTest {
             () -> PullConfig.load(configFile),
             this::record,
             SeriesKey.standard(),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            meters);
   }
+
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   private String config(boolean withOk) {
     String target = "['127.0.0.1:" + server.getAddress().getPort() + "']";
@@ -130,7 +143,7 @@ class ScraperTest {
         .append(target)
         .append(
             "}], metric_relabel_configs: [{source_labels: [__name__], regex: app_temp, action: drop}]}\n");
-    for (String job : List.of("dynamic", "stall", "reset", "error")) {
+    for (String job : List.of("dynamic", "stall", "reset", "error", "stamped")) {
       y.append("  - {job_name: ")
           .append(job)
           .append(", metrics_path: /")
@@ -288,7 +301,25 @@ class ScraperTest {
     assertThat(lastError("ok")).isEmpty();
     JsonNode t = targets();
     assertThat(t.get("status").asText()).isEqualTo("success");
-    assertThat(t.at("/data/activeTargets")).hasSize(11);
+    assertThat(t.at("/data/activeTargets")).hasSize(12);
+  }
+
+  @Test
+  void honouredTimestampsBeforeTheEpochOrTooFarAheadAreDroppedAndCounted() throws Exception {
+    await().atMost(Duration.ofSeconds(20)).until(() -> batchesOf("stamped").size() >= 1);
+    List<MetricSample> stamped = batchesOf("stamped").get(0);
+    assertThat(value(stamped, "up")).as("the scrape itself succeeds").isEqualTo(1.0);
+    assertThat(stamped)
+        .filteredOn(s -> s.getName().startsWith("stamped_"))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getName()).isEqualTo("stamped_ok");
+              assertThat(s.getTimestamp()).isEqualTo(1_700_000_000_000L);
+            });
+    assertThat(meters.get("scraper.samples.out.of.bounds").counter().count())
+        .isGreaterThanOrEqualTo(2);
+    assertThat(meters.scrape()).contains("scraper_samples_out_of_bounds_total");
   }
 
   @Test
@@ -318,12 +349,12 @@ class ScraperTest {
         .allMatch(s -> StaleMarker.isStale(s.getValue()))
         .anyMatch(s -> s.getName().equals("app_requests_total"))
         .anyMatch(s -> s.getName().equals("up"));
-    assertThat(targets().at("/data/activeTargets")).hasSize(10);
+    assertThat(targets().at("/data/activeTargets")).hasSize(11);
 
     Files.writeString(configFile, "scrape_configs: [{job_name: x, scrape_intervall: 1s}]");
     HttpResponse<String> refused = postReload();
     assertThat(refused.statusCode()).isEqualTo(500);
     assertThat(refused.body()).contains("unknown key 'scrape_intervall'");
-    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(10);
+    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(11);
   }
 }

@@ -59,19 +59,27 @@ public final class NormalizerCommand implements Callable<Integer> {
               + " Default: ${DEFAULT-VALUE}")
   int metricsPort;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Normalizer normalizer =
         Normalizer.start(
             kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
+            sampleTime.timestamps(),
             kafka.bootstrapServers,
             kafka.registry(),
             applicationId,
             stateDir,
             kafka.kafka(),
             meters);
-    OpsServer ops = OpsServer.start("0.0.0.0", metricsPort, meters, normalizer::running);
+    OpsServer ops =
+        OpsServer.start(
+            "0.0.0.0",
+            metricsPort,
+            meters,
+            () -> normalizer.running() && normalizer.health().healthy());
     Shutdown.closeOnSignal(
         () -> {
           normalizer.close();

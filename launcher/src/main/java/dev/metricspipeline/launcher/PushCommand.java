@@ -53,6 +53,8 @@ public final class PushCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Option(
       names = "--job",
       required = true,
@@ -88,7 +90,9 @@ public final class PushCommand implements Callable<Integer> {
       return 1;
     }
     PublisherConfig config =
-        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry()).withKafka(kafka.kafka());
+        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
+            .withKafka(kafka.kafka())
+            .withTimestamps(sampleTime.timestamps());
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       publisher.publish(samples).get(config.timeout().toSeconds() * 3, TimeUnit.SECONDS);
     } catch (ExecutionException e) {

@@ -55,17 +55,22 @@ public final class PushGatewayCommand implements Callable<Integer> {
               + " Default: a random id.")
   String instanceId;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Override
   public Integer call() throws InterruptedException {
     PublisherConfig publisherConfig =
-        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry()).withKafka(kafka.kafka());
+        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
+            .withKafka(kafka.kafka())
+            .withTimestamps(sampleTime.timestamps());
     if (instanceId != null) {
       publisherConfig = publisherConfig.withTransactionalId("metrics-push-" + instanceId);
     }
     PushGatewayConfig config =
         PushGatewayConfig.defaults()
             .withListen(listenAddress, port)
-            .withGroupTtl(Optional.ofNullable(groupTtl));
+            .withGroupTtl(Optional.ofNullable(groupTtl))
+            .withTimestamps(sampleTime.timestamps());
     MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
     PushGateway gateway;
     try {

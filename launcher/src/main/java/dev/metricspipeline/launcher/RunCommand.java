@@ -105,6 +105,8 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin StreamsOptions streamsOptions;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Option(
       names = "--scrape-config",
       paramLabel = "FILE",
@@ -193,11 +195,14 @@ public final class RunCommand implements Callable<Integer> {
           MetricsPublisher.start(
               PublisherConfig.defaults(
                       kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
-                  .withTransactionalId("metrics-pipeline-run-push"));
+                  .withTransactionalId("metrics-pipeline-run-push")
+                  .withTimestamps(sampleTime.timestamps()));
       started.add(publisher);
       PushGateway gateway =
           PushGateway.start(
-              PushGatewayConfig.defaults().withListen(pushAddress, pushPort),
+              PushGatewayConfig.defaults()
+                  .withListen(pushAddress, pushPort)
+                  .withTimestamps(sampleTime.timestamps()),
               publisher,
               kafka.bootstrapServers(),
               Map.of(),
@@ -205,7 +210,7 @@ public final class RunCommand implements Callable<Integer> {
       started.add(gateway);
       StreamsApp streams =
           StreamsApp.start(
-              streamsOptions.settings(),
+              streamsOptions.settings().withTimestamps(sampleTime.timestamps()),
               kafka.bootstrapServers(),
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-streams",
@@ -217,6 +222,7 @@ public final class RunCommand implements Callable<Integer> {
       Normalizer normalizer =
           Normalizer.start(
               kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
+              sampleTime.timestamps(),
               kafka.bootstrapServers(),
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-normalizer",
@@ -229,7 +235,9 @@ public final class RunCommand implements Callable<Integer> {
           scrapeConfig == null ? () -> selfScrape(self) : () -> PullConfig.load(scrapeConfig);
       Scraper scraper =
           Scraper.start(
-              ScraperSettings.defaults().withListen(pushAddress, scraperPort),
+              ScraperSettings.defaults()
+                  .withListen(pushAddress, scraperPort)
+                  .withTimestamps(sampleTime.timestamps()),
               scrapeSource,
               publisher::publish,
               publisher.seriesKey(),

@@ -89,6 +89,8 @@ public final class ScraperCommand implements Callable<Integer> {
               + " METRICS_PIPELINE_SESSION_TIMEOUT_MS. Default: ${DEFAULT-VALUE}")
   int sessionTimeoutMs;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -97,6 +99,7 @@ public final class ScraperCommand implements Callable<Integer> {
         MetricsPublisher.start(
             PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
                 .withKafka(kafka.kafka())
+                .withTimestamps(sampleTime.timestamps())
                 .withTransactionalId("metrics-pipeline-scraper-" + UUID.randomUUID()));
     ScraperSettings.Coordination coordination =
         new ScraperSettings.Coordination(
@@ -111,7 +114,8 @@ public final class ScraperCommand implements Callable<Integer> {
             ScraperSettings.defaults()
                 .withListen(listenAddress, port)
                 .withReplica(replica)
-                .withCoordination(coordination),
+                .withCoordination(coordination)
+                .withTimestamps(sampleTime.timestamps()),
             () -> PullConfig.load(scrapeConfig),
             publisher::publish,
             publisher.seriesKey(),

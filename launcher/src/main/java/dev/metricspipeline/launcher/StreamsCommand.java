@@ -58,24 +58,21 @@ public final class StreamsCommand implements Callable<Integer> {
               + " Default: ${DEFAULT-VALUE}")
   int metricsPort;
 
+  @Mixin SampleTimeOptions sampleTime;
+
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     StreamsApp app =
         StreamsApp.start(
-            streamsOptions.settings(),
+            streamsOptions.settings().withTimestamps(sampleTime.timestamps()),
             kafka.bootstrapServers,
             kafka.registry(),
             applicationId,
             stateDir,
             kafka.kafka(),
             meters);
-    OpsServer ops =
-        OpsServer.start(
-            metricsAddress,
-            metricsPort,
-            meters,
-            () -> app.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+    OpsServer ops = OpsServer.start(metricsAddress, metricsPort, meters, app::ready);
     Shutdown.closeOnSignal(
         () -> {
           app.close();

@@ -36,60 +36,13 @@ class RunAndTailIT {
   @TempDir Path dataDir;
 
   private RunCommand.Running start(String... extra) throws java.io.IOException {
-    // No self-scrape: these tests count exactly what they put in.
-    Path noScrape = dataDir.resolveSibling(dataDir.getFileName() + "-no-scrape.yml");
-    java.nio.file.Files.writeString(noScrape, "scrape_configs: []\n");
-    RunCommand run = new RunCommand();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--data-dir",
-                dataDir.toString(),
-                "--kafka-port",
-                "0",
-                "--schema-registry-port",
-                "0",
-                "--push-port",
-                "0",
-                "--query-port",
-                "0",
-                "--rollup-grace",
-                "PT15S",
-                "--partitions",
-                "2",
-                "--scraper-port",
-                "0",
-                "--scrape-config",
-                noScrape.toString()));
+    List<String> args = new ArrayList<>(List.of("--rollup-grace", "PT15S"));
     args.addAll(List.of(extra));
-    new CommandLine(run).parseArgs(args.toArray(String[]::new));
-    return run.start();
+    return TestPipelines.start(dataDir, args.toArray(String[]::new));
   }
 
   private static List<JsonNode> tail(RunCommand.Running running, String... args) throws Exception {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    List<String> all = new ArrayList<>(List.of("tail"));
-    all.addAll(List.of(args));
-    all.addAll(
-        List.of(
-            "--bootstrap-servers",
-            running.bootstrapServers(),
-            "--schema-registry",
-            running.schemaRegistryUrl()));
-    int code =
-        Main.commandLine()
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(all.toArray(String[]::new));
-    assertThat(code).as("tail exit code; stderr: %s", err).isZero();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : out.toString().split("\n")) {
-      if (!line.isBlank()) {
-        lines.add(JSON.readTree(line));
-      }
-    }
-    return lines;
+    return TestPipelines.tail(running, args);
   }
 
   @Test

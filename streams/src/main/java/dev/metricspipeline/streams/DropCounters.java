@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What the topology counts: samples in ({@code samples_in}), samples not rolled up by reason
  * ({@code duplicate}, {@code retried_push}, {@code replica}, {@code late}, {@code undecodable},
- * {@code nan}, and {@code late_aggregate} for per-series rollups that missed their group window),
+ * {@code nan}, {@code invalid_timestamp}, {@code processing_error} and {@code production_error} for
+ * records rejected by the fault handlers, {@code unwritable_reject} for rejects that could not be
+ * written, and {@code late_aggregate} for per-series rollups that missed their group window),
  * rollups emitted ({@code rollups_<resolution>}) and aggregation outputs ({@code
  * aggregates_<resolution>}). Each drop is also logged with its topic/partition/offset. Thread-safe;
  * one instance per application.

@@ -77,7 +77,9 @@ public final class MetricsTopology {
     topology.addSource(
         "samples", new StringDeserializer(), new ByteArrayDeserializer(), settings.samplesTopic());
     topology.addProcessor(
-        "decode", () -> new DecodeProcessor(samples, drops, "dedup", "rejected"), "samples");
+        "decode",
+        () -> new DecodeProcessor(samples, drops, settings.timestamps(), "dedup", "rejected"),
+        "samples");
     topology.addProcessor(
         "dedup",
         () ->

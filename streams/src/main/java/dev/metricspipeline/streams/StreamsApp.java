@@ -1,5 +1,7 @@
 package dev.metricspipeline.streams;
 
+import dev.metricspipeline.runtime.StageHealth;
+import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
@@ -28,7 +30,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,12 @@ import org.slf4j.LoggerFactory;
  * on the stores, the rollups it closes and the input offsets commit together. Several instances
  * with the same application id share the partitions of {@code metrics.samples}.
  *
- * <p>An unexpected error replaces the failing stream thread (it restores from the changelogs and
- * goes on) rather than stopping the application; it is logged.
+ * <p>No record stops it: one that a processor throws on, or whose output cannot be written, goes to
+ * {@code metrics.rejected} with its coordinates and the stage goes on. A fault that is not about
+ * one record (registry or broker away, a store failing) replaces the stream thread after a backoff
+ * (1 s doubling to 16 s), counted in {@code stage_faults_total{stage="streams"}}; more than five in
+ * a row make {@link #health()} report the stage failed (readiness 503) until two quiet minutes
+ * pass. See {@code StreamsFaults}.
  */
 public final class StreamsApp implements AutoCloseable {
 
@@ -47,11 +52,14 @@ public final class StreamsApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final DropCounters drops;
   private final CountDownLatch running;
+  private final StageHealth health;
 
-  private StreamsApp(KafkaStreams streams, DropCounters drops, CountDownLatch running) {
+  private StreamsApp(
+      KafkaStreams streams, DropCounters drops, CountDownLatch running, StageHealth health) {
     this.streams = streams;
     this.drops = drops;
     this.running = running;
+    this.health = health;
   }
 
   /**
@@ -119,6 +127,11 @@ public final class StreamsApp implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     // Forward compatible with Kafka 5.0, where it becomes the default (and silences a warning).
     props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+    StageHealth health = StageHealth.of("streams").bindTo(meters);
+    StreamsFaults faults =
+        new StreamsFaults(
+            settings.rejectedTopic(), new AvroSerializer<>(client, true), drops::increment, health);
+    faults.configure(props);
     java.util.concurrent.atomic.AtomicReference<KafkaStreams> app =
         new java.util.concurrent.atomic.AtomicReference<>();
     InputBacklog backlog =
@@ -136,11 +149,7 @@ public final class StreamsApp implements AutoCloseable {
                 backlog),
             props);
     app.set(streams);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error("Stream thread failed; replacing it", e);
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+    streams.setUncaughtExceptionHandler(faults.uncaughtHandler());
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
@@ -156,7 +165,7 @@ public final class StreamsApp implements AutoCloseable {
         settings.samplesTopic(),
         settings.resolutions().stream().map(StreamsSettings.Resolution::name).toList(),
         settings.grace());
-    return new StreamsApp(streams, drops, running);
+    return new StreamsApp(streams, drops, running, health);
   }
 
   /**
@@ -204,6 +213,22 @@ public final class StreamsApp implements AutoCloseable {
   /** What was not rolled up, and rollups emitted. */
   public DropCounters drops() {
     return drops;
+  }
+
+  /** Whether the stage works: failed once its faults exceed the bound (see the class comment). */
+  public StageHealth health() {
+    return health;
+  }
+
+  /**
+   * Ready: RUNNING (or rebalancing after a replaced thread) and not failed. Not ready before the
+   * first RUNNING, when stopped or in error, or while faults exceed the bound.
+   */
+  public boolean ready() {
+    KafkaStreams.State state = streams.state();
+    return running.getCount() == 0
+        && (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING)
+        && health.healthy();
   }
 
   public KafkaStreams.State state() {

@@ -1,5 +1,6 @@
 package dev.metricspipeline.streams;
 
+import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
 import java.time.Duration;
@@ -23,6 +24,9 @@ import java.util.Set;
  * @param aggregationRules cross-series aggregations into the same rollup topics (none by default)
  * @param aggregationSettle how long a group window waits after its first per-series rollup (and
  *     after its end plus grace) for the rest, since partitions close windows independently
+ * @param timestamps sample times taken; a record outside them (before 1970, or further ahead of the
+ *     stage's clock than the bound) goes to {@code metrics.rejected} as {@code INVALID_TIMESTAMP}
+ *     before it reaches a window, a store or an output
  */
 public record StreamsSettings(
     String samplesTopic,
@@ -34,7 +38,8 @@ public record StreamsSettings(
     Set<String> replicaLabels,
     Duration closeCheckInterval,
     List<AggregationRule> aggregationRules,
-    Duration aggregationSettle) {
+    Duration aggregationSettle,
+    SampleTimestamps timestamps) {
 
   /** One rollup resolution: its name in the topic and its window size. */
   public record Resolution(String name, Duration size) {
@@ -56,6 +61,7 @@ public record StreamsSettings(
     resolutions = List.copyOf(resolutions);
     replicaLabels = Set.copyOf(replicaLabels);
     aggregationRules = List.copyOf(aggregationRules);
+    Objects.requireNonNull(timestamps, "timestamps");
     if (aggregationSettle.isNegative()) {
       throw new IllegalArgumentException("aggregationSettle must not be negative");
     }
@@ -96,7 +102,8 @@ public record StreamsSettings(
         Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
         Duration.ofSeconds(1),
         List.of(),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        SampleTimestamps.defaults());
   }
 
   public StreamsSettings withTopics(String samplesTopic, String rejectedTopic) {
@@ -110,7 +117,8 @@ public record StreamsSettings(
         replicaLabels,
         closeCheckInterval,
         aggregationRules,
-        aggregationSettle);
+        aggregationSettle,
+        timestamps);
   }
 
   public StreamsSettings withResolutions(List<Resolution> resolutions) {
@@ -124,7 +132,8 @@ public record StreamsSettings(
         replicaLabels,
         closeCheckInterval,
         aggregationRules,
-        aggregationSettle);
+        aggregationSettle,
+        timestamps);
   }
 
   public StreamsSettings withGrace(Duration grace) {
@@ -138,7 +147,8 @@ public record StreamsSettings(
         replicaLabels,
         closeCheckInterval,
         aggregationRules,
-        aggregationSettle);
+        aggregationSettle,
+        timestamps);
   }
 
   public StreamsSettings withAggregationRules(List<AggregationRule> aggregationRules) {
@@ -152,7 +162,23 @@ public record StreamsSettings(
         replicaLabels,
         closeCheckInterval,
         aggregationRules,
-        aggregationSettle);
+        aggregationSettle,
+        timestamps);
+  }
+
+  public StreamsSettings withTimestamps(SampleTimestamps timestamps) {
+    return new StreamsSettings(
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        dedupRetention,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle,
+        timestamps);
   }
 
   /**

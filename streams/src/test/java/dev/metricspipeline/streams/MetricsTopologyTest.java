@@ -1,6 +1,7 @@
 package dev.metricspipeline.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
@@ -11,6 +12,7 @@ import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.SchemaRegistry;
+import dev.metricspipeline.schemas.registry.SchemaRegistryException;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
 import java.time.Duration;
@@ -40,7 +42,7 @@ class MetricsTopologyTest {
   private static final long MINUTE = 60_000;
 
   /** Ids pinned in memory, so no registry is needed. */
-  static final class InMemoryRegistry implements SchemaRegistry {
+  static class InMemoryRegistry implements SchemaRegistry {
     private final Map<String, Integer> ids = new HashMap<>();
     private final Map<Integer, Schema> schemas = new HashMap<>();
 
@@ -432,6 +434,81 @@ class MetricsTopologyTest {
     assertThat(drops.get("undecodable")).isEqualTo(1);
     wallClock(T0 + MINUTE + 31_000);
     assertThat(rollups1m.readValuesToList()).hasSize(1);
+  }
+
+  @Test
+  void samplesStampedBeforeTheEpochOrTooFarAheadGoToRejectedAndOthersStillRollUp() {
+    MetricSample negative = sample("m", -9223372036854775806L);
+    MetricSample future = sample("m", T0 + 2 * 60 * MINUTE);
+    samples.pipeInput("m{job=\"j\"}", negative, T0);
+    samples.pipeInput("m{job=\"j\"}", future, T0);
+    pipe("temp", SampleType.GAUGE, 1, T0 + 1_000);
+    List<Rejected> refused = rejected.readValuesToList();
+    assertThat(refused)
+        .extracting(Rejected::getReason)
+        .containsExactly(RejectReason.INVALID_TIMESTAMP, RejectReason.INVALID_TIMESTAMP);
+    assertThat(refused.get(0).getDetail())
+        .isEqualTo(
+            "sample m{job=\"j\"} has timestamp -9223372036854775806 ms, before"
+                + " 1970-01-01T00:00:00Z; negative timestamps are refused");
+    assertThat(refused.get(1).getDetail())
+        .startsWith("sample m{job=\"j\"} has timestamp " + (T0 + 120 * MINUTE) + " ms")
+        .contains("at most PT10M ahead");
+    assertThat(refused.get(1).getSourceOffset()).isEqualTo(1L);
+    assertThat(refused.get(1).getSample().getTimestamp()).isEqualTo(T0 + 120 * MINUTE);
+    assertThat(drops.get("invalid_timestamp")).isEqualTo(2);
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups1m.readKeyValuesToList())
+        .singleElement()
+        .satisfies(kv -> assertThat(kv.key).isEqualTo("temp{job=\"j\"}"));
+  }
+
+  private static MetricSample sample(String name, long ts) {
+    return MetricSample.newBuilder()
+        .setName(name)
+        .setLabels(new TreeMap<>(Map.of("job", "j")))
+        .setType(SampleType.GAUGE)
+        .setValue(1)
+        .setTimestamp(ts)
+        .setIngestTimestamp(T0)
+        .setOrigin(Origin.KAFKA_TOPIC)
+        .build();
+  }
+
+  @Test
+  void aRegistryThatCannotBeReachedIsNotAPoisonRecord() {
+    TopologyTestDriver away =
+        new TopologyTestDriver(
+            MetricsTopology.build(
+                StreamsSettings.defaults(),
+                AvroDeserializer.specific(
+                    new InMemoryRegistry() {
+                      @Override
+                      public Schema schemaById(int id) {
+                        throw new SchemaRegistryException.RegistryUnavailableException(
+                            0, 0, "Schema Registry at http://127.0.0.1:1 is unreachable", null);
+                      }
+                    },
+                    MetricSample.class),
+                new AvroSerializer<>(registry, true),
+                new AvroSerializer<>(registry, true),
+                drops),
+            new Properties(),
+            Instant.ofEpochMilli(T0));
+    try (away) {
+      TestInputTopic<String, MetricSample> in =
+          away.createInputTopic(
+              "metrics.samples", new StringSerializer(), new AvroSerializer<>(registry, true));
+      assertThatThrownBy(() -> in.pipeInput("m", sample("m", T0), T0))
+          .as("the thread fails and is retried; nothing is rejected")
+          .hasStackTraceContaining("unreachable");
+      assertThat(drops.get("undecodable")).isZero();
+      assertThat(
+              away.createOutputTopic(
+                      "metrics.rejected", new StringDeserializer(), new StringDeserializer())
+                  .isEmpty())
+          .isTrue();
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
 import dev.metricspipeline.pull.Relabeler;
 import dev.metricspipeline.pull.Target;
+import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -31,6 +32,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -81,6 +83,7 @@ public final class ScrapeLoop {
   private final Map<String, String> externalLabels;
   private final String replica;
   private final SeriesKey seriesKey;
+  private final SampleTimestamps timestamps;
   private final ScrapeMetrics metrics;
   private final Consumer<Consumer<Runnable>> concurrency;
   private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
@@ -101,6 +104,7 @@ public final class ScrapeLoop {
       Map<String, String> externalLabels,
       String replica,
       SeriesKey seriesKey,
+      SampleTimestamps timestamps,
       ScrapeMetrics metrics,
       Consumer<Consumer<Runnable>> concurrency) {
     this.vertx = vertx;
@@ -110,6 +114,7 @@ public final class ScrapeLoop {
     this.externalLabels = Map.copyOf(externalLabels);
     this.replica = replica;
     this.seriesKey = seriesKey;
+    this.timestamps = timestamps;
     this.metrics = metrics;
     this.concurrency = concurrency;
   }
@@ -358,6 +363,8 @@ public final class ScrapeLoop {
     }
     PullConfig.ScrapeJob job = target.job();
     List<MetricSample> out = new ArrayList<>(parsed.samples().size());
+    int outOfBounds = 0;
+    String firstOutOfBounds = null;
     for (MetricSample sample : parsed.samples()) {
       TreeMap<String, String> labels = new TreeMap<>(sample.getLabels());
       labels.put("__name__", sample.getName());
@@ -377,10 +384,25 @@ public final class ScrapeLoop {
       sample.setLabels(labels);
       if (!job.honorTimestamps()) {
         sample.setTimestamp(start);
+      } else {
+        Optional<String> badTime = timestamps.violation(seriesKey, sample, start);
+        if (badTime.isPresent()) {
+          outOfBounds++;
+          firstOutOfBounds = firstOutOfBounds == null ? badTime.get() : firstOutOfBounds;
+          continue;
+        }
       }
       sample.setIngestTimestamp(start);
       decorate(sample);
       out.add(sample);
+    }
+    if (outOfBounds > 0) {
+      metrics.outOfBounds(outOfBounds);
+      LOG.warn(
+          "Scrape of {} dropped {} samples with timestamps out of bounds, first: {}",
+          target.url(),
+          outOfBounds,
+          firstOutOfBounds);
     }
     if (job.sampleLimit() > 0 && out.size() > job.sampleLimit()) {
       throw new ScrapeFailure(

@@ -10,6 +10,8 @@ import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.PublishException;
 import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -22,7 +24,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -89,10 +93,15 @@ public final class PushRoutes {
         .get("/-/ready")
         .handler(
             ctx -> {
-              if (kafkaOk.get()) {
-                ctx.response().end("OK\n");
-              } else {
+              List<String> failed = failedStages();
+              if (!kafkaOk.get()) {
                 ctx.response().setStatusCode(503).end("Kafka is not taking pushes\n");
+              } else if (!failed.isEmpty()) {
+                ctx.response()
+                    .setStatusCode(503)
+                    .end("Not ready: " + String.join(", ", failed) + " failed\n");
+              } else {
+                ctx.response().end("OK\n");
               }
             });
     return router;
@@ -281,6 +290,20 @@ public final class PushRoutes {
     } catch (IOException e) {
       throw new PushRejected(400, "gzip", "the body is not valid gzip: " + e.getMessage());
     }
+  }
+
+  /**
+   * Stages in this process's registry whose {@code stage_up} is 0: under {@code run} every stage
+   * shares the registry, so the gateway's readiness is the process's.
+   */
+  private List<String> failedStages() {
+    List<String> failed = new ArrayList<>();
+    for (Meter m : registry.find("stage.up").meters()) {
+      if (m instanceof Gauge g && g.value() == 0) {
+        failed.add(m.getId().getTag("stage"));
+      }
+    }
+    return failed;
   }
 
   private void answer(

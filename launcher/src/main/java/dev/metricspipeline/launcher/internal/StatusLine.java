@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The live line {@code run} prints every few seconds: samples in per second (what the streams stage
  * read), duplicates dropped, rollups written to the store, and the largest consumer lag of the
- * streams stage and the sink. Read from the process's meter registry.
+ * streams stage and the sink, and, when a stage has failed more often in a row than its bound
+ * ({@code stage_up} 0), {@code NOT READY:} and the stage's name. Read from the process's meter
+ * registry.
  */
 public final class StatusLine implements AutoCloseable {
 
@@ -66,10 +68,19 @@ public final class StatusLine implements AutoCloseable {
         lag = Math.max(lag, g.value());
       }
     }
+    StringBuilder failed = new StringBuilder();
+    for (Meter m : meters.find("stage.up").meters()) {
+      if (m instanceof Gauge g && g.value() == 0) {
+        failed
+            .append(failed.length() == 0 ? "; NOT READY: " : ", ")
+            .append(m.getId().getTag("stage"));
+      }
+    }
     return String.format(
-        "status: samples in %.1f/s, duplicates dropped %.0f, late %.0f, rollups written %.0f,"
-            + " consumer lag %.0f",
-        rate, duplicates, late, rollups, lag);
+            "status: samples in %.1f/s, duplicates dropped %.0f, late %.0f, rollups written %.0f,"
+                + " consumer lag %.0f",
+            rate, duplicates, late, rollups, lag)
+        + failed;
   }
 
   private double sum(String name, String tag, String value) {
