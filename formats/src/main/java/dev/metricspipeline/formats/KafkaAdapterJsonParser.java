@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,10 @@ import java.util.TreeMap;
  */
 public final class KafkaAdapterJsonParser implements MetricsParser {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict about repeated keys: Jackson would otherwise keep the last of two equal label names. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
   private static final KafkaAdapterJsonParser INSTANCE = new KafkaAdapterJsonParser();
 
   private KafkaAdapterJsonParser() {}

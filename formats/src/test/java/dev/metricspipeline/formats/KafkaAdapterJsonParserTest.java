@@ -55,6 +55,7 @@ class KafkaAdapterJsonParserTest {
         "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a\",\"labels\":{\"__name__\":\"b\"}}' | line 1: \"name\" a and label __name__ b differ",
         "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a-b\"}' | line 1: invalid metric name \"a-b\"",
         "'not json' | line 1: not JSON",
+        "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a\",\"labels\":{\"job\":\"x\",\"job\":\"y\"}}' | line 1: not JSON: Duplicate field 'job'",
         "'' | no sample in the message",
       })
   void badMessagesSayWhy(String json, String message) {
