@@ -2,6 +2,7 @@ package dev.metricspipeline.formats;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.formats.internal.LineScanner;
@@ -26,9 +27,14 @@ import java.util.TreeMap;
  */
 public final class KafkaAdapterJsonParser implements MetricsParser {
 
-  /** Strict about repeated keys: Jackson would otherwise keep the last of two equal label names. */
+  /**
+   * Strict: Jackson would otherwise keep the last of two equal label names, and ignore what follows
+   * the first JSON value on a line.
+   */
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private static final KafkaAdapterJsonParser INSTANCE = new KafkaAdapterJsonParser();
 
@@ -51,9 +57,7 @@ public final class KafkaAdapterJsonParser implements MetricsParser {
       }
       MetricSample sample = parseObject(line, i + 1, defaultTimestampMs);
       samples.add(sample);
-      if (!families.contains(sample.getName())) {
-        families.add(sample.getName());
-      }
+      families.add(sample.getName());
     }
     if (samples.isEmpty()) {
       throw new ParseException(0, 0, "no sample in the message");

@@ -75,6 +75,10 @@ public final class RemoteWriteParser implements MetricsParser {
         throw new ParseException(
             0, 0, "series " + (i + 1) + " " + labels + " has no __name__ label");
       }
+      if (!LineScanner.isMetricName(name)) {
+        throw new ParseException(
+            0, 0, "series " + (i + 1) + ": invalid metric name \"" + name + "\"");
+      }
       String family = familyOf(name, types);
       SampleType type = typeOf(name, family, types.get(family));
       if (type == SampleType.HISTOGRAM_BUCKET

@@ -44,6 +44,19 @@ class KafkaAdapterJsonParserTest {
     assertThat(r.samples().get(1).getTimestamp()).isEqualTo(1_764_000_000_000L);
   }
 
+  /**
+   * Found by fuzzing: a message with two samples of one metric was refused with an internal error.
+   */
+  @Test
+  void severalSamplesOfOneMetricInAMessage() throws Exception {
+    ParseResult r =
+        parse(
+            "{\"timestamp\":\"2025-11-24T16:00:00Z\",\"value\":\"1\",\"name\":\"up\",\"labels\":{\"job\":\"a\"}}\n"
+                + "{\"timestamp\":\"2025-11-24T16:00:00Z\",\"value\":\"0\",\"name\":\"up\",\"labels\":{\"job\":\"b\"}}\n");
+    assertThat(r.samples()).hasSize(2);
+    assertThat(r.families()).containsExactly("up", "up");
+  }
+
   @ParameterizedTest(name = "[{index}] {1}")
   @CsvSource(
       delimiter = '|',
@@ -55,6 +68,7 @@ class KafkaAdapterJsonParserTest {
         "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a\",\"labels\":{\"__name__\":\"b\"}}' | line 1: \"name\" a and label __name__ b differ",
         "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a-b\"}' | line 1: invalid metric name \"a-b\"",
         "'not json' | line 1: not JSON",
+        "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a\"}x' | line 1: not JSON: Unrecognized token 'x'",
         "'{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"1\",\"name\":\"a\",\"labels\":{\"job\":\"x\",\"job\":\"y\"}}' | line 1: not JSON: Duplicate field 'job'",
         "'' | no sample in the message",
       })

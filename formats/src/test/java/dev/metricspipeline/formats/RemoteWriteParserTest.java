@@ -94,5 +94,10 @@ class RemoteWriteParserTest {
             .build();
     assertThatThrownBy(() -> parser.parse(Snappy.compress(dup.toByteArray()), 0))
         .hasMessage("series 1: duplicate label name \"a\"");
+    // Found by fuzzing: a name outside Prometheus' character set went through.
+    WriteRequest badName =
+        WriteRequest.newBuilder().addTimeseries(series("http_/requests", "a", "1", 1, 1)).build();
+    assertThatThrownBy(() -> parser.parse(Snappy.compress(badName.toByteArray()), 0))
+        .hasMessage("series 1: invalid metric name \"http_/requests\"");
   }
 }

@@ -194,11 +194,7 @@ class HostileTimestampsIT {
                               HttpResponse.BodyHandlers.ofString())
                           .statusCode()
                       == 200);
-      String metrics =
-          HTTP.send(
-                  HttpRequest.newBuilder(URI.create(push + "/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = TestPipelines.selfMetrics(running);
       assertThat(metrics)
           .contains("stage_up{stage=\"streams\"} 1.0")
           .contains("stage_up{stage=\"normalizer\"} 1.0")

@@ -78,4 +78,18 @@ final class TestPipelines {
     }
     return lines;
   }
+
+  /** The gateway's {@code /metrics} (every stage's, under {@code run}) as Prometheus text. */
+  static String selfMetrics(RunCommand.Running running) throws Exception {
+    return java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(running.pushUrl() + "/metrics"))
+                .timeout(java.time.Duration.ofSeconds(30))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
 }

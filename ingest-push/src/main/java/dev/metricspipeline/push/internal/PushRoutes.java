@@ -20,9 +20,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import java.util.zip.GZIPInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -262,34 +258,7 @@ public final class PushRoutes {
   }
 
   private byte[] decode(byte[] body, String encoding) {
-    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
-      return body;
-    }
-    if (!encoding.equalsIgnoreCase("gzip")) {
-      throw new PushRejected(
-          415,
-          "content-encoding",
-          "Content-Encoding " + encoding + " is not supported; use gzip or none");
-    }
-    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, body.length * 4));
-      byte[] chunk = new byte[8192];
-      long total = 0;
-      int n;
-      while ((n = in.read(chunk)) > 0) {
-        total += n;
-        if (total > config.maxDecompressedBytes()) {
-          throw new PushRejected(
-              413,
-              "limit",
-              "the body decompresses to more than " + config.maxDecompressedBytes() + " bytes");
-        }
-        out.write(chunk, 0, n);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new PushRejected(400, "gzip", "the body is not valid gzip: " + e.getMessage());
-    }
+    return ContentEncoding.decode(body, encoding, config.maxDecompressedBytes());
   }
 
   /**
