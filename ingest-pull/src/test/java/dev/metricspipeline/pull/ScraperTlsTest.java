@@ -162,21 +162,31 @@ class ScraperTlsTest {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Each job's {@code up}, once every job has reported at least once. */
+  /**
+   * Each job's highest {@code up} over its first three reports: a target that can be scraped is up
+   * in at least one of them even when a cold first TLS handshake on a loaded machine outlasts the
+   * 900 ms scrape timeout; one that cannot stays 0 in all three.
+   */
   private Map<String, Double> upByJob(String... jobs) {
     Map<String, Double> up = new ConcurrentHashMap<>();
+    Map<String, Integer> reports = new ConcurrentHashMap<>();
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
+              up.clear();
+              reports.clear();
               synchronized (published) {
                 for (MetricSample s : published) {
                   if (s.getName().equals("up")) {
-                    up.put(s.getLabels().get("job"), s.getValue());
+                    String job = s.getLabels().get("job");
+                    if (reports.merge(job, 1, Integer::sum) <= 3) {
+                      up.merge(job, s.getValue(), Math::max);
+                    }
                   }
                 }
               }
-              return up.keySet().containsAll(List.of(jobs));
+              return List.of(jobs).stream().allMatch(j -> reports.getOrDefault(j, 0) >= 3);
             });
     return up;
   }
