@@ -52,6 +52,11 @@ class RollupSinkIT {
 
   /** Writes {@code n} rollups (distinct series, one window, counters) in one transaction. */
   static List<Rollup> produce(KafkaCluster kafka, String topic, int n) {
+    return produce(kafka, topic, 0, n);
+  }
+
+  /** Rollups of series {@code i="from"} to {@code i="from + n - 1"}, in one transaction. */
+  static List<Rollup> produce(KafkaCluster kafka, String topic, int from, int n) {
     Map<String, Object> config =
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -65,7 +70,7 @@ class RollupSinkIT {
         new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(registry, true))) {
       producer.initTransactions();
       producer.beginTransaction();
-      for (int i = 0; i < n; i++) {
+      for (int i = from; i < from + n; i++) {
         Map<String, String> labels = new TreeMap<>(Map.of("job", "it", "i", Integer.toString(i)));
         Rollup r =
             Rollup.newBuilder()
@@ -295,6 +300,108 @@ class RollupSinkIT {
       assertThat(ids).hasSize(produced.size());
       assertThat(store.rollups(ids, "1m", T0, T0)).hasSize(produced.size());
       assertThat(meters.get("sink.rows.written").counter().count()).isEqualTo(produced.size());
+    }
+  }
+
+  /** Runs {@code pg_ctlcluster <version> main <action>} on this machine's PostgreSQL. */
+  private static void postgres(String action) throws Exception {
+    String[] versions = new java.io.File("/etc/postgresql").list();
+    assertThat(versions).as("a PostgreSQL cluster in /etc/postgresql").isNotEmpty();
+    java.util.Arrays.sort(versions);
+    Process p =
+        new ProcessBuilder(
+                "pg_ctlcluster",
+                "--skip-systemctl-redirect",
+                versions[versions.length - 1],
+                "main",
+                action)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("pg_ctlcluster %s: %s", action, out).isZero();
+  }
+
+  /**
+   * The real PostgreSQL stopped for 60 s under the sink: it turns not ready, writes nothing, and
+   * once the server is back stores every rollup exactly once. Needs root and {@code pg_ctlcluster}
+   * (CI has both); skipped elsewhere.
+   */
+  @Test
+  void whenPostgresqlStopsForAMinuteTheSinkWaitsAndStoresEveryRollupOnce(
+      KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    boolean ci = "true".equals(System.getenv("CI"));
+    boolean canStop =
+        new java.io.File("/etc/postgresql").isDirectory()
+            && "root".equals(System.getProperty("user.name"));
+    if (!ci) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(canStop, "needs root and a local PostgreSQL");
+    }
+    String schema = "outage_" + UUID.randomUUID().toString().replace("-", "");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(PostgresRollupStoreTest.URL);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE SCHEMA " + schema);
+    }
+    String url =
+        PostgresRollupStoreTest.URL
+            + (PostgresRollupStoreTest.URL.contains("?") ? "&" : "?")
+            + "currentSchema="
+            + schema;
+    String topic = kafka.uniqueTopic("sink-pg-outage") + ".1m";
+    kafka.createTopic(topic, 2);
+    JdbcRollupStore store = JdbcRollupStore.open(url);
+    SinkConfig config =
+        SinkConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopics(List.of(topic))
+            .withGroup("sink-pg-outage-" + UUID.randomUUID(), Map.of())
+            .withListen("127.0.0.1", 0)
+            .withMaxPollRecords(50);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    boolean stopped = false;
+    try (RollupSink sink = RollupSink.start(config, store, meters)) {
+      await().atMost(Duration.ofSeconds(60)).until(sink::ready);
+      List<Rollup> before = produce(kafka, topic, 0, 200);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> meters.get("sink.rows.written").counter().count() >= before.size());
+
+      postgres("stop");
+      stopped = true;
+      List<Rollup> during = produce(kafka, topic, 200, 300);
+      HttpRequest ready =
+          HttpRequest.newBuilder(URI.create(sink.queryUrl() + "/-/ready"))
+              .timeout(Duration.ofSeconds(30))
+              .build();
+      await("the sink not ready while PostgreSQL is down")
+          .atMost(Duration.ofSeconds(45))
+          .until(() -> HTTP.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 503);
+      await("PostgreSQL away for a minute")
+          .during(Duration.ofSeconds(50))
+          .atMost(Duration.ofSeconds(55))
+          .until(() -> meters.get("sink.rows.written").counter().count() == before.size());
+      postgres("start");
+      stopped = false;
+
+      int all = before.size() + during.size();
+      await("every rollup stored after PostgreSQL came back")
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> meters.get("sink.rows.written").counter().count() >= all);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> HTTP.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      List<Long> ids = store.series("sink_it_total").stream().map(StoredSeries::id).toList();
+      assertThat(ids).hasSize(all);
+      assertThat(store.rollups(ids, "1m", T0, T0)).hasSize(all);
+      assertThat(meters.get("sink.rows.written").counter().count()).isEqualTo(all);
+    } finally {
+      if (stopped) {
+        postgres("start");
+      }
+      try (java.sql.Connection c =
+              java.sql.DriverManager.getConnection(PostgresRollupStoreTest.URL);
+          java.sql.Statement st = c.createStatement()) {
+        st.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
     }
   }
 }
