@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * count_over_time(e2e_load_value{run="<id>"}[<resolution>])} until the counts add up to the samples
  * the gateway accepted (or {@code --wait} runs out). It prints the achieved rate, the HTTP latency
  * of the batches, what was refused, and how complete the store is and when it became so: samples
- * lost or counted twice anywhere on the way show here.
+ * lost or counted twice anywhere on the way show here. A batch that fails (connection refused,
+ * timeout, 5xx) is sent again until acknowledged, so the generator rides through restarts of the
+ * pipeline, as a real sender does; the query phase likewise waits out a restarting query API.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.EndToEndLoad [--push-url
  * http://127.0.0.1:9091] [--query-url http://127.0.0.1:9095] [--series 10000] [--rate 20000]
@@ -108,7 +110,8 @@ public final class EndToEndLoad {
     Collections.sort(sorted);
     System.out.printf(
         Locale.ROOT,
-        "sent in %.1f s: %d samples accepted (%.0f/s), %d refused, %d requests failed; statuses %s%n",
+        "sent in %.1f s: %d samples acknowledged (%.0f/s), %d refused (4xx), %d attempts"
+            + " retried; statuses %s%n",
         seconds,
         accepted.get(),
         accepted.get() / seconds,
@@ -159,36 +162,51 @@ public final class EndToEndLoad {
             .append('\n');
       }
       inFlight.acquire();
-      long sent = System.nanoTime();
-      pending.add(
-          http.sendAsync(
-                  HttpRequest.newBuilder(URI.create(pushUrl + "/api/v2/write?precision=ms"))
-                      .timeout(Duration.ofSeconds(60))
-                      .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .handle(
-                  (response, error) -> {
-                    inFlight.release();
-                    latenciesMicros.add((System.nanoTime() - sent) / 1000);
-                    if (error != null) {
-                      failedRequests.incrementAndGet();
-                      refused.addAndGet(batch);
-                    } else {
-                      statuses
-                          .computeIfAbsent(response.statusCode(), k -> new AtomicLong())
-                          .incrementAndGet();
-                      if (response.statusCode() / 100 == 2) {
-                        accepted.addAndGet(batch);
-                      } else {
-                        refused.addAndGet(batch);
-                      }
-                    }
-                    return null;
-                  }));
+      pending.add(sendUntilAcknowledged(body.toString(), System.nanoTime(), inFlight));
     }
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
     return System.nanoTime() - start;
+  }
+
+  /**
+   * Sends one batch and, as a real sender does, sends it again after a short backoff until it is
+   * acknowledged: a refused connection, a timeout or a 5xx (the gateway restarting, Kafka away) is
+   * retried; a 4xx is final (counted as refused). Every sample has its own timestamp, so a batch
+   * that was committed although its answer was lost is an exact duplicate the pipeline drops. The
+   * latency recorded runs from the first attempt to the acknowledgement.
+   */
+  private CompletableFuture<Void> sendUntilAcknowledged(
+      String body, long sent, Semaphore inFlight) {
+    return http.sendAsync(
+            HttpRequest.newBuilder(URI.create(pushUrl + "/api/v2/write?precision=ms"))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .handle(
+            (response, error) -> {
+              if (error == null) {
+                statuses
+                    .computeIfAbsent(response.statusCode(), k -> new AtomicLong())
+                    .incrementAndGet();
+              }
+              if (error == null && response.statusCode() / 100 == 2) {
+                latenciesMicros.add((System.nanoTime() - sent) / 1000);
+                accepted.addAndGet(batch);
+                inFlight.release();
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (error == null && response.statusCode() / 100 == 4) {
+                refused.addAndGet(batch);
+                inFlight.release();
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              failedRequests.incrementAndGet();
+              return CompletableFuture.runAsync(
+                      () -> {}, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+                  .thenCompose(x -> sendUntilAcknowledged(body, sent, inFlight));
+            })
+        .thenCompose(f -> f);
   }
 
   private static double percentile(List<Long> sorted, double p) {
@@ -223,10 +241,20 @@ public final class EndToEndLoad {
     long counted = -1;
     int seriesSeen = 0;
     while (System.currentTimeMillis() < deadline) {
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response;
+      try {
+        response =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException e) {
+        TimeUnit.SECONDS.sleep(2); // the query API is restarting: ask again
+        continue;
+      }
+      if (response.statusCode() / 100 == 5) {
+        TimeUnit.SECONDS.sleep(2); // not ready (its store away): ask again
+        continue;
+      }
       if (response.statusCode() != 200) {
         throw new IllegalStateException(
             "query API answered " + response.statusCode() + ": " + response.body());
@@ -247,11 +275,13 @@ public final class EndToEndLoad {
     long complete = System.currentTimeMillis();
     System.out.printf(
         Locale.ROOT,
-        "store: %d of %d accepted samples counted in %d series (%s); last sample at +0 s,"
-            + " last window end at +%.1f s, checked at +%.1f s%n",
-        counted,
+        "store: %d acknowledged, %d stored in %d series, %d lost, %d doubled (%s); last sample"
+            + " at +0 s, last window end at +%.1f s, checked at +%.1f s%n",
         accepted.get(),
+        counted,
         seriesSeen,
+        Math.max(0, accepted.get() - counted),
+        Math.max(0, counted - accepted.get()),
         counted == accepted.get() ? "exact" : counted > accepted.get() ? "TOO MANY" : "MISSING",
         (lastWindowEnd - lastSample) / 1000.0,
         (complete - lastSample) / 1000.0);

@@ -6,6 +6,7 @@ import dev.metricspipeline.push.internal.GroupStore;
 import dev.metricspipeline.push.internal.GroupTopic;
 import dev.metricspipeline.push.internal.PushRoutes;
 import dev.metricspipeline.push.internal.PushService;
+import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.SeriesKey;
 import io.micrometer.core.instrument.Gauge;
@@ -98,7 +99,12 @@ public final class PushGateway implements AutoCloseable {
     GroupStore store = new GroupStore();
     GroupTopic topic =
         GroupTopic.open(
-            bootstrapServers, config.groupsTopic(), store, publisher.seriesKey(), kafka);
+            bootstrapServers,
+            config.groupsTopic(),
+            store,
+            publisher.seriesKey(),
+            kafka,
+            StageHealth.of("push-groups").bindTo(registry));
     Gauge.builder("push_groups", store, s -> s.all().size())
         .description("Live push groups")
         .register(registry);

@@ -1,6 +1,8 @@
 package dev.metricspipeline.sink;
 
 import dev.metricspipeline.formats.PromDurations;
+import dev.metricspipeline.runtime.StageHealth;
+import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
@@ -74,11 +76,13 @@ public final class RollupSink implements AutoCloseable {
   private volatile boolean storeOk;
   private volatile Runnable afterStoreCommit = () -> {};
   private volatile Set<TopicPartition> assigned = Set.of();
+  private final StageHealth health;
 
   private RollupSink(SinkConfig config, RollupStore store, PrometheusMeterRegistry meters) {
     this.config = config;
     this.store = store;
     this.meters = meters;
+    this.health = StageHealth.of("sink").bindTo(meters);
     Map<String, Object> props = new HashMap<>(config.kafka());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -160,9 +164,12 @@ public final class RollupSink implements AutoCloseable {
     this.afterStoreCommit = hook;
   }
 
-  /** Ready when the schema is in place and the last store operation succeeded. */
+  /**
+   * Ready when the schema is in place, the last store operation succeeded and the consumer loop has
+   * not failed more often in a row than its bound.
+   */
   public boolean ready() {
-    return migrated && storeOk;
+    return migrated && storeOk && health.healthy();
   }
 
   /** The partitions this instance owns now. */
@@ -175,54 +182,85 @@ public final class RollupSink implements AutoCloseable {
     return query.url();
   }
 
+  /** Reads and stores until stopped; throws what it cannot handle itself. */
+  private void consume() {
+    long backoff = 1000;
+    while (stop.getCount() > 0) {
+      if (!migrated) {
+        try {
+          store.migrate();
+          migrated = true;
+          storeOk = true;
+          consumer.subscribe(config.topics(), new Rebalance());
+        } catch (StoreException e) {
+          storeOk = false;
+          LOG.warn("Store not usable yet, retrying in {} ms: {}", backoff, e.getMessage());
+          backoff = pause(backoff);
+          continue;
+        }
+      }
+      if (!toSeek.isEmpty() && !seekToStored()) {
+        backoff = pause(backoff);
+        continue;
+      }
+      ConsumerRecords<String, Rollup> records;
+      try {
+        records = consumer.poll(Duration.ofMillis(500));
+      } catch (RecordDeserializationException e) {
+        if (!StreamsFaults.isRecordFault(e)) {
+          // The registry is away, not the record wrong: read it again later.
+          health.fault("decoding " + e.topicPartition() + "@" + e.offset() + ": " + e.getMessage());
+          LOG.warn(
+              "Cannot decode {}@{} yet, retrying in {} ms: {}",
+              e.topicPartition(),
+              e.offset(),
+              backoff,
+              e.getMessage());
+          consumer.seek(e.topicPartition(), e.offset());
+          backoff = pause(backoff);
+          continue;
+        }
+        undecodable.increment();
+        LOG.error(
+            "Skipping undecodable record {}@{}: {}",
+            e.topicPartition(),
+            e.offset(),
+            e.getMessage());
+        consumer.seek(e.topicPartition(), e.offset() + 1);
+        continue;
+      }
+      if (records.isEmpty() || !toSeek.isEmpty()) {
+        continue; // a rebalance during poll: seek first, then read from the stored offsets
+      }
+      if (write(records)) {
+        backoff = 1000;
+        health.recovered();
+      } else {
+        backoff = pause(backoff);
+      }
+    }
+  }
+
+  /**
+   * The consumer loop, kept alive: an unexpected error (a broker refusing the group, a bug) is
+   * counted in {@code stage_faults_total{stage="sink"}}, logged, and the loop goes on after a
+   * backoff from the last committed offsets; past the bound the sink reports not ready.
+   */
   private void run() {
     long backoff = 1000;
     try {
       while (stop.getCount() > 0) {
-        if (!migrated) {
-          try {
-            store.migrate();
-            migrated = true;
-            storeOk = true;
-            consumer.subscribe(config.topics(), new Rebalance());
-          } catch (StoreException e) {
-            storeOk = false;
-            LOG.warn("Store not usable yet, retrying in {} ms: {}", backoff, e.getMessage());
-            backoff = pause(backoff);
-            continue;
-          }
-        }
-        if (!toSeek.isEmpty() && !seekToStored()) {
-          backoff = pause(backoff);
-          continue;
-        }
-        ConsumerRecords<String, Rollup> records;
         try {
-          records = consumer.poll(Duration.ofMillis(500));
-        } catch (RecordDeserializationException e) {
-          undecodable.increment();
-          LOG.error(
-              "Skipping undecodable record {}@{}: {}",
-              e.topicPartition(),
-              e.offset(),
-              e.getMessage());
-          consumer.seek(e.topicPartition(), e.offset() + 1);
-          continue;
-        }
-        if (records.isEmpty() || !toSeek.isEmpty()) {
-          continue; // a rebalance during poll: seek first, then read from the stored offsets
-        }
-        if (write(records)) {
-          backoff = 1000;
-        } else {
+          consume();
+        } catch (WakeupException e) {
+          return; // closing
+        } catch (RuntimeException e) {
+          int streak = health.fault(String.valueOf(e));
+          LOG.error("The sink loop failed ({} in a row); going on in {} ms", streak, backoff, e);
+          toSeek.addAll(consumer.assignment()); // re-read from the store's offsets
           backoff = pause(backoff);
         }
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.error("The sink stopped on an unexpected error", e);
-      storeOk = false;
     } finally {
       consumer.close();
     }

@@ -404,4 +404,49 @@ class RollupSinkIT {
       }
     }
   }
+
+  /**
+   * A Schema Registry that does not answer is an outage, not a poison record: the sink steps over
+   * nothing, reports its faults (not ready once past the bound) and stores every rollup once the
+   * registry is back. The registry here is a second one on the same {@code _schemas} topic, so it
+   * knows the ids the producer registered and can be stopped and started on one port.
+   */
+  @Test
+  void aRegistryThatDoesNotAnswerDelaysRollupsAndDropsNone(KafkaCluster kafka, @TempDir Path dir)
+      throws Exception {
+    String topic = kafka.uniqueTopic("sink-registry-outage") + ".1m";
+    kafka.createTopic(topic, 2);
+    List<Rollup> produced = produce(kafka, topic, 0, 100);
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    SinkConfig config =
+        SinkConfig.defaults(
+                kafka.bootstrapServers(), RegistryClientConfig.of("http://127.0.0.1:" + port))
+            .withTopics(List.of(topic))
+            .withGroup("sink-registry-outage-" + UUID.randomUUID(), Map.of())
+            .withListen("127.0.0.1", 0);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    JdbcRollupStore store = JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("m.db"));
+    try (RollupSink sink = RollupSink.start(config, store, meters)) {
+      await("faults counted while the registry is away")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> meters.get("stage.faults").tag("stage", "sink").functionCounter().count() >= 2);
+      assertThat(meters.get("sink.records.dropped").counter().count()).isZero();
+      assertThat(meters.get("sink.rows.written").counter().count()).isZero();
+      try (dev.metricspipeline.embedded.EmbeddedSchemaRegistry registry =
+          dev.metricspipeline.embedded.EmbeddedSchemaRegistry.start(
+              kafka.bootstrapServers(), "127.0.0.1", port)) {
+        await("every rollup stored once the registry answers")
+            .atMost(Duration.ofSeconds(90))
+            .until(() -> meters.get("sink.rows.written").counter().count() >= produced.size());
+        assertThat(meters.get("sink.rows.written").counter().count()).isEqualTo(produced.size());
+        assertThat(meters.get("sink.records.dropped").counter().count()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(sink::ready);
+        assertThat(registry.port()).isEqualTo(port);
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.metricspipeline.push.internal;
 
+import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.SeriesKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,10 +45,16 @@ public final class GroupTopic implements AutoCloseable {
   private final GroupStore store;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Thread follower;
+  private final StageHealth health;
   private volatile boolean closed;
 
   private GroupTopic(
-      String topic, SeriesKey seriesKey, GroupStore store, KafkaConsumer<String, byte[]> consumer) {
+      String topic,
+      SeriesKey seriesKey,
+      GroupStore store,
+      KafkaConsumer<String, byte[]> consumer,
+      StageHealth health) {
+    this.health = health;
     this.topic = topic;
     this.seriesKey = seriesKey;
     this.store = store;
@@ -56,13 +63,18 @@ public final class GroupTopic implements AutoCloseable {
     this.follower.setDaemon(true);
   }
 
-  /** Creates the compacted topic if needed, reads it into the store and starts following it. */
+  /**
+   * Creates the compacted topic if needed, reads it into the store and starts following it.
+   *
+   * @param health counts the follower's faults; it keeps following after each, with backoff
+   */
   public static GroupTopic open(
       String bootstrapServers,
       String topic,
       GroupStore store,
       SeriesKey seriesKey,
-      Map<String, String> kafka) {
+      Map<String, String> kafka,
+      StageHealth health) {
     ensureTopic(bootstrapServers, topic, kafka);
     Properties p = new Properties();
     p.putAll(kafka);
@@ -72,7 +84,7 @@ public final class GroupTopic implements AutoCloseable {
     p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, "push-group-store");
     KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    GroupTopic follower = new GroupTopic(topic, seriesKey, store, consumer);
+    GroupTopic follower = new GroupTopic(topic, seriesKey, store, consumer, health);
     follower.catchUp();
     follower.follower.start();
     return follower;
@@ -125,20 +137,40 @@ public final class GroupTopic implements AutoCloseable {
         "Push groups: read {} records from {}, {} live groups", records, topic, store.all().size());
   }
 
+  /**
+   * Follows the topic until closed. A failed poll (broker away, a bug in applying a record) is
+   * counted in {@code stage_faults_total{stage="push-groups"}} and retried after a backoff (1 s
+   * doubling to 16 s) from where it stood; it never ends the follower, which would leave this
+   * instance blind to groups pushed through the others.
+   */
   private void follow() {
+    long backoff = 1000;
     try {
       while (!closed) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          apply(record);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            apply(record);
+          }
+          backoff = 1000;
+          health.recovered();
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          int streak = health.fault(String.valueOf(e));
+          LOG.error(
+              "Following push group topic {} failed ({} in a row); retrying in {} ms",
+              topic,
+              streak,
+              backoff,
+              e);
+          TimeUnit.MILLISECONDS.sleep(backoff); // backoff before polling the broker again
+          backoff = Math.min(16_000, backoff * 2);
         }
       }
     } catch (WakeupException e) {
       // closing
-    } catch (RuntimeException e) {
-      LOG.error(
-          "Following push group topic {} failed; groups pushed through other instances will not be seen",
-          topic,
-          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
