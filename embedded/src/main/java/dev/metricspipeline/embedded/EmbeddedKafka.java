@@ -45,11 +45,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final String saslBootstrapServers;
   private final Path dataDir;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+  private EmbeddedKafka(
+      KafkaRaftServer server, String bootstrapServers, String saslBootstrapServers, Path dataDir) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.saslBootstrapServers = saslBootstrapServers;
     this.dataDir = dataDir;
   }
 
@@ -61,6 +64,19 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param overrides broker settings that replace the defaults (e.g. {@code log.retention.hours})
    */
   public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides) {
+    return start(dataDir, port, overrides, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, Map)}, with a second client listener on a free port that takes only
+   * SASL/PLAIN ({@code SASL_PLAINTEXT}) logins of the given users, for testing clients' SASL
+   * settings; see {@link #saslBootstrapServers()}. The plaintext listener stays, for the broker's
+   * own use and for clients that are not under test.
+   *
+   * @param saslUsers user name to password
+   */
+  public static EmbeddedKafka start(
+      Path dataDir, int port, Map<String, String> overrides, Map<String, String> saslUsers) {
     long started = System.nanoTime();
     try {
       Files.createDirectories(dataDir);
@@ -68,13 +84,33 @@ public final class EmbeddedKafka implements AutoCloseable {
       int controllerPort = freePort();
       Path logDir = dataDir.resolve("kafka-logs").toAbsolutePath();
       Properties props = brokerProperties(logDir, clientPort, controllerPort);
+      String sasl = null;
+      if (!saslUsers.isEmpty()) {
+        int saslPort = freePort();
+        sasl = "127.0.0.1:" + saslPort;
+        props.setProperty(
+            "listeners", props.getProperty("listeners") + ",SASL://127.0.0.1:" + saslPort);
+        props.setProperty(
+            "advertised.listeners",
+            props.getProperty("advertised.listeners") + ",SASL://127.0.0.1:" + saslPort);
+        props.setProperty(
+            "listener.security.protocol.map",
+            props.getProperty("listener.security.protocol.map") + ",SASL:SASL_PLAINTEXT");
+        props.setProperty("listener.name.sasl.sasl.enabled.mechanisms", "PLAIN");
+        StringBuilder jaas =
+            new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        saslUsers.forEach(
+            (user, password) ->
+                jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        props.setProperty("listener.name.sasl.plain.sasl.jaas.config", jaas.append(';').toString());
+      }
       overrides.forEach(props::setProperty);
       formatIfNeeded(logDir);
       KafkaRaftServer server =
           new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       server.startup();
       String bootstrap = "127.0.0.1:" + clientPort;
-      EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir);
+      EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, sasl, dataDir);
       kafka.awaitReady();
       LOG.info(
           "Embedded Kafka ready at {} (data in {}) after {} ms",
@@ -168,6 +204,15 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** {@code host:port} for Kafka clients. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * {@code host:port} of the SASL/PLAIN listener, for clients with {@code
+   * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a {@code PlainLoginModule}
+   * JAAS config; null when started without SASL users.
+   */
+  public String saslBootstrapServers() {
+    return saslBootstrapServers;
   }
 
   /** The directory given at start. */

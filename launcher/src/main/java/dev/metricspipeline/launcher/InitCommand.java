@@ -49,7 +49,9 @@ public final class InitCommand implements Callable<Integer> {
   public Integer call() {
     List<String> created =
         PipelineTopics.createMissing(
-            kafka.bootstrapServers, PipelineTopics.all(partitions, replicationFactor));
+            kafka.bootstrapServers,
+            kafka.kafka(),
+            PipelineTopics.all(partitions, replicationFactor));
     RunCommand.registerSchemas(kafka.schemaRegistry);
     spec.commandLine()
         .getOut()

@@ -184,7 +184,7 @@ public final class RunCommand implements Callable<Integer> {
       EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, Map.of());
       started.add(kafka);
       PipelineTopics.createMissing(
-          kafka.bootstrapServers(), PipelineTopics.all(partitions, (short) 1));
+          kafka.bootstrapServers(), Map.of(), PipelineTopics.all(partitions, (short) 1));
       EmbeddedSchemaRegistry registry =
           EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", registryPort);
       started.add(registry);

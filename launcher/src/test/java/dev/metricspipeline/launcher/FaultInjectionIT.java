@@ -139,7 +139,8 @@ class FaultInjectionIT {
         EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0);
     int registryPort = registry.port();
     try {
-      PipelineTopics.createMissing(kafka.bootstrapServers(), PipelineTopics.all(2, (short) 1));
+      PipelineTopics.createMissing(
+          kafka.bootstrapServers(), Map.of(), PipelineTopics.all(2, (short) 1));
       RunCommand.registerSchemas(registry.url());
       int pushPort = freePort();
       int queryPort = freePort();

@@ -56,9 +56,15 @@ public final class PipelineTopics {
     return new NewTopic(name, Optional.of(partitions), Optional.of(replication)).configs(configs);
   }
 
-  /** Creates the missing ones; returns the names created. */
-  public static List<String> createMissing(String bootstrapServers, List<NewTopic> wanted) {
+  /**
+   * Creates the missing ones; returns the names created.
+   *
+   * @param kafka further client settings (SASL, TLS, ...), as every other client gets them
+   */
+  public static List<String> createMissing(
+      String bootstrapServers, Map<String, String> kafka, List<NewTopic> wanted) {
     Properties p = new Properties();
+    p.putAll(kafka);
     p.setProperty("bootstrap.servers", bootstrapServers);
     try (Admin admin = Admin.create(p)) {
       Set<String> existing =
