@@ -82,6 +82,25 @@ public final class QueryServer implements AutoCloseable {
     Handlers handlers = new Handlers(store, Map.copyOf(resolutions), meters);
     Router router = Router.router(vertx);
     router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
+    // What the router itself refuses (a form body over 1 MiB: 413) is answered in the API's error
+    // shape instead of Vert.x's plain text and an "Unhandled exception in router" error line.
+    router
+        .route("/api/v1/*")
+        .failureHandler(
+            ctx -> {
+              int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+              if (status == 500) {
+                LOG.error("Query API request {} failed", ctx.request().uri(), ctx.failure());
+              }
+              ctx.response().putHeader("Content-Type", "application/json");
+              Handlers.error(
+                  ctx.response(),
+                  status,
+                  status == 413 ? "bad_data" : "internal",
+                  status == 413
+                      ? "the request body is larger than 1048576 bytes"
+                      : String.valueOf(ctx.failure()));
+            });
     for (String path : List.of("/api/v1/query", "/api/v1/query_range")) {
       router.route(path).blockingHandler(handlers::query, false);
     }

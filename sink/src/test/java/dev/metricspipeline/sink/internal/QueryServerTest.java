@@ -218,6 +218,22 @@ class QueryServerTest {
   }
 
   @Test
+  void aFormBodyOverTheLimitGets413InTheApisErrorShape() throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/query"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[(1 << 20) + 1]))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(413);
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.get("status").asText()).isEqualTo("error");
+    assertThat(body.get("error").asText())
+        .isEqualTo("the request body is larger than 1048576 bytes");
+  }
+
+  @Test
   void unsupportedQueriesGetPrometheusErrorJson() throws Exception {
     JsonNode r = get("/api/v1/query?query=" + q("sum(temp)"), 400);
     assertThat(r.get("status").asText()).isEqualTo("error");
