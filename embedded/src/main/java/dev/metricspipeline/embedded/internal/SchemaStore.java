@@ -22,6 +22,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,17 +91,46 @@ public final class SchemaStore implements AutoCloseable {
           new NewTopic(topic, Optional.of(1), Optional.empty())
               .configs(
                   Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      admin.createTopics(Set.of(schemas)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create schema topic " + topic, e.getCause());
+      try {
+        admin.createTopics(Set.of(schemas)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("cannot create schema topic " + topic, e.getCause());
+        }
       }
+      awaitLeader(admin, topic);
     } catch (TimeoutException e) {
       throw new IllegalStateException("timed out creating schema topic " + topic, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating schema topic " + topic, e);
     }
+  }
+
+  /**
+   * Waits until a new topic's partition has a leader, so the replay's first metadata request finds
+   * it (instead of logging UNKNOWN_TOPIC_OR_PARTITION warnings at every start).
+   */
+  private static void awaitLeader(Admin admin, String topic)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        TopicDescription description =
+            admin
+                .describeTopics(Set.of(topic))
+                .allTopicNames()
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .get(topic);
+        if (description.partitions().stream().allMatch(p -> p.leader() != null)) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // not known to the broker's metadata yet
+      }
+      TimeUnit.MILLISECONDS.sleep(50); // metadata settles within a few ms on one node
+    }
+    throw new TimeoutException("schema topic " + topic + " has no leader after " + TIMEOUT);
   }
 
   private void replay(String bootstrapServers) {
