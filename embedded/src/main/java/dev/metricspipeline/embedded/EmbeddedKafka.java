@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -80,13 +81,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     long started = System.nanoTime();
     try {
       Files.createDirectories(dataDir);
-      int clientPort = port == 0 ? freePort() : port;
-      int controllerPort = freePort();
+      // Probed together, so no two of them can come out equal (a port probed and released can
+      // be handed out again at once; two listeners on one port fail the broker's validation).
+      int[] free = freePorts(3, port);
+      int clientPort = port == 0 ? free[0] : port;
+      int controllerPort = free[1];
       Path logDir = dataDir.resolve("kafka-logs").toAbsolutePath();
       Properties props = brokerProperties(logDir, clientPort, controllerPort);
       String sasl = null;
       if (!saslUsers.isEmpty()) {
-        int saslPort = freePort();
+        int saslPort = free[2];
         sasl = "127.0.0.1:" + saslPort;
         props.setProperty(
             "listeners", props.getProperty("listeners") + ",SASL://127.0.0.1:" + saslPort);
@@ -193,11 +197,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
+  /** {@code n} distinct free ports on 127.0.0.1, none equal to {@code taken}. */
+  private static int[] freePorts(int n, int taken) throws IOException {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; ) {
+        ServerSocket socket = new ServerSocket();
+        held.add(socket);
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress("127.0.0.1", 0));
+        if (socket.getLocalPort() != taken) {
+          ports[i++] = socket.getLocalPort();
+        }
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : held) {
+        socket.close();
+      }
     }
   }
 
