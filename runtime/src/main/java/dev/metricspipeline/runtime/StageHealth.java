@@ -2,9 +2,12 @@ package dev.metricspipeline.runtime;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,6 +95,20 @@ public final class StageHealth {
   /** Every fault so far. */
   public long faults() {
     return faults.get();
+  }
+
+  /**
+   * The stages published in a registry whose {@code stage_up} is 0, in registry order: under {@code
+   * run} every stage shares one registry, so this is the process's readiness.
+   */
+  public static List<String> failedStages(MeterRegistry meters) {
+    List<String> failed = new ArrayList<>();
+    for (Meter m : meters.find("stage.up").meters()) {
+      if (m instanceof Gauge g && g.value() == 0) {
+        failed.add(m.getId().getTag("stage"));
+      }
+    }
+    return failed;
   }
 
   /** Publishes {@code stage_up} and {@code stage_faults_total}, tagged with the stage. */

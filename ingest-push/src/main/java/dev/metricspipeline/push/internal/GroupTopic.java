@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +48,7 @@ public final class GroupTopic implements AutoCloseable {
   private final Thread follower;
   private final StageHealth health;
   private volatile boolean closed;
+  private final CountDownLatch stop = new CountDownLatch(1);
 
   private GroupTopic(
       String topic,
@@ -163,7 +165,9 @@ public final class GroupTopic implements AutoCloseable {
               streak,
               backoff,
               e);
-          TimeUnit.MILLISECONDS.sleep(backoff); // backoff before polling the broker again
+          if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+            return; // closed during the backoff
+          }
           backoff = Math.min(16_000, backoff * 2);
         }
       }
@@ -199,6 +203,7 @@ public final class GroupTopic implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    stop.countDown();
     consumer.wakeup();
     try {
       follower.join(10_000);

@@ -7,11 +7,10 @@ import dev.metricspipeline.formats.InfluxLineParser;
 import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.PublishException;
 import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -21,7 +20,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -89,7 +87,7 @@ public final class PushRoutes {
         .get("/-/ready")
         .handler(
             ctx -> {
-              List<String> failed = failedStages();
+              List<String> failed = StageHealth.failedStages(registry);
               if (!kafkaOk.get()) {
                 ctx.response().setStatusCode(503).end("Kafka is not taking pushes\n");
               } else if (!failed.isEmpty()) {
@@ -259,20 +257,6 @@ public final class PushRoutes {
 
   private byte[] decode(byte[] body, String encoding) {
     return ContentEncoding.decode(body, encoding, config.maxDecompressedBytes());
-  }
-
-  /**
-   * Stages in this process's registry whose {@code stage_up} is 0: under {@code run} every stage
-   * shares the registry, so the gateway's readiness is the process's.
-   */
-  private List<String> failedStages() {
-    List<String> failed = new ArrayList<>();
-    for (Meter m : registry.find("stage.up").meters()) {
-      if (m instanceof Gauge g && g.value() == 0) {
-        failed.add(m.getId().getTag("stage"));
-      }
-    }
-    return failed;
   }
 
   private void answer(

@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher.internal;
 
+import dev.metricspipeline.runtime.StageHealth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -7,6 +8,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,19 +70,12 @@ public final class StatusLine implements AutoCloseable {
         lag = Math.max(lag, g.value());
       }
     }
-    StringBuilder failed = new StringBuilder();
-    for (Meter m : meters.find("stage.up").meters()) {
-      if (m instanceof Gauge g && g.value() == 0) {
-        failed
-            .append(failed.length() == 0 ? "; NOT READY: " : ", ")
-            .append(m.getId().getTag("stage"));
-      }
-    }
+    List<String> failed = StageHealth.failedStages(meters);
     return String.format(
             "status: samples in %.1f/s, duplicates dropped %.0f, late %.0f, rollups written %.0f,"
                 + " consumer lag %.0f",
             rate, duplicates, late, rollups, lag)
-        + failed;
+        + (failed.isEmpty() ? "" : "; NOT READY: " + String.join(", ", failed));
   }
 
   private double sum(String name, String tag, String value) {
