@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.testkit.TestCertificates;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -12,16 +13,10 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PfxOptions;
-import java.io.FileInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The scraper's {@code tls_config} against real HTTPS targets: a server whose self-signed
  * certificate names only {@code metrics.example} (not the address it listens on), and a second one
- * that also requires a client certificate. Keys are made by the JDK's own {@code keytool}.
+ * that also requires a client certificate. Keys come from {@link TestCertificates}.
  */
 class ScraperTlsTest {
 
-  private static final String PASSWORD = "changeit";
+  private static final String PASSWORD = TestCertificates.PASSWORD;
 
   @TempDir static Path keys;
   private static Vertx vertx;
@@ -54,10 +49,8 @@ class ScraperTlsTest {
 
   @BeforeAll
   static void servers() throws Exception {
-    Path server = keytool("server", "dns:metrics.example");
-    Path client = keytool("client", "dns:scraper.example");
-    exportPem("server", server);
-    exportPem("client", client);
+    Path server = TestCertificates.make(keys, "server", "dns:metrics.example").store();
+    Path client = TestCertificates.make(keys, "client", "dns:scraper.example").store();
     vertx = Vertx.vertx();
     plain = https(new HttpServerOptions(), server, "plain");
     mutual =
@@ -86,61 +79,6 @@ class ScraperTlsTest {
             })
         .listen(0, "127.0.0.1")
         .await(30, TimeUnit.SECONDS);
-  }
-
-  /** A PKCS#12 key store holding one self-signed RSA key whose certificate names {@code san}. */
-  private static Path keytool(String alias, String san) throws Exception {
-    Path store = keys.resolve(alias + ".p12");
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair",
-                "-keyalg",
-                "RSA",
-                "-keysize",
-                "2048",
-                "-validity",
-                "2",
-                "-alias",
-                alias,
-                "-dname",
-                "CN=" + san.substring(4),
-                "-ext",
-                "SAN=" + san,
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                store.toString(),
-                "-storepass",
-                PASSWORD)
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return store;
-  }
-
-  /** Writes {@code alias.crt} and {@code alias.key} (PKCS#8) beside the key store, as PEM. */
-  private static void exportPem(String alias, Path store) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (FileInputStream in = new FileInputStream(store.toFile())) {
-      ks.load(in, PASSWORD.toCharArray());
-    }
-    Certificate cert = ks.getCertificate(alias);
-    PrivateKey key = (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray());
-    Files.writeString(keys.resolve(alias + ".crt"), pem("CERTIFICATE", cert.getEncoded()));
-    Files.writeString(keys.resolve(alias + ".key"), pem("PRIVATE KEY", key.getEncoded()));
-  }
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
   }
 
   @AfterAll
