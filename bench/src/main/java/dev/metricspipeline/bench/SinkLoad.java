@@ -1,5 +1,6 @@
 package dev.metricspipeline.bench;
 
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -89,6 +90,7 @@ public final class SinkLoad {
 
       try (QueryServer server =
           QueryServer.start(
+              WebConfig.none(),
               "127.0.0.1",
               0,
               store,

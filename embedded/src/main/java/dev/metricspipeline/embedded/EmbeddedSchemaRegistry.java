@@ -2,9 +2,10 @@ package dev.metricspipeline.embedded;
 
 import dev.metricspipeline.embedded.internal.RegistryRoutes;
 import dev.metricspipeline.embedded.internal.SchemaStore;
+import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.http.WebServers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,19 +55,25 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   /** As {@link #start(String, String, int)}, with another schema topic. */
   public static EmbeddedSchemaRegistry start(
       String bootstrapServers, String topic, String host, int port) {
+    return start(bootstrapServers, topic, host, port, WebConfig.none());
+  }
+
+  /**
+   * As {@link #start(String, String, int)}, with another schema topic and behind a web config (TLS,
+   * basic auth): clients then need {@code basic.auth.user.info} and a trust store, as with
+   * Confluent's registry.
+   */
+  public static EmbeddedSchemaRegistry start(
+      String bootstrapServers, String topic, String host, int port, WebConfig web) {
     SchemaStore store = SchemaStore.open(bootstrapServers, topic);
     Vertx vertx = Vertx.vertx();
     try {
       HttpServer server =
-          vertx
-              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
-              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-              .requestHandler(new RegistryRoutes(store).router(vertx))
-              .listen(port, host)
+          WebServers.listen(vertx, web, host, port, new RegistryRoutes(store).router(vertx))
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      String url = "http://" + host + ":" + server.actualPort();
+      String url = WebServers.url(web, host, server.actualPort());
       LOG.info("Embedded Schema Registry listening at {} (topic {})", url, topic);
       return new EmbeddedSchemaRegistry(vertx, server, store, url);
     } catch (ExecutionException | TimeoutException e) {

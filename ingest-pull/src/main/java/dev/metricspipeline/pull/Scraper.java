@@ -3,6 +3,7 @@ package dev.metricspipeline.pull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.pull.internal.Discovery;
 import dev.metricspipeline.pull.internal.ScrapeLoop;
 import dev.metricspipeline.pull.internal.ScrapeMetrics;
@@ -15,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -126,12 +126,12 @@ public final class Scraper implements AutoCloseable {
       scraper.config = source.get();
       scraper.loaded = true;
       scraper.server =
-          scraper
-              .vertx
-              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
-              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-              .requestHandler(r -> scraper.handle(r, meters))
-              .listen(settings.port(), settings.host())
+          WebServers.listen(
+                  scraper.vertx,
+                  settings.web(),
+                  settings.host(),
+                  settings.port(),
+                  r -> scraper.handle(r, meters))
               .await(30, TimeUnit.SECONDS);
       if (settings.coordination() != null) {
         scraper.coordinator =
@@ -164,10 +164,7 @@ public final class Scraper implements AutoCloseable {
 
   /** The HTTP endpoints' base URL. */
   public String url() {
-    return "http://"
-        + ("0.0.0.0".equals(settings.host()) ? "127.0.0.1" : settings.host())
-        + ":"
-        + server.actualPort();
+    return WebServers.url(settings.web(), settings.host(), server.actualPort());
   }
 
   /** Ready once the config loaded and, if coordinated, the group assigned shards. */

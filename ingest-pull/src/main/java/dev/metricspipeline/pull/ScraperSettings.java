@@ -1,5 +1,6 @@
 package dev.metricspipeline.pull;
 
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param timestamps the sample times taken from a target that exposes its own ({@code
  *     honor_timestamps}); a sample outside them is dropped, counted in {@code
  *     scraper_samples_out_of_bounds_total} and logged, as Prometheus drops out-of-bounds samples
+ * @param web TLS, basic auth and headers of the scraper's own HTTP server ({@code
+ *     --web.config.file})
  */
 public record ScraperSettings(
     String host,
@@ -24,9 +27,11 @@ public record ScraperSettings(
     int maxConcurrentScrapes,
     String replica,
     Coordination coordination,
-    SampleTimestamps timestamps) {
+    SampleTimestamps timestamps,
+    WebConfig web) {
 
   public ScraperSettings {
+    Objects.requireNonNull(web, "web");
     Objects.requireNonNull(timestamps, "timestamps");
   }
 
@@ -67,22 +72,33 @@ public record ScraperSettings(
 
   /** 127.0.0.1:9094, 256 scrapes at once, no replica label, no coordination. */
   public static ScraperSettings defaults() {
-    return new ScraperSettings("127.0.0.1", 9094, 256, null, null, SampleTimestamps.defaults());
+    return new ScraperSettings(
+        "127.0.0.1", 9094, 256, null, null, SampleTimestamps.defaults(), WebConfig.none());
   }
 
   public ScraperSettings withListen(String host, int port) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
+    return new ScraperSettings(
+        host, port, maxConcurrentScrapes, replica, coordination, timestamps, web);
   }
 
   public ScraperSettings withReplica(String replica) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
+    return new ScraperSettings(
+        host, port, maxConcurrentScrapes, replica, coordination, timestamps, web);
   }
 
   public ScraperSettings withTimestamps(SampleTimestamps timestamps) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
+    return new ScraperSettings(
+        host, port, maxConcurrentScrapes, replica, coordination, timestamps, web);
   }
 
   public ScraperSettings withCoordination(Coordination coordination) {
-    return new ScraperSettings(host, port, maxConcurrentScrapes, replica, coordination, timestamps);
+    return new ScraperSettings(
+        host, port, maxConcurrentScrapes, replica, coordination, timestamps, web);
+  }
+
+  /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
+  public ScraperSettings withWeb(WebConfig web) {
+    return new ScraperSettings(
+        host, port, maxConcurrentScrapes, replica, coordination, timestamps, web);
   }
 }

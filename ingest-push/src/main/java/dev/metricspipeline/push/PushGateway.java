@@ -1,5 +1,6 @@
 package dev.metricspipeline.push;
 
+import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.push.internal.BodyWriteService;
 import dev.metricspipeline.push.internal.GroupState;
 import dev.metricspipeline.push.internal.GroupStore;
@@ -14,7 +15,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -135,10 +135,11 @@ public final class PushGateway implements AutoCloseable {
     PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
     try {
       HttpServer server =
-          vertx
-              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
-              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-              .requestHandler(
+          WebServers.listen(
+                  vertx,
+                  config.web(),
+                  config.host(),
+                  config.port(),
                   new PushRoutes(
                           vertx,
                           config,
@@ -147,15 +148,10 @@ public final class PushGateway implements AutoCloseable {
                           store,
                           registry)
                       .router())
-              .listen(config.port(), config.host())
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      String url =
-          "http://"
-              + ("0.0.0.0".equals(config.host()) ? "127.0.0.1" : config.host())
-              + ":"
-              + server.actualPort();
+      String url = WebServers.url(config.web(), config.host(), server.actualPort());
       config.groupTtl().ifPresent(ttl -> expireGroups(vertx, service, store, ttl, clock));
       LOG.info(
           "Push gateway listening on {}:{} (groups in {})",

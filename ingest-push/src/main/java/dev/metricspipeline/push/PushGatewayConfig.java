@@ -1,5 +1,6 @@
 package dev.metricspipeline.push;
 
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param retryAfter the Retry-After of a 503
  * @param timestamps the sample times taken; a push with a sample outside them is refused whole with
  *     400 naming the series and its timestamp
+ * @param web TLS, basic auth and headers ({@code --web.config.file}); a push without the right
+ *     credentials is answered 401 before its body is read, so nothing of it is published
  */
 public record PushGatewayConfig(
     String host,
@@ -36,11 +39,13 @@ public record PushGatewayConfig(
     int maxLabelValueLength,
     Optional<Duration> groupTtl,
     Duration retryAfter,
-    SampleTimestamps timestamps) {
+    SampleTimestamps timestamps,
+    WebConfig web) {
 
   public static final String DEFAULT_GROUPS_TOPIC = "metrics.push-groups";
 
   public PushGatewayConfig {
+    Objects.requireNonNull(web, "web");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(groupsTopic, "groupsTopic");
     Objects.requireNonNull(groupTtl, "groupTtl");
@@ -79,7 +84,8 @@ public record PushGatewayConfig(
         4096,
         Optional.empty(),
         Duration.ofSeconds(5),
-        SampleTimestamps.defaults());
+        SampleTimestamps.defaults(),
+        WebConfig.none());
   }
 
   public PushGatewayConfig withTimestamps(SampleTimestamps timestamps) {
@@ -95,7 +101,8 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
   }
 
   public PushGatewayConfig withListen(String host, int port) {
@@ -111,7 +118,8 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
   }
 
   public PushGatewayConfig withGroupsTopic(String groupsTopic) {
@@ -127,7 +135,8 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
   }
 
   public PushGatewayConfig withLimits(
@@ -144,7 +153,8 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
   }
 
   public PushGatewayConfig withLabelLimits(
@@ -161,7 +171,8 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
   }
 
   public PushGatewayConfig withGroupTtl(Optional<Duration> groupTtl) {
@@ -177,6 +188,25 @@ public record PushGatewayConfig(
         maxLabelValueLength,
         groupTtl,
         retryAfter,
-        timestamps);
+        timestamps,
+        web);
+  }
+
+  /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
+  public PushGatewayConfig withWeb(WebConfig web) {
+    return new PushGatewayConfig(
+        host,
+        port,
+        groupsTopic,
+        maxBodyBytes,
+        maxDecompressedBytes,
+        maxSamplesPerPush,
+        maxLabelsPerSeries,
+        maxLabelNameLength,
+        maxLabelValueLength,
+        groupTtl,
+        retryAfter,
+        timestamps,
+        web);
   }
 }

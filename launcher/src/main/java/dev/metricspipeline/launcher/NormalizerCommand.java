@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.launcher.internal.OpsServer;
 import dev.metricspipeline.normalizer.KafkaSource;
 import dev.metricspipeline.normalizer.Normalizer;
@@ -61,8 +62,11 @@ public final class NormalizerCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin WebOptions webOptions;
+
   @Override
   public Integer call() throws InterruptedException {
+    WebConfig web = webOptions.web(); // a bad file stops the command before anything starts
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Normalizer normalizer =
         Normalizer.start(
@@ -76,6 +80,7 @@ public final class NormalizerCommand implements Callable<Integer> {
             meters);
     OpsServer ops =
         OpsServer.start(
+            web,
             "0.0.0.0",
             metricsPort,
             meters,

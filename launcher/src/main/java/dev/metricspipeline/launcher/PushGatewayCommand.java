@@ -57,6 +57,8 @@ public final class PushGatewayCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin WebOptions webOptions;
+
   @Override
   public Integer call() throws InterruptedException {
     PublisherConfig publisherConfig =
@@ -70,7 +72,8 @@ public final class PushGatewayCommand implements Callable<Integer> {
         PushGatewayConfig.defaults()
             .withListen(listenAddress, port)
             .withGroupTtl(Optional.ofNullable(groupTtl))
-            .withTimestamps(sampleTime.timestamps());
+            .withTimestamps(sampleTime.timestamps())
+            .withWeb(webOptions.web());
     MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
     PushGateway gateway;
     try {

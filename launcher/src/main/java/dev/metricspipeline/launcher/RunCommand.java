@@ -2,7 +2,9 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.launcher.internal.Hangup;
+import dev.metricspipeline.launcher.internal.OpsServer;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
 import dev.metricspipeline.launcher.internal.StatusLine;
 import dev.metricspipeline.normalizer.KafkaSource;
@@ -107,6 +109,8 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin WebOptions webOptions;
+
   @Option(
       names = "--scrape-config",
       paramLabel = "FILE",
@@ -165,6 +169,16 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Running running = start();
     running.printWelcome(spec.commandLine().getOut());
+    if (webOptions.webConfigFile != null) {
+      spec.commandLine()
+          .getOut()
+          .println(
+              "The push gateway, query API and scraper are locked by "
+                  + webOptions.webConfigFile
+                  + ": with basic_auth_users add -u USER:PASSWORD to curl, with TLS --cacert"
+                  + " and https.");
+      spec.commandLine().getOut().flush();
+    }
     StatusLine status =
         StatusLine.start(running.meters, spec.commandLine().getOut(), statusInterval);
     Shutdown.closeOnSignal(
@@ -180,6 +194,7 @@ public final class RunCommand implements Callable<Integer> {
     List<AutoCloseable> started = new ArrayList<>();
     // One registry for every stage: the gateway's /metrics serves all of them.
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WebConfig web = webOptions.web(); // a bad file stops run before anything starts
     try {
       EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, Map.of());
       started.add(kafka);
@@ -202,7 +217,8 @@ public final class RunCommand implements Callable<Integer> {
           PushGateway.start(
               PushGatewayConfig.defaults()
                   .withListen(pushAddress, pushPort)
-                  .withTimestamps(sampleTime.timestamps()),
+                  .withTimestamps(sampleTime.timestamps())
+                  .withWeb(web),
               publisher,
               kafka.bootstrapServers(),
               Map.of(),
@@ -230,14 +246,27 @@ public final class RunCommand implements Callable<Integer> {
               Map.of(),
               meters);
       started.add(normalizer);
-      String self = gateway.url().substring("http://".length());
-      Supplier<PullConfig> scrapeSource =
-          scrapeConfig == null ? () -> selfScrape(self) : () -> PullConfig.load(scrapeConfig);
+      String self = gateway.url().substring(gateway.url().indexOf("://") + 3);
+      Supplier<PullConfig> scrapeSource;
+      if (scrapeConfig != null) {
+        scrapeSource = () -> PullConfig.load(scrapeConfig);
+      } else if (web.equals(WebConfig.none())) {
+        scrapeSource = () -> selfScrape(self, self);
+      } else {
+        // The gateway's /metrics is locked now, and run keeps no password, only hashes: the
+        // self-scrape reads the same meters from 127.0.0.1, where Kafka and the registry are open
+        // anyway, and keeps the gateway's address as its instance.
+        OpsServer loopback = OpsServer.start(WebConfig.none(), "127.0.0.1", 0, meters, () -> true);
+        started.add(loopback);
+        String address = "127.0.0.1:" + loopback.port();
+        scrapeSource = () -> selfScrape(address, self);
+      }
       Scraper scraper =
           Scraper.start(
               ScraperSettings.defaults()
                   .withListen(pushAddress, scraperPort)
-                  .withTimestamps(sampleTime.timestamps()),
+                  .withTimestamps(sampleTime.timestamps())
+                  .withWeb(web),
               scrapeSource,
               publisher::publish,
               publisher.seriesKey(),
@@ -247,7 +276,8 @@ public final class RunCommand implements Callable<Integer> {
       RollupSink sink =
           RollupSink.start(
               SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
-                  .withListen(pushAddress, queryPort),
+                  .withListen(pushAddress, queryPort)
+                  .withWeb(web),
               JdbcRollupStore.open("jdbc:sqlite:" + dataDir.resolve("metrics.db")),
               meters);
       started.add(sink);
@@ -270,13 +300,18 @@ public final class RunCommand implements Callable<Integer> {
    * The default scrape config: this process's own /metrics (every stage's), every 15 s, keeping the
    * stages' own series and the consumer lag; the per-partition Kafka client metrics (about 9,000
    * series here) are dropped so a newcomer's pushes are not buried under them.
+   *
+   * @param address where the meters are read
+   * @param instance the {@code instance} label: the push gateway's address
    */
-  static PullConfig selfScrape(String address) {
+  static PullConfig selfScrape(String address, String instance) {
     return PullConfig.parse(
         "scrape_configs: [{job_name: metrics-pipeline, scrape_interval: 15s, static_configs:"
             + " [{targets: ['"
             + address
-            + "']}], metric_relabel_configs: [{source_labels: [__name__], action: keep, regex:"
+            + "'], labels: {instance: '"
+            + instance
+            + "'}}], metric_relabel_configs: [{source_labels: [__name__], action: keep, regex:"
             + " '(push|scraper|streams|sink|normalizer)_.*|kafka_consumer_fetch_manager_records_lag_max'}]}]",
         "(built-in self-scrape)",
         null);

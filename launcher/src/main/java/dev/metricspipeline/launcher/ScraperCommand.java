@@ -91,6 +91,8 @@ public final class ScraperCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin WebOptions webOptions;
+
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -115,7 +117,8 @@ public final class ScraperCommand implements Callable<Integer> {
                 .withListen(listenAddress, port)
                 .withReplica(replica)
                 .withCoordination(coordination)
-                .withTimestamps(sampleTime.timestamps()),
+                .withTimestamps(sampleTime.timestamps())
+                .withWeb(webOptions.web()),
             () -> PullConfig.load(scrapeConfig),
             publisher::publish,
             publisher.seriesKey(),

@@ -25,6 +25,8 @@ public final class SinkCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @Mixin WebOptions webOptions;
+
   @Option(
       names = "--store",
       defaultValue = "jdbc:sqlite:./data/metrics.db",
@@ -86,7 +88,8 @@ public final class SinkCommand implements Callable<Integer> {
             .withTopics(resolutions.stream().map(Topics::rollups).toList())
             .withGroup(groupId, kafka.kafka())
             .withListen(queryAddress, queryPort)
-            .withRetention(SinkConfig.parseRetention(retention));
+            .withRetention(SinkConfig.parseRetention(retention))
+            .withWeb(webOptions.web());
     RollupSink sink =
         RollupSink.start(
             config,

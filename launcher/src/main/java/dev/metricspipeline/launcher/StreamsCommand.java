@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.launcher.internal.OpsServer;
 import dev.metricspipeline.streams.StreamsApp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -60,8 +61,11 @@ public final class StreamsCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin WebOptions webOptions;
+
   @Override
   public Integer call() throws InterruptedException {
+    WebConfig web = webOptions.web(); // a bad file stops the command before anything starts
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     StreamsApp app =
         StreamsApp.start(
@@ -72,7 +76,7 @@ public final class StreamsCommand implements Callable<Integer> {
             stateDir,
             kafka.kafka(),
             meters);
-    OpsServer ops = OpsServer.start(metricsAddress, metricsPort, meters, app::ready);
+    OpsServer ops = OpsServer.start(web, metricsAddress, metricsPort, meters, app::ready);
     Shutdown.closeOnSignal(
         () -> {
           app.close();

@@ -50,5 +50,7 @@ class EnvironmentDefaultsTest {
         .isEqualTo("METRICS_PIPELINE_SCHEMA_REGISTRY");
     assertThat(EnvironmentDefaults.variableOf("--from-beginning"))
         .isEqualTo("METRICS_PIPELINE_FROM_BEGINNING");
+    assertThat(EnvironmentDefaults.variableOf("--web.config.file"))
+        .isEqualTo("METRICS_PIPELINE_WEB_CONFIG_FILE");
   }
 }

@@ -12,7 +12,7 @@ class SelfScrapeTest {
 
   @Test
   void runScrapesItsOwnStagesSeriesAndNotThePerPartitionClientMetrics() {
-    PullConfig config = RunCommand.selfScrape("127.0.0.1:9091");
+    PullConfig config = RunCommand.selfScrape("127.0.0.1:9091", "127.0.0.1:9091");
     PullConfig.ScrapeJob job = config.jobs().get(0);
     assertThat(job.jobName()).isEqualTo("metrics-pipeline");
     assertThat(Target.of(job, "127.0.0.1:9091", Map.of()).url())

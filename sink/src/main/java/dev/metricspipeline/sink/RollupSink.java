@@ -135,7 +135,8 @@ public final class RollupSink implements AutoCloseable {
       }
     }
     this.query =
-        QueryServer.start(config.host(), config.port(), store, resolutions, meters, this::ready);
+        QueryServer.start(
+            config.web(), config.host(), config.port(), store, resolutions, meters, this::ready);
     this.thread = new Thread(this::run, "metrics-sink");
   }
 

@@ -1,6 +1,7 @@
 package dev.metricspipeline.sink;
 
 import dev.metricspipeline.formats.PromDurations;
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param retention per resolution, how long windows are kept; resolutions not listed are kept
  * @param retentionInterval how often old windows are deleted
  * @param maxPollRecords the largest batch written in one transaction
+ * @param web the query API's TLS, basic auth and headers ({@code --web.config.file})
  */
 public record SinkConfig(
     String bootstrapServers,
@@ -33,9 +35,11 @@ public record SinkConfig(
     int port,
     Map<String, Duration> retention,
     Duration retentionInterval,
-    int maxPollRecords) {
+    int maxPollRecords,
+    WebConfig web) {
 
   public SinkConfig {
+    Objects.requireNonNull(web, "web");
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(groupId, "groupId");
@@ -70,7 +74,8 @@ public record SinkConfig(
         9095,
         retention,
         Duration.ofMinutes(5),
-        5000);
+        5000,
+        WebConfig.none());
   }
 
   public SinkConfig withListen(String host, int port) {
@@ -84,7 +89,8 @@ public record SinkConfig(
         port,
         retention,
         retentionInterval,
-        maxPollRecords);
+        maxPollRecords,
+        web);
   }
 
   public SinkConfig withGroup(String groupId, Map<String, String> kafka) {
@@ -98,7 +104,8 @@ public record SinkConfig(
         port,
         retention,
         retentionInterval,
-        maxPollRecords);
+        maxPollRecords,
+        web);
   }
 
   public SinkConfig withRetention(Map<String, Duration> retention) {
@@ -112,7 +119,8 @@ public record SinkConfig(
         port,
         retention,
         retentionInterval,
-        maxPollRecords);
+        maxPollRecords,
+        web);
   }
 
   public SinkConfig withMaxPollRecords(int maxPollRecords) {
@@ -126,7 +134,8 @@ public record SinkConfig(
         port,
         retention,
         retentionInterval,
-        maxPollRecords);
+        maxPollRecords,
+        web);
   }
 
   /**
@@ -169,6 +178,23 @@ public record SinkConfig(
         port,
         retention,
         retentionInterval,
-        maxPollRecords);
+        maxPollRecords,
+        web);
+  }
+
+  /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
+  public SinkConfig withWeb(WebConfig web) {
+    return new SinkConfig(
+        bootstrapServers,
+        registry,
+        groupId,
+        topics,
+        kafka,
+        host,
+        port,
+        retention,
+        retentionInterval,
+        maxPollRecords,
+        web);
   }
 }

@@ -110,17 +110,10 @@ class RollupSinkIT {
         SinkConfig.defaults(
             kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()));
     SinkConfig config =
-        new SinkConfig(
-            base.bootstrapServers(),
-            base.registry(),
-            "sink-it-" + UUID.randomUUID(),
-            List.of(topic),
-            Map.of(),
-            "127.0.0.1",
-            0,
-            base.retention(),
-            base.retentionInterval(),
-            200);
+        base.withGroup("sink-it-" + UUID.randomUUID(), Map.of())
+            .withTopics(List.of(topic))
+            .withListen("127.0.0.1", 0)
+            .withMaxPollRecords(200);
     PrometheusMeterRegistry metersA = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PrometheusMeterRegistry metersB = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (RollupSink a = RollupSink.start(config, JdbcRollupStore.open(jdbc), metersA);

@@ -28,18 +28,7 @@ public final class SinkProcessMain {
             .withListen("127.0.0.1", 0)
             .withGroup(args[4], Map.of("session.timeout.ms", "6000"))
             .withMaxPollRecords(100);
-    config =
-        new SinkConfig(
-            config.bootstrapServers(),
-            config.registry(),
-            config.groupId(),
-            List.of(args[2]),
-            config.kafka(),
-            config.host(),
-            config.port(),
-            config.retention(),
-            config.retentionInterval(),
-            config.maxPollRecords());
+    config = config.withTopics(List.of(args[2]));
     if (crashPoint.equals("before-db-commit")) {
       store.beforeCommit(
           () -> {

@@ -8,8 +8,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Gives every long option a default from the environment: {@code --data-dir} reads {@code
- * METRICS_PIPELINE_DATA_DIR}. A flag on the command line wins over the environment, which wins over
- * the built-in default. This is the only place the launcher reads the environment.
+ * METRICS_PIPELINE_DATA_DIR}, {@code --web.config.file} {@code METRICS_PIPELINE_WEB_CONFIG_FILE}. A
+ * flag on the command line wins over the environment, which wins over the built-in default. This is
+ * the only place the launcher reads the environment.
  */
 public final class EnvironmentDefaults implements IDefaultValueProvider {
 
@@ -28,7 +29,7 @@ public final class EnvironmentDefaults implements IDefaultValueProvider {
   /** The environment variable of a long option name such as {@code --data-dir}. */
   public static String variableOf(String longOption) {
     String bare = longOption.replaceFirst("^-+", "");
-    return PREFIX + bare.replace('-', '_').toUpperCase(Locale.ROOT);
+    return PREFIX + bare.replace('-', '_').replace('.', '_').toUpperCase(Locale.ROOT);
   }
 
   @Override

@@ -1,9 +1,10 @@
 package dev.metricspipeline.launcher.internal;
 
+import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.http.WebServers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -28,14 +29,19 @@ public final class OpsServer implements AutoCloseable {
 
   /** Starts listening; port 0 picks a free one. */
   public static OpsServer start(
-      String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+      WebConfig web,
+      String host,
+      int port,
+      PrometheusMeterRegistry registry,
+      BooleanSupplier ready) {
     Vertx vertx = Vertx.vertx();
     try {
       HttpServer server =
-          vertx
-              // HTTP/1.1 only: a JDK HttpClient's cleartext HTTP/2 upgrade once went unanswered.
-              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-              .requestHandler(
+          WebServers.listen(
+                  vertx,
+                  web,
+                  host,
+                  port,
                   req -> {
                     switch (req.path()) {
                       case "/metrics" ->
@@ -52,9 +58,9 @@ public final class OpsServer implements AutoCloseable {
                       default -> req.response().setStatusCode(404).end("Not found\n");
                     }
                   })
-              .listen(port, host)
               .await(30, TimeUnit.SECONDS);
-      LOG.info("Operations endpoints on http://{}:{}/metrics", host, server.actualPort());
+      LOG.info(
+          "Operations endpoints on {}/metrics", WebServers.url(web, host, server.actualPort()));
       return new OpsServer(vertx, server);
     } catch (Exception e) {
       vertx.close();

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.formats.SeriesSelector;
+import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.sink.RollupStore;
 import dev.metricspipeline.sink.StoreException;
 import dev.metricspipeline.sink.StoredRollup;
@@ -14,7 +16,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -72,6 +73,7 @@ public final class QueryServer implements AutoCloseable {
    * @param resolutions the rollup resolutions: window size in ms to name ({@code 60000 → 1m})
    */
   public static QueryServer start(
+      WebConfig web,
       String host,
       int port,
       RollupStore store,
@@ -124,14 +126,8 @@ public final class QueryServer implements AutoCloseable {
             });
     try {
       HttpServer server =
-          vertx
-              // HTTP/1.1 only, as Prometheus serves its API; no cleartext HTTP/2 upgrade.
-              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-              .requestHandler(router)
-              .listen(port, host)
-              .await(30, TimeUnit.SECONDS);
-      String url =
-          "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + server.actualPort();
+          WebServers.listen(vertx, web, host, port, router).await(30, TimeUnit.SECONDS);
+      String url = WebServers.url(web, host, server.actualPort());
       return new QueryServer(vertx, server, url);
     } catch (Exception e) {
       vertx.close();

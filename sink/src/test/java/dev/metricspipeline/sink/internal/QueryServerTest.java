@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -88,6 +89,7 @@ class QueryServerTest {
     store.write(batch);
     server =
         QueryServer.start(
+            WebConfig.none(),
             "127.0.0.1",
             0,
             store,
