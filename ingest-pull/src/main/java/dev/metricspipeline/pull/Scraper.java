@@ -167,9 +167,12 @@ public final class Scraper implements AutoCloseable {
     return WebServers.url(settings.web(), settings.host(), server.actualPort());
   }
 
-  /** Ready once the config loaded and, if coordinated, the group assigned shards. */
+  /**
+   * Ready once the config loaded and, if coordinated, the group assigned shards; not while its
+   * loops fail (more than five faults in a row: scrapes that throw, wedge or lose their batch).
+   */
   public boolean ready() {
-    return loaded && (coordinator == null || coordinator.assigned());
+    return loaded && (coordinator == null || coordinator.assigned()) && metrics.health().healthy();
   }
 
   /** The number of targets this instance scrapes now. */

@@ -70,6 +70,14 @@ public final class ScrapeLoop {
   /** Where a scrape's samples go. */
   public interface Publisher {
     CompletableFuture<Void> publish(List<MetricSample> samples);
+
+    /**
+     * How long a publish may take before its loop takes it for lost (a future that never
+     * completes): the producer's delivery timeout, two minutes by default.
+     */
+    default java.time.Duration deadline() {
+      return java.time.Duration.ofMinutes(2);
+    }
   }
 
   /** The result of the last scrape, for /api/v1/targets and the metrics. */
@@ -90,6 +98,9 @@ public final class ScrapeLoop {
   private volatile Status status = new Status("unknown", "", 0, 0);
   private long timerId = -1;
   private boolean inFlight;
+  private long inFlightSinceMs;
+  // Bumped per scrape: the completion of a scrape given up as wedged must not touch the next one.
+  private long generation;
   private boolean stopped;
   private volatile String forcedError;
 
@@ -156,22 +167,51 @@ public final class ScrapeLoop {
             });
   }
 
+  /**
+   * One turn of the loop. Nothing it calls may end the loop: an exception is a fault of the stage
+   * ({@code stage_faults_total{stage="scraper"}}), and a scrape still in flight after the target's
+   * timeout plus the publisher's deadline is given up as wedged, counted the same way, so the loop
+   * goes on instead of skipping every turn as an overlap.
+   */
   private void tick() {
     if (stopped) {
       return;
     }
+    long now = System.currentTimeMillis();
     if (inFlight) {
-      metrics.scrape("skipped_overlap");
-      return;
+      long bound = target.timeout().toMillis() + publisher.deadline().toMillis();
+      if (now - inFlightSinceMs <= bound) {
+        metrics.scrape("skipped_overlap");
+        return;
+      }
+      metrics.loopFault(
+          "the scrape of "
+              + target.url()
+              + " has not finished "
+              + (now - inFlightSinceMs)
+              + " ms after it started; giving it up");
     }
+    long gen = ++generation;
     inFlight = true;
-    String error = forcedError;
-    if (error != null) {
-      failed(
-          new ScrapeFailure("target_limit", error), System.currentTimeMillis(), System.nanoTime());
-      return;
+    inFlightSinceMs = now;
+    try {
+      String error = forcedError;
+      if (error != null) {
+        failed(new ScrapeFailure("target_limit", error), now, System.nanoTime(), gen);
+        return;
+      }
+      concurrency.accept(release -> scrape(release, gen));
+    } catch (RuntimeException e) {
+      done(gen);
+      metrics.scrape("error");
+      metrics.loopFault("the scrape of " + target.url() + " failed: " + e);
     }
-    concurrency.accept(this::scrape);
+  }
+
+  private void done(long gen) {
+    if (gen == generation) {
+      inFlight = false;
+    }
   }
 
   /**
@@ -198,29 +238,40 @@ public final class ScrapeLoop {
     return publisher.publish(markers);
   }
 
-  private void scrape(Runnable release) {
+  private void scrape(Runnable release, long gen) {
     long start = System.currentTimeMillis();
     long started = System.nanoTime();
-    fetch()
-        .compose(
-            body ->
-                vertx.executeBlocking(
-                    () -> process(body.bytes, body.contentType, start, started), false))
-        .onComplete(
-            ar -> {
-              release.run();
-              try {
-                if (ar.failed()) {
-                  failed(ar.cause(), start, started);
-                } else {
-                  publish(ar.result(), start);
-                }
-              } catch (RuntimeException e) {
-                inFlight = false;
-                metrics.scrape("error");
-                LOG.error("Scrape of {} could not be published", target.url(), e);
-              }
-            });
+    Future<Scraped> scraped;
+    try {
+      scraped =
+          fetch()
+              .compose(
+                  body ->
+                      vertx.executeBlocking(
+                          () -> process(body.bytes, body.contentType, start, started), false));
+    } catch (RuntimeException e) {
+      // Thrown before anything was under way: give the permit back, or every loop starves.
+      release.run();
+      done(gen);
+      metrics.scrape("error");
+      metrics.loopFault("the scrape of " + target.url() + " could not start: " + e);
+      return;
+    }
+    scraped.onComplete(
+        ar -> {
+          release.run();
+          try {
+            if (ar.failed()) {
+              failed(ar.cause(), start, started, gen);
+            } else {
+              publish(ar.result(), start, gen);
+            }
+          } catch (RuntimeException e) {
+            done(gen);
+            metrics.scrape("error");
+            metrics.loopFault("the scrape of " + target.url() + " could not be published: " + e);
+          }
+        });
   }
 
   private record Body(byte[] bytes, String contentType) {}
@@ -519,9 +570,9 @@ public final class ScrapeLoop {
         prototype.getSource());
   }
 
-  private void publish(Scraped scraped, long start) {
+  private void publish(Scraped scraped, long start, long gen) {
     if (stopped) {
-      inFlight = false;
+      done(gen);
       return;
     }
     Map<String, MetricSample> current = new LinkedHashMap<>();
@@ -547,15 +598,15 @@ public final class ScrapeLoop {
     batch.add(report("scrape_series_added", added, start));
     lastSeries = current;
     status = new Status("up", "", start, scraped.seconds());
-    send(batch, "success", scraped.samples().size());
+    send(batch, "success", scraped.samples().size(), gen);
   }
 
-  private void failed(Throwable cause, long start, long started) {
+  private void failed(Throwable cause, long start, long started, long gen) {
     ScrapeFailure failure =
         cause instanceof ScrapeFailure f ? f : new ScrapeFailure("error", String.valueOf(cause));
     double seconds = (System.nanoTime() - started) / 1e9;
     if (stopped) {
-      inFlight = false;
+      done(gen);
       return;
     }
     LOG.debug("Scrape of {} failed: {}", target.url(), failure.getMessage());
@@ -570,26 +621,32 @@ public final class ScrapeLoop {
     batch.add(report("scrape_samples_post_metric_relabeling", 0, start));
     batch.add(report("scrape_series_added", 0, start));
     status = new Status("down", failure.getMessage(), start, seconds);
-    send(batch, failure.kind(), 0);
+    send(batch, failure.kind(), 0, gen);
   }
 
-  private void send(List<MetricSample> batch, String result, int samples) {
+  /**
+   * Publishes a scrape's batch. A target that is down is the target's problem ({@code up} 0); a
+   * batch the publisher loses is the scraper's: a fault of the stage, and a success clears them.
+   */
+  private void send(List<MetricSample> batch, String result, int samples, long gen) {
     publisher
         .publish(batch)
         .whenComplete(
             (ok, e) ->
                 vertx.runOnContext(
                     v -> {
-                      inFlight = false;
+                      done(gen);
                       if (e != null) {
                         metrics.scrape("publish_failed");
-                        LOG.warn(
-                            "Publishing the scrape of {} failed; its samples are lost: {}",
-                            target.url(),
-                            e.toString());
+                        metrics.loopFault(
+                            "publishing the scrape of "
+                                + target.url()
+                                + " failed; its samples are lost: "
+                                + e);
                       } else {
                         metrics.scrape(result);
                         metrics.published(batch.size());
+                        metrics.loopOk();
                       }
                     }));
   }
