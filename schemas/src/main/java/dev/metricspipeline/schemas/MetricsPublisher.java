@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,7 @@ public final class MetricsPublisher implements AutoCloseable {
   private final PublisherConfig config;
   private final SchemaRegistryClient registry;
   private final SeriesKey seriesKey;
+  private final AvroSerializer<MetricSample> serializer;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedSamples = new AtomicLong();
   private final Thread thread;
@@ -66,12 +68,13 @@ public final class MetricsPublisher implements AutoCloseable {
   private final LongAdder transactionsFailed = new LongAdder();
   private volatile boolean closed;
   private volatile long lastCommitNanos;
-  private KafkaProducer<String, Object> producer;
+  private KafkaProducer<String, byte[]> producer;
 
   private MetricsPublisher(PublisherConfig config) {
     this.config = config;
     this.registry = new SchemaRegistryClient(config.registry());
     this.seriesKey = SeriesKey.excluding(config.replicaLabels());
+    this.serializer = new AvroSerializer<>(registry, true);
     this.thread = new Thread(this::run, "metrics-publisher");
     this.thread.setDaemon(true);
   }
@@ -136,7 +139,21 @@ public final class MetricsPublisher implements AutoCloseable {
               null));
       return done;
     }
-    queue.add(new Pending(List.copyOf(samples), List.copyOf(sideRecords), done));
+    // Keys and Avro are made here, on the caller's thread (the gateway's workers, in parallel):
+    // the one publisher thread only sends bytes. Profiled under remote_write load, encoding was
+    // about 40% of that thread.
+    List<Encoded> encoded = new ArrayList<>(samples.size());
+    try {
+      for (MetricSample sample : samples) {
+        encoded.add(
+            new Encoded(seriesKey.idOf(sample), serializer.serialize(config.topic(), sample)));
+      }
+    } catch (RuntimeException e) {
+      queuedSamples.addAndGet(-samples.size());
+      done.completeExceptionally(classify(e));
+      return done;
+    }
+    queue.add(new Pending(encoded, List.copyOf(sideRecords), done));
     return done;
   }
 
@@ -177,11 +194,11 @@ public final class MetricsPublisher implements AutoCloseable {
   private void commit(List<Pending> batch, int size) {
     long started = System.nanoTime();
     try {
-      KafkaProducer<String, Object> p = producer();
+      KafkaProducer<String, byte[]> p = producer();
       p.beginTransaction();
       for (Pending pending : batch) {
-        for (MetricSample sample : pending.samples()) {
-          p.send(new ProducerRecord<>(config.topic(), seriesKey.idOf(sample), sample));
+        for (Encoded sample : pending.samples()) {
+          p.send(new ProducerRecord<>(config.topic(), sample.key(), sample.value()));
         }
         for (SideRecord side : pending.sideRecords()) {
           p.send(new ProducerRecord<>(side.topic(), side.key(), side.value()));
@@ -241,7 +258,7 @@ public final class MetricsPublisher implements AutoCloseable {
     closeProducer(Duration.ZERO);
   }
 
-  private KafkaProducer<String, Object> producer() {
+  private KafkaProducer<String, byte[]> producer() {
     if (producer == null) {
       Properties p = new Properties();
       p.putAll(config.kafka());
@@ -253,17 +270,23 @@ public final class MetricsPublisher implements AutoCloseable {
           ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
           Long.toString(Math.max(config.timeout().toMillis(), 10_000)));
       p.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.timeout().toMillis()));
+      // Lingering adds no latency here: commitTransaction() flushes at once. It lets a
+      // transaction's records fill big batches instead of many small ones, each paying a
+      // compression header; under remote_write load that took steady throughput from 110k to 174k
+      // samples/s (bench/README.md).
+      p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+      p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+      // Kafka refuses a producer whose delivery timeout is below linger + request timeout.
+      long linger = Long.parseLong(p.getProperty(ProducerConfig.LINGER_MS_CONFIG).trim());
+      long request = Math.min(config.timeout().toMillis(), 5_000);
+      p.setProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
       p.setProperty(
-          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(config.timeout().toMillis()));
-      p.setProperty(
-          ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-          Long.toString(Math.min(config.timeout().toMillis(), 5_000)));
-      p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+          Long.toString(Math.max(config.timeout().toMillis(), request + linger)));
       p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
-      KafkaProducer<String, Object> created =
-          new KafkaProducer<>(
-              p, new StringSerializer(), new ValueSerializer(new AvroSerializer<>(registry, true)));
+      KafkaProducer<String, byte[]> created =
+          new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
       try {
         created.initTransactions();
       } catch (KafkaException e) {
@@ -346,7 +369,10 @@ public final class MetricsPublisher implements AutoCloseable {
   }
 
   private record Pending(
-      List<MetricSample> samples, List<SideRecord> sideRecords, CompletableFuture<Void> done) {}
+      List<Encoded> samples, List<SideRecord> sideRecords, CompletableFuture<Void> done) {}
+
+  /** A sample as it goes to Kafka: its series id and its Avro in the registry's wire format. */
+  private record Encoded(String key, byte[] value) {}
 
   /**
    * A record for another topic that must become visible together with a publish's samples, e.g. the
@@ -356,18 +382,6 @@ public final class MetricsPublisher implements AutoCloseable {
     public SideRecord {
       java.util.Objects.requireNonNull(topic, "topic");
       java.util.Objects.requireNonNull(key, "key");
-    }
-  }
-
-  /** Avro for samples, bytes as they are for side records. */
-  private record ValueSerializer(AvroSerializer<MetricSample> avro)
-      implements org.apache.kafka.common.serialization.Serializer<Object> {
-    @Override
-    public byte[] serialize(String topic, Object value) {
-      if (value == null || value instanceof byte[]) {
-        return (byte[]) value;
-      }
-      return avro.serialize(topic, (MetricSample) value);
     }
   }
 }

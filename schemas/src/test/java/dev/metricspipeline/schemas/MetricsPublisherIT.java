@@ -74,9 +74,9 @@ class MetricsPublisherIT {
   }
 
   @Test
-  void kafkaUnreachableFailsThePublishAsRetriable() {
+  void kafkaUnreachableFailsThePublishAsRetriable(KafkaCluster kafka) {
     PublisherConfig config =
-        PublisherConfig.defaults("127.0.0.1:1", RegistryClientConfig.of("http://127.0.0.1:1"))
+        PublisherConfig.defaults("127.0.0.1:1", RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTimeout(Duration.ofSeconds(2));
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       CompletableFuture<Void> done = publisher.publish(List.of(Samples.gauge("x", Map.of(), 1, 1)));
@@ -86,6 +86,25 @@ class MetricsPublisherIT {
           .isInstanceOf(PublishException.class)
           .satisfies(e -> assertThat(((PublishException) e).isRetriable()).isTrue());
       assertThat(publisher.transactionsFailed()).isEqualTo(1);
+      assertThat(publisher.queuedSamples()).isZero();
+    }
+  }
+
+  /** The samples are encoded by the caller: a registry that does not answer fails it at once. */
+  @Test
+  void aRegistryThatDoesNotAnswerFailsThePublishAsRetriableBeforeKafka() {
+    PublisherConfig config =
+        PublisherConfig.defaults("127.0.0.1:1", RegistryClientConfig.of("http://127.0.0.1:1"))
+            .withTimeout(Duration.ofSeconds(2));
+    try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
+      CompletableFuture<Void> done = publisher.publish(List.of(Samples.gauge("x", Map.of(), 1, 1)));
+      assertThatThrownBy(() -> done.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(PublishException.class)
+          .hasMessageContaining("Schema Registry")
+          .satisfies(e -> assertThat(((PublishException) e).isRetriable()).isTrue());
+      assertThat(publisher.transactionsFailed()).isZero();
       assertThat(publisher.queuedSamples()).isZero();
     }
   }

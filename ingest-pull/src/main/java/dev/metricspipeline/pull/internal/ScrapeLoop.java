@@ -235,7 +235,19 @@ public final class ScrapeLoop {
       markers.add(stale(report(name, 0, now), now));
     }
     lastSeries = new LinkedHashMap<>();
-    return publisher.publish(markers);
+    return publishOffLoop(markers);
+  }
+
+  /**
+   * The publisher encodes on the calling thread and may ask the Schema Registry on its first call:
+   * never on an event loop.
+   */
+  private CompletableFuture<Void> publishOffLoop(List<MetricSample> batch) {
+    return vertx
+        .executeBlocking(() -> publisher.publish(batch), false)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .thenCompose(published -> published);
   }
 
   private void scrape(Runnable release, long gen) {
@@ -629,8 +641,7 @@ public final class ScrapeLoop {
    * batch the publisher loses is the scraper's: a fault of the stage, and a success clears them.
    */
   private void send(List<MetricSample> batch, String result, int samples, long gen) {
-    publisher
-        .publish(batch)
+    publishOffLoop(batch)
         .whenComplete(
             (ok, e) ->
                 vertx.runOnContext(
