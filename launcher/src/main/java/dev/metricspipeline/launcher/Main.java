@@ -2,6 +2,7 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.launcher.internal.EnvironmentDefaults;
 import dev.metricspipeline.schemas.internal.AvroTrust;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,8 +40,27 @@ public final class Main implements Runnable {
 
   /** The command line with its subcommands and environment defaults, ready to execute. */
   public static CommandLine commandLine() {
+    return commandLine(new EnvironmentDefaults());
+  }
+
+  /**
+   * As {@link #commandLine()}, reading the given environment. A {@code METRICS_PIPELINE_*} variable
+   * that no command reads stops the command before it runs (exit 2), naming the closest one.
+   */
+  public static CommandLine commandLine(EnvironmentDefaults environment) {
     CommandLine cli = new CommandLine(new Main());
-    cli.setDefaultValueProvider(new EnvironmentDefaults());
+    cli.setDefaultValueProvider(environment);
+    CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+    cli.setExecutionStrategy(
+        parsed -> {
+          List<String> unknown = environment.unknown(cli);
+          if (!unknown.isEmpty()) {
+            throw new CommandLine.ParameterException(
+                parsed.subcommand() == null ? cli : parsed.subcommand().commandSpec().commandLine(),
+                String.join("\n", unknown));
+          }
+          return run.execute(parsed);
+        });
     return cli;
   }
 

@@ -53,4 +53,26 @@ class EnvironmentDefaultsTest {
     assertThat(EnvironmentDefaults.variableOf("--web.config.file"))
         .isEqualTo("METRICS_PIPELINE_WEB_CONFIG_FILE");
   }
+
+  @Test
+  void aMistypedVariableStopsTheCommandNamingTheClosestOne() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code =
+        Main.commandLine(
+                new EnvironmentDefaults(
+                    Map.of(
+                        "METRICS_PIPELINE_DATA_DIRR", "/srv/metrics",
+                        "METRICS_PIPELINE_JAVA_OPTS", "-Xmx1g",
+                        "METRICS_PIPELINE_QUERY_ADDRESS", "0.0.0.0")))
+            .setErr(new java.io.PrintWriter(err))
+            .execute("tail", "--help");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "METRICS_PIPELINE_DATA_DIRR is not a setting of any command (did you mean"
+                + " METRICS_PIPELINE_DATA_DIR?)")
+        // read by sink, not by tail: one environment may serve several commands
+        .doesNotContain("METRICS_PIPELINE_QUERY_ADDRESS is not")
+        .doesNotContain("JAVA_OPTS");
+  }
 }
