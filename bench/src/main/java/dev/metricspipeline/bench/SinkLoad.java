@@ -5,8 +5,8 @@ import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.sink.JdbcRollupStore;
+import dev.metricspipeline.sink.QueryApi;
 import dev.metricspipeline.sink.RollupStore;
-import dev.metricspipeline.sink.internal.QueryServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -88,15 +88,14 @@ public final class SinkLoad {
           "%s: wrote %,d rows (%d series x 1440 windows) in %.1f s: %,.0f rows/s%n",
           store.dialect(), rows, series, seconds, rows / seconds);
 
-      try (QueryServer server =
-          QueryServer.start(
+      try (QueryApi server =
+          QueryApi.start(
               WebConfig.none(),
               "127.0.0.1",
               0,
               store,
               Map.of(60_000L, "1m"),
-              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-              () -> true)) {
+              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
         HttpClient http = HttpClient.newHttpClient();
         long from = start / 1000;
         long to = (start + day) / 1000;

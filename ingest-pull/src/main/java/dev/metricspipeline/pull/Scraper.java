@@ -66,7 +66,7 @@ public final class Scraper implements AutoCloseable {
 
   private final ScraperSettings settings;
   private final Supplier<PullConfig> source;
-  private final ScrapeLoop.Publisher publisher;
+  private final ScrapePublisher publisher;
   private final SeriesKey seriesKey;
   private final Vertx vertx;
   private final Context context;
@@ -89,7 +89,7 @@ public final class Scraper implements AutoCloseable {
   private Scraper(
       ScraperSettings settings,
       Supplier<PullConfig> source,
-      ScrapeLoop.Publisher publisher,
+      ScrapePublisher publisher,
       SeriesKey seriesKey,
       PrometheusMeterRegistry meters) {
     this.settings = settings;
@@ -118,7 +118,7 @@ public final class Scraper implements AutoCloseable {
   public static Scraper start(
       ScraperSettings settings,
       Supplier<PullConfig> source,
-      ScrapeLoop.Publisher publisher,
+      ScrapePublisher publisher,
       SeriesKey seriesKey,
       PrometheusMeterRegistry meters) {
     Scraper scraper = new Scraper(settings, source, publisher, seriesKey, meters);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.metricspipeline.pull.internal.ScrapeLoop;
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -45,8 +44,8 @@ class ScrapeLoopFaultsTest {
   private Scraper scraper;
 
   /** One second is the deadline after which a publish that never answers is given up. */
-  private final ScrapeLoop.Publisher publisher =
-      new ScrapeLoop.Publisher() {
+  private final ScrapePublisher publisher =
+      new ScrapePublisher() {
         @Override
         public CompletableFuture<Void> publish(List<MetricSample> samples) {
           return switch (mode.get()) {

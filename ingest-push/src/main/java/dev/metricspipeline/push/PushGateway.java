@@ -119,11 +119,11 @@ public final class PushGateway implements AutoCloseable {
   }
 
   /**
-   * Starts on a given writer and store: for callers that publish elsewhere, and tests.
+   * Starts on a given writer and store: for this package's tests.
    *
    * @param groupTopic the store's feed, closed with the gateway
    */
-  public static PushGateway start(
+  static PushGateway start(
       PushGatewayConfig config,
       SampleWriter writer,
       GroupStore store,

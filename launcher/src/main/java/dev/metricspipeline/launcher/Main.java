@@ -1,8 +1,9 @@
 package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.launcher.internal.EnvironmentDefaults;
-import dev.metricspipeline.schemas.internal.AvroTrust;
+import dev.metricspipeline.schemas.serde.AvroTrust;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,14 +41,15 @@ public final class Main implements Runnable {
 
   /** The command line with its subcommands and environment defaults, ready to execute. */
   public static CommandLine commandLine() {
-    return commandLine(new EnvironmentDefaults());
+    return commandLine(System.getenv());
   }
 
   /**
    * As {@link #commandLine()}, reading the given environment. A {@code METRICS_PIPELINE_*} variable
    * that no command reads stops the command before it runs (exit 2), naming the closest one.
    */
-  public static CommandLine commandLine(EnvironmentDefaults environment) {
+  public static CommandLine commandLine(Map<String, String> env) {
+    EnvironmentDefaults environment = new EnvironmentDefaults(env);
     CommandLine cli = new CommandLine(new Main());
     cli.setDefaultValueProvider(environment);
     CommandLine.IExecutionStrategy run = new CommandLine.RunLast();

@@ -59,11 +59,10 @@ class EnvironmentDefaultsTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code =
         Main.commandLine(
-                new EnvironmentDefaults(
-                    Map.of(
-                        "METRICS_PIPELINE_DATA_DIRR", "/srv/metrics",
-                        "METRICS_PIPELINE_JAVA_OPTS", "-Xmx1g",
-                        "METRICS_PIPELINE_QUERY_ADDRESS", "0.0.0.0")))
+                Map.of(
+                    "METRICS_PIPELINE_DATA_DIRR", "/srv/metrics",
+                    "METRICS_PIPELINE_JAVA_OPTS", "-Xmx1g",
+                    "METRICS_PIPELINE_QUERY_ADDRESS", "0.0.0.0"))
             .setErr(new java.io.PrintWriter(err))
             .execute("tail", "--help");
     assertThat(code).isEqualTo(2);

@@ -8,6 +8,7 @@ import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
 import dev.metricspipeline.pull.Relabeler;
+import dev.metricspipeline.pull.ScrapePublisher;
 import dev.metricspipeline.pull.Target;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
@@ -67,19 +68,6 @@ public final class ScrapeLoop {
           "scrape_samples_post_metric_relabeling",
           "scrape_series_added");
 
-  /** Where a scrape's samples go. */
-  public interface Publisher {
-    CompletableFuture<Void> publish(List<MetricSample> samples);
-
-    /**
-     * How long a publish may take before its loop takes it for lost (a future that never
-     * completes): the producer's delivery timeout, two minutes by default.
-     */
-    default java.time.Duration deadline() {
-      return java.time.Duration.ofMinutes(2);
-    }
-  }
-
   /** The result of the last scrape, for /api/v1/targets and the metrics. */
   public record Status(
       String health, String lastError, long lastScrapeMs, double lastDurationSeconds) {}
@@ -87,7 +75,7 @@ public final class ScrapeLoop {
   private final Vertx vertx;
   private final HttpClient client;
   private final Target target;
-  private final Publisher publisher;
+  private final ScrapePublisher publisher;
   private final Map<String, String> externalLabels;
   private final String replica;
   private final SeriesKey seriesKey;
@@ -111,7 +99,7 @@ public final class ScrapeLoop {
       Vertx vertx,
       HttpClient client,
       Target target,
-      Publisher publisher,
+      ScrapePublisher publisher,
       Map<String, String> externalLabels,
       String replica,
       SeriesKey seriesKey,

@@ -1,6 +1,5 @@
 package dev.metricspipeline.schemas.serde;
 
-import dev.metricspipeline.schemas.internal.AvroTrust;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistry;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;

@@ -1,7 +1,6 @@
 package dev.metricspipeline.schemas.serde;
 
 import dev.metricspipeline.schemas.Topics;
-import dev.metricspipeline.schemas.internal.AvroTrust;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistry;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;

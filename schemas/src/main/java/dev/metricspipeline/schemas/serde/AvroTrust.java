@@ -1,4 +1,4 @@
-package dev.metricspipeline.schemas.internal;
+package dev.metricspipeline.schemas.serde;
 
 import org.apache.avro.util.ClassSecurityValidator;
 
