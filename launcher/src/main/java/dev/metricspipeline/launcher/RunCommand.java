@@ -231,7 +231,7 @@ public final class RunCommand implements Callable<Integer> {
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-streams",
               dataDir.resolve("streams"),
-              Map.of(),
+              streamsOptions.streamsProperties(Map.of()),
               meters);
       started.add(streams);
       awaitStreams(streams);

@@ -74,7 +74,7 @@ public final class StreamsCommand implements Callable<Integer> {
             kafka.registry(),
             applicationId,
             stateDir,
-            kafka.kafka(),
+            streamsOptions.streamsProperties(kafka.kafka()),
             meters);
     OpsServer ops = OpsServer.start(web, metricsAddress, metricsPort, meters, app::ready);
     Shutdown.closeOnSignal(

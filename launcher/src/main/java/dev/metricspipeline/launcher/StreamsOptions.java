@@ -26,6 +26,32 @@ final class StreamsOptions {
               + " default. Env: METRICS_PIPELINE_AGGREGATION_RULES")
   Path aggregationRules;
 
+  @Option(
+      names = "--stream-threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Kafka Streams threads of the streams stage; 0: one per core of this machine (each"
+              + " takes a share of the partitions). Env: METRICS_PIPELINE_STREAM_THREADS. Default:"
+              + " ${DEFAULT-VALUE}")
+  int streamThreads;
+
+  /** The stage's thread count: {@code --stream-threads}, or one per core. */
+  int threads() {
+    if (streamThreads < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--stream-threads must be 0 (one per core) or more");
+    }
+    return streamThreads == 0 ? Runtime.getRuntime().availableProcessors() : streamThreads;
+  }
+
+  /** Kafka Streams settings these options make, merged over {@code kafka}'s. */
+  java.util.Map<String, String> streamsProperties(java.util.Map<String, String> kafka) {
+    java.util.Map<String, String> props = new java.util.HashMap<>(kafka);
+    props.put("num.stream.threads", Integer.toString(threads()));
+    return props;
+  }
+
   /** The default settings with the grace and, if a file is given, its aggregation rules. */
   StreamsSettings settings() {
     StreamsSettings settings = StreamsSettings.defaults().withGrace(rollupGrace);
