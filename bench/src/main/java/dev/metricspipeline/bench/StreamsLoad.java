@@ -39,7 +39,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * state directory. Not a JMH benchmark: it measures the whole stage, Kafka included.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.StreamsLoad [series]
- * [samplesPerSeries] [partitions]} (defaults 1000000, 1, 6).
+ * [samplesPerSeries] [partitions]} (defaults 1000000, 1, 6). Kafka Streams settings to try go in as
+ * {@code -Dstreams.<setting>=<value>}, e.g. {@code -Dstreams.num.stream.threads=2}.
  */
 public final class StreamsLoad {
 
@@ -71,7 +72,7 @@ public final class StreamsLoad {
               RegistryClientConfig.of(registry.url()),
               "streams-load",
               stateDir,
-              Map.of())) {
+              streamsProperties())) {
         if (!app.awaitRunning(Duration.ofMinutes(2))) {
           throw new IllegalStateException("the streams stage did not start");
         }
@@ -175,5 +176,19 @@ public final class StreamsLoad {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code -Dstreams.X=Y} system properties as Kafka Streams settings {@code X=Y}. */
+  private static Map<String, String> streamsProperties() {
+    Map<String, String> props = new java.util.TreeMap<>();
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith("streams.")) {
+        props.put(name.substring("streams.".length()), System.getProperty(name));
+      }
+    }
+    if (!props.isEmpty()) {
+      System.out.println("Kafka Streams settings: " + props);
+    }
+    return props;
   }
 }
