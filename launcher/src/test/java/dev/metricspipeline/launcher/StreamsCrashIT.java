@@ -1,6 +1,7 @@
 package dev.metricspipeline.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
@@ -19,8 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,24 +91,8 @@ class StreamsCrashIT {
     String appId = kafka.uniqueTopic("crash-app");
     Path stateDir = dir.resolve("state");
 
-    // The input: counters rising by 1 every 100 ms, timestamps from the next second over 4 s; the
-    // 30 s grace keeps every window open across the kills and restarts.
-    long start = (System.currentTimeMillis() / 1000 + 1) * 1000;
-    List<MetricSample> input = new ArrayList<>();
-    for (int step = 0; step < STEPS; step++) {
-      for (int s = 0; s < SERIES; s++) {
-        input.add(
-            MetricSample.newBuilder()
-                .setName("requests_total")
-                .setLabels(new TreeMap<>(Map.of("job", "crash", "series", Integer.toString(s))))
-                .setType(SampleType.COUNTER)
-                .setValue(1000 * s + step)
-                .setTimestamp(start + step * 100L)
-                .setIngestTimestamp(start)
-                .setOrigin(Origin.PUSH_CLIENT)
-                .build());
-      }
-    }
+    // The 30 s grace keeps every window open across the kills and restarts.
+    List<MetricSample> input = counters(SERIES);
     // Publish in three parts, killing the streams process (SIGKILL) after each of the first two.
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(
@@ -137,6 +126,117 @@ class StreamsCrashIT {
     } finally {
       kill(last);
     }
+  }
+
+  /**
+   * Scale-out on the engine we have: three instances of one application share the six input
+   * partitions (each gets some, together all), and every window is still emitted once, exact.
+   */
+  @Test
+  void threeInstancesShareThePartitionsAndTheRollupsStayExact(KafkaCluster kafka, @TempDir Path dir)
+      throws Exception {
+    String samples = kafka.uniqueTopic("scale-samples");
+    String rejected = kafka.uniqueTopic("scale-rejected");
+    String resolution = "1s-" + samples.substring(samples.length() - 8);
+    String rollupTopic = "metrics.rollups." + resolution;
+    kafka.createTopic(samples, 6);
+    kafka.createTopic(rejected, 1);
+    kafka.createTopic(rollupTopic, 6);
+    String appId = kafka.uniqueTopic("scale-app");
+    List<Process> instances = new ArrayList<>();
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      for (int i = 0; i < 3; i++) {
+        instances.add(
+            startStreams(kafka, appId, dir.resolve("state-" + i), samples, rejected, resolution));
+      }
+      Map<String, Set<Integer>> assignment = new TreeMap<>();
+      await("three members, each with input partitions")
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                assignment.clear();
+                assignment.putAll(inputPartitionsByMember(admin, appId, samples));
+                return assignment.size() == 3
+                    && assignment.values().stream().noneMatch(Set::isEmpty);
+              });
+      Set<Integer> all = new TreeSet<>();
+      assignment.values().forEach(all::addAll);
+      assertThat(all).as("the members' input partitions").containsExactly(0, 1, 2, 3, 4, 5);
+
+      List<MetricSample> input = counters(60);
+      PublisherConfig publisherConfig =
+          PublisherConfig.defaults(
+                  kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+              .withTopic(samples);
+      try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
+        publisher.publish(input).get(30, TimeUnit.SECONDS);
+      }
+      Map<String, double[]> expected = expected(input);
+      Map<String, List<double[]>> actual =
+          readRollups(kafka, rollupTopic, expected.size(), Duration.ofSeconds(120));
+      assertThat(actual.keySet()).isEqualTo(expected.keySet());
+      for (Map.Entry<String, double[]> e : expected.entrySet()) {
+        assertThat(actual.get(e.getKey())).as("%s emitted exactly once", e.getKey()).hasSize(1);
+        assertThat(actual.get(e.getKey()).get(0))
+            .as("%s: count, sum, min, max, increase", e.getKey())
+            .containsExactly(e.getValue());
+      }
+      for (Process instance : instances) {
+        assertThat(instance.isAlive()).isTrue();
+      }
+    } finally {
+      for (Process instance : instances) {
+        kill(instance);
+      }
+    }
+  }
+
+  /** The input partitions of {@code topic} each member of the group holds, by member id. */
+  private static Map<String, Set<Integer>> inputPartitionsByMember(
+      Admin admin, String group, String topic) throws Exception {
+    Map<String, Set<Integer>> out = new TreeMap<>();
+    for (var member :
+        admin
+            .describeConsumerGroups(List.of(group))
+            .describedGroups()
+            .get(group)
+            .get(30, TimeUnit.SECONDS)
+            .members()) {
+      Set<Integer> partitions = new TreeSet<>();
+      member.assignment().topicPartitions().stream()
+          .filter(tp -> tp.topic().equals(topic))
+          .forEach(tp -> partitions.add(tp.partition()));
+      out.put(member.consumerId(), partitions);
+    }
+    return out;
+  }
+
+  /**
+   * Counters rising by 1 every 100 ms for {@link #STEPS} steps, from the next whole second: one
+   * sample per series and step.
+   */
+  private static List<MetricSample> counters(int series) {
+    long start = (System.currentTimeMillis() / 1000 + 1) * 1000;
+    List<MetricSample> input = new ArrayList<>();
+    for (int step = 0; step < STEPS; step++) {
+      for (int s = 0; s < series; s++) {
+        input.add(
+            MetricSample.newBuilder()
+                .setName("requests_total")
+                .setLabels(new TreeMap<>(Map.of("job", "crash", "series", Integer.toString(s))))
+                .setType(SampleType.COUNTER)
+                .setValue(1000 * s + step)
+                .setTimestamp(start + step * 100L)
+                .setIngestTimestamp(start)
+                .setOrigin(Origin.PUSH_CLIENT)
+                .build());
+      }
+    }
+    return input;
   }
 
   /** Lets a process run for a while, failing if it dies on its own. */
