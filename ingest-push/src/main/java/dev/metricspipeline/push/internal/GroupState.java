@@ -104,4 +104,19 @@ public record GroupState(
         root.path("version").asLong(),
         root.path("deleted").asBoolean(false));
   }
+
+  /** The Prometheus family type of a sample type: counter, gauge, histogram, ... */
+  public static String familyType(SampleType type) {
+    return switch (type) {
+      case COUNTER -> "counter";
+      case GAUGE -> "gauge";
+      case HISTOGRAM_BUCKET, HISTOGRAM_SUM, HISTOGRAM_COUNT -> "histogram";
+      case GAUGE_HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_GSUM, GAUGE_HISTOGRAM_GCOUNT -> "gaugehistogram";
+      case SUMMARY_QUANTILE, SUMMARY_SUM, SUMMARY_COUNT -> "summary";
+      case INFO -> "info";
+      case STATESET -> "stateset";
+      case CREATED -> "created";
+      default -> "untyped";
+    };
+  }
 }

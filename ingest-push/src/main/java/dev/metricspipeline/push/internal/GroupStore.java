@@ -1,8 +1,11 @@
 package dev.metricspipeline.push.internal;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -23,15 +26,79 @@ public final class GroupStore {
   private final Map<String, GroupState> groups = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<?>> tails = new ConcurrentHashMap<>();
 
+  // family -> family type -> keys of the live groups holding that family with that type: the
+  // consistency check of a push looks up its own families here instead of walking every series of
+  // every group (that walk was 41% of the CPU under 200 groups of 1,000 series). Guarded by this.
+  private final Map<String, Map<String, Set<String>>> familyTypes = new HashMap<>();
+
+  /** A family that another group holds with another type. */
+  public record Conflict(String family, String pushedType, String otherGroup, String otherType) {}
+
   /** Applies a state if it is newer than the one held. */
-  public void apply(String key, GroupState state) {
-    groups.merge(
-        key, state, (held, incoming) -> incoming.version() > held.version() ? incoming : held);
+  public synchronized void apply(String key, GroupState state) {
+    GroupState held = groups.get(key);
+    if (held != null && state.version() <= held.version()) {
+      return;
+    }
+    groups.put(key, state);
+    index(key, held, false);
+    index(key, state, true);
   }
 
   /** Forgets a group (a tombstone in the topic). */
-  public void remove(String key) {
-    groups.remove(key);
+  public synchronized void remove(String key) {
+    index(key, groups.remove(key), false);
+  }
+
+  /**
+   * The first family of {@code pushed} (family to family type) that a live group other than {@code
+   * key} holds with another type, if any.
+   */
+  public synchronized Optional<Conflict> conflict(String key, Map<String, String> pushed) {
+    for (Map.Entry<String, String> family : pushed.entrySet()) {
+      Map<String, Set<String>> types = familyTypes.get(family.getKey());
+      if (types == null) {
+        continue;
+      }
+      for (Map.Entry<String, Set<String>> type : types.entrySet()) {
+        if (type.getKey().equals(family.getValue())) {
+          continue;
+        }
+        for (String other : type.getValue()) {
+          if (!other.equals(key)) {
+            return Optional.of(
+                new Conflict(family.getKey(), family.getValue(), other, type.getKey()));
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void index(String key, GroupState state, boolean add) {
+    if (state == null || state.deleted()) {
+      return;
+    }
+    for (GroupState.Series series : state.series().values()) {
+      String type = GroupState.familyType(series.type());
+      if (add) {
+        familyTypes
+            .computeIfAbsent(series.family(), f -> new HashMap<>())
+            .computeIfAbsent(type, t -> new HashSet<>())
+            .add(key);
+      } else {
+        Map<String, Set<String>> types = familyTypes.get(series.family());
+        if (types != null && types.containsKey(type)) {
+          types.get(type).remove(key);
+          if (types.get(type).isEmpty()) {
+            types.remove(type);
+          }
+          if (types.isEmpty()) {
+            familyTypes.remove(series.family());
+          }
+        }
+      }
+    }
   }
 
   /** The live (not deleted) group, if any. */

@@ -346,43 +346,23 @@ public final class PushService {
     Map<String, String> pushedTypes = new HashMap<>();
     for (int i = 0; i < parsed.samples().size(); i++) {
       pushedTypes.putIfAbsent(
-          parsed.families().get(i), familyType(parsed.samples().get(i).getType()));
+          parsed.families().get(i), GroupState.familyType(parsed.samples().get(i).getType()));
     }
-    for (GroupState other : store.all()) {
-      if (other.key().canonical().equals(key)) {
-        continue;
-      }
-      for (GroupState.Series series : other.series().values()) {
-        String pushed = pushedTypes.get(series.family());
-        if (pushed != null && !pushed.equals(familyType(series.type()))) {
-          throw new PushRejected(
-              400,
-              "inconsistent",
-              "pushed metrics are invalid or inconsistent with existing metrics: "
-                  + series.family()
-                  + " is pushed as "
-                  + pushed
-                  + " but group {"
-                  + other.key().canonical()
-                  + "} has it as "
-                  + familyType(series.type()));
-        }
-      }
+    Optional<GroupStore.Conflict> conflict = store.conflict(key, pushedTypes);
+    if (conflict.isPresent()) {
+      GroupStore.Conflict c = conflict.get();
+      throw new PushRejected(
+          400,
+          "inconsistent",
+          "pushed metrics are invalid or inconsistent with existing metrics: "
+              + c.family()
+              + " is pushed as "
+              + c.pushedType()
+              + " but group {"
+              + c.otherGroup()
+              + "} has it as "
+              + c.otherType());
     }
-  }
-
-  private static String familyType(SampleType type) {
-    return switch (type) {
-      case COUNTER -> "counter";
-      case GAUGE -> "gauge";
-      case HISTOGRAM_BUCKET, HISTOGRAM_SUM, HISTOGRAM_COUNT -> "histogram";
-      case GAUGE_HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_GSUM, GAUGE_HISTOGRAM_GCOUNT -> "gaugehistogram";
-      case SUMMARY_QUANTILE, SUMMARY_SUM, SUMMARY_COUNT -> "summary";
-      case INFO -> "info";
-      case STATESET -> "stateset";
-      case CREATED -> "created";
-      default -> "untyped";
-    };
   }
 
   private static MetricSample staleMarker(

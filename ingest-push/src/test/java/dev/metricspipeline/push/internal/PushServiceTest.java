@@ -264,6 +264,22 @@ class PushServiceTest {
   }
 
   @Test
+  void theTypeCheckFollowsGroupsAsTheyChangeAndGo() throws Exception {
+    push(PushService.Method.PUT, "job/a", "# TYPE requests counter\nrequests 1\n");
+    // A group may change its own family's type: only other groups count.
+    push(PushService.Method.PUT, "job/a", "# TYPE requests gauge\nrequests 1\n");
+    push(PushService.Method.PUT, "job/b", "# TYPE requests gauge\nrequests 2\n");
+    assertThatThrownBy(
+            () -> push(PushService.Method.PUT, "job/c", "# TYPE requests counter\nrequests 3\n"))
+        .isInstanceOf(PushRejected.class)
+        .hasMessageContaining("requests is pushed as counter but group {job=");
+    push(PushService.Method.DELETE, "job/a", "");
+    push(PushService.Method.DELETE, "job/b", "");
+    push(PushService.Method.PUT, "job/c", "# TYPE requests counter\nrequests 3\n");
+    assertThat(store.get("job=\"c\"")).isPresent();
+  }
+
+  @Test
   void kafkaFailureLeavesTheGroupAsItWas() throws Exception {
     push(PushService.Method.PUT, "job/j", "a 1\n");
     kafkaDown = true;
