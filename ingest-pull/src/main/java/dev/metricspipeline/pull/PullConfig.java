@@ -125,7 +125,8 @@ public record PullConfig(
       long labelNameLengthLimit,
       long labelValueLengthLimit,
       long bodySizeLimit,
-      long targetLimit) {}
+      long targetLimit,
+      boolean followRedirects) {}
 
   // The YAML as written; every field nullable. Jackson reports unknown keys with their line.
   record GlobalYaml(
@@ -451,7 +452,8 @@ public record PullConfig(
             source,
             where,
             y.bodySizeLimit() != null ? y.bodySizeLimit() : g == null ? null : g.bodySizeLimit()),
-        limit(y.targetLimit(), g == null ? null : g.targetLimit()));
+        limit(y.targetLimit(), g == null ? null : g.targetLimit()),
+        y.followRedirects() == null || y.followRedirects());
   }
 
   private static long limit(Long job, Long global) {

@@ -284,6 +284,8 @@ public final class ScrapeLoop {
             .setMethod(HttpMethod.GET)
             .setAbsoluteURI(target.url())
             .setIdleTimeout(timeoutMs)
+            // follow_redirects, true unless the job says false, as in Prometheus
+            .setFollowRedirects(target.job().followRedirects())
             .putHeader("Accept", ACCEPT)
             .putHeader("User-Agent", "metrics-pipeline-scraper/0.1")
             .putHeader("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(timeoutMs / 1000.0));
