@@ -112,17 +112,7 @@ class StreamsCrashIT {
     }
     Process last = startStreams(kafka, appId, stateDir, samples, rejected, resolution);
     try {
-      Map<String, double[]> expected = expected(input);
-      Map<String, List<double[]>> actual =
-          readRollups(kafka, rollupTopic, expected.size(), Duration.ofSeconds(120));
-      assertThat(actual.keySet()).isEqualTo(expected.keySet());
-      for (Map.Entry<String, double[]> e : expected.entrySet()) {
-        List<double[]> got = actual.get(e.getKey());
-        assertThat(got).as("%s emitted exactly once", e.getKey()).hasSize(1);
-        assertThat(got.get(0))
-            .as("%s: count, sum, min, max, increase", e.getKey())
-            .containsExactly(e.getValue());
-      }
+      assertEveryWindowOnceAndExact(kafka, rollupTopic, input);
     } finally {
       kill(last);
     }
@@ -175,16 +165,7 @@ class StreamsCrashIT {
       try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
         publisher.publish(input).get(30, TimeUnit.SECONDS);
       }
-      Map<String, double[]> expected = expected(input);
-      Map<String, List<double[]>> actual =
-          readRollups(kafka, rollupTopic, expected.size(), Duration.ofSeconds(120));
-      assertThat(actual.keySet()).isEqualTo(expected.keySet());
-      for (Map.Entry<String, double[]> e : expected.entrySet()) {
-        assertThat(actual.get(e.getKey())).as("%s emitted exactly once", e.getKey()).hasSize(1);
-        assertThat(actual.get(e.getKey()).get(0))
-            .as("%s: count, sum, min, max, increase", e.getKey())
-            .containsExactly(e.getValue());
-      }
+      assertEveryWindowOnceAndExact(kafka, rollupTopic, input);
       for (Process instance : instances) {
         assertThat(instance.isAlive()).isTrue();
       }
@@ -237,6 +218,25 @@ class StreamsCrashIT {
       }
     }
     return input;
+  }
+
+  /**
+   * Reads the rollup topic until every window of the input arrived (and a little longer) and checks
+   * each was emitted once, with count, sum, min, max and increase equal to the input's.
+   */
+  private static void assertEveryWindowOnceAndExact(
+      KafkaCluster kafka, String rollupTopic, List<MetricSample> input) {
+    Map<String, double[]> expected = expected(input);
+    Map<String, List<double[]>> actual =
+        readRollups(kafka, rollupTopic, expected.size(), Duration.ofSeconds(120));
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    for (Map.Entry<String, double[]> e : expected.entrySet()) {
+      List<double[]> got = actual.get(e.getKey());
+      assertThat(got).as("%s emitted exactly once", e.getKey()).hasSize(1);
+      assertThat(got.get(0))
+          .as("%s: count, sum, min, max, increase", e.getKey())
+          .containsExactly(e.getValue());
+    }
   }
 
   /** Lets a process run for a while, failing if it dies on its own. */
