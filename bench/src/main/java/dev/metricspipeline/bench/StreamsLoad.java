@@ -39,8 +39,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * state directory. Not a JMH benchmark: it measures the whole stage, Kafka included.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.StreamsLoad [series]
- * [samplesPerSeries] [partitions]} (defaults 1000000, 1, 6). Kafka Streams settings to try go in as
- * {@code -Dstreams.<setting>=<value>}, e.g. {@code -Dstreams.num.stream.threads=2}.
+ * [samplesPerSeries] [partitions] [replay]} (defaults 1000000, 1, 6). Kafka Streams settings to try
+ * go in as {@code -Dstreams.<setting>=<value>}, e.g. {@code -Dstreams.num.stream.threads=2}.
+ *
+ * <p>Without {@code replay} the samples are one second apart in the current minute and the grace is
+ * 30 minutes, so nothing is late. With {@code replay} (an ISO-8601 duration, e.g. {@code PT1H}) the
+ * stage runs with its defaults (30 s grace, 2 h allowed lateness) and the input is what a
+ * Prometheus sends after an outage of ours: first one sample per series at the current time (stream
+ * time is now), then each series' {@code samplesPerSeries} samples spread over the {@code replay}
+ * before it, oldest first, every one of them late: they revise or first-emit closed windows. The
+ * state directory's size then holds the emitted windows of that span.
  */
 public final class StreamsLoad {
 
@@ -50,21 +58,39 @@ public final class StreamsLoad {
     int series = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int perSeries = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+    Duration replay = args.length > 3 ? Duration.parse(args[3]) : null;
     Path dir = Files.createTempDirectory("streams-load");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, Map.of());
         EmbeddedSchemaRegistry registry =
             EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0)) {
       createTopics(kafka.bootstrapServers(), partitions);
-      long total = (long) series * perSeries;
-      long base = System.currentTimeMillis() / 60_000 * 60_000;
+      long total = (long) series * perSeries + (replay == null ? 0 : series);
+      long now = System.currentTimeMillis();
+      long base = now / 60_000 * 60_000;
+      long step = 1000;
+      if (replay != null) {
+        step = replay.toMillis() / perSeries;
+        base = now - replay.toMillis();
+      }
       long produceStart = System.nanoTime();
-      produce(kafka.bootstrapServers(), registry.url(), series, perSeries, base);
+      produce(
+          kafka.bootstrapServers(),
+          registry.url(),
+          series,
+          perSeries,
+          base,
+          step,
+          replay == null ? null : now);
       double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
       System.out.printf("produced %,d samples in %.1f s%n", total, produceSeconds);
 
       Path stateDir = dir.resolve("streams");
-      // A long grace: the run must not make its own samples late while it catches up.
-      StreamsSettings settings = StreamsSettings.defaults().withGrace(Duration.ofMinutes(30));
+      // Without a replay, a long grace: the run must not make its own samples late while it
+      // catches up. With one, the defaults: the replay is late on purpose.
+      StreamsSettings settings =
+          replay == null
+              ? StreamsSettings.defaults().withGrace(Duration.ofMinutes(30))
+              : StreamsSettings.defaults();
       try (StreamsApp app =
           StreamsApp.start(
               settings,
@@ -115,7 +141,13 @@ public final class StreamsLoad {
   }
 
   private static void produce(
-      String bootstrap, String registryUrl, int series, int perSeries, long base) {
+      String bootstrap,
+      String registryUrl,
+      int series,
+      int perSeries,
+      long base,
+      long step,
+      Long primeAt) {
     Map<String, Object> config =
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -130,28 +162,36 @@ public final class StreamsLoad {
     SeriesKey key = SeriesKey.standard();
     try (KafkaProducer<String, MetricSample> producer =
         new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(client, true))) {
+      if (primeAt != null) {
+        for (int s = 0; s < series; s++) {
+          MetricSample sample = sample(s, primeAt, s + perSeries);
+          producer.send(new ProducerRecord<>(Topics.SAMPLES, key.idOf(sample), sample));
+        }
+      }
       for (int k = 0; k < perSeries; k++) {
         for (int s = 0; s < series; s++) {
-          TreeMap<String, String> labels = new TreeMap<>();
-          labels.put("job", "load");
-          labels.put("instance", "host-" + (s % 1000) + ":9100");
-          labels.put("series", Integer.toString(s / 1000));
-          long ts = base + k * 1000L;
-          MetricSample sample =
-              MetricSample.newBuilder()
-                  .setName("load_requests_total")
-                  .setLabels(labels)
-                  .setType(SampleType.COUNTER)
-                  .setValue(s + k)
-                  .setTimestamp(ts)
-                  .setIngestTimestamp(ts)
-                  .setOrigin(Origin.PUSH_CLIENT)
-                  .build();
+          MetricSample sample = sample(s, base + k * step, s + k);
           producer.send(new ProducerRecord<>(Topics.SAMPLES, key.idOf(sample), sample));
         }
       }
       producer.flush();
     }
+  }
+
+  private static MetricSample sample(int s, long ts, double value) {
+    TreeMap<String, String> labels = new TreeMap<>();
+    labels.put("job", "load");
+    labels.put("instance", "host-" + (s % 1000) + ":9100");
+    labels.put("series", Integer.toString(s / 1000));
+    return MetricSample.newBuilder()
+        .setName("load_requests_total")
+        .setLabels(labels)
+        .setType(SampleType.COUNTER)
+        .setValue(value)
+        .setTimestamp(ts)
+        .setIngestTimestamp(ts)
+        .setOrigin(Origin.PUSH_CLIENT)
+        .build();
   }
 
   private static long size(Path dir) throws IOException {

@@ -9,6 +9,7 @@ import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
+import dev.metricspipeline.testkit.PrometheusProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -19,6 +19,18 @@ final class StreamsOptions {
   Duration rollupGrace;
 
   @Option(
+      names = "--allowed-lateness",
+      defaultValue = "PT2H",
+      paramLabel = "DURATION",
+      description =
+          "How long after its end plus the grace a rollup window still takes late samples"
+              + " (ISO-8601): each change is emitted again as a revision of the window, and a"
+              + " sample later than that is rejected as LATE. Covers a Prometheus remote_write"
+              + " replay after an outage. Env: METRICS_PIPELINE_ALLOWED_LATENESS. Default:"
+              + " ${DEFAULT-VALUE}")
+  Duration allowedLateness;
+
+  @Option(
       names = "--aggregation-rules",
       paramLabel = "FILE",
       description =
@@ -52,9 +64,13 @@ final class StreamsOptions {
     return props;
   }
 
-  /** The default settings with the grace and, if a file is given, its aggregation rules. */
+  /**
+   * The default settings with the grace, the allowed lateness and, if a file is given, its
+   * aggregation rules.
+   */
   StreamsSettings settings() {
-    StreamsSettings settings = StreamsSettings.defaults().withGrace(rollupGrace);
+    StreamsSettings settings =
+        StreamsSettings.defaults().withGrace(rollupGrace).withAllowedLateness(allowedLateness);
     return aggregationRules == null
         ? settings
         : settings.withAggregationRules(AggregationRules.load(aggregationRules));

@@ -13,13 +13,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code nan}, {@code invalid_timestamp}, {@code processing_error} and {@code production_error} for
  * records rejected by the fault handlers, {@code unwritable_reject} for rejects that could not be
  * written, and {@code late_aggregate} for per-series rollups that missed their group window),
- * rollups emitted ({@code rollups_<resolution>}) and aggregation outputs ({@code
- * aggregates_<resolution>}). Each drop is also logged with its topic/partition/offset. Thread-safe;
- * one instance per application.
+ * rollups emitted ({@code rollups_<resolution>}), rollups emitted again as revisions ({@code
+ * revisions_<resolution>}) and aggregation outputs ({@code aggregates_<resolution>}). Each drop is
+ * also logged with its topic/partition/offset. Thread-safe; one instance per application.
  *
  * <p>{@link #bindTo} publishes them as {@code streams_samples_in_total}, {@code
- * streams_samples_dropped_total{reason}}, {@code streams_rollups_out_total{resolution}} and {@code
- * streams_aggregates_out_total{resolution}}.
+ * streams_samples_dropped_total{reason}}, {@code streams_rollups_out_total{resolution}}, {@code
+ * streams_rollups_revised_total{resolution}} and {@code streams_aggregates_out_total{resolution}}.
  */
 public final class DropCounters {
 
@@ -72,6 +72,11 @@ public final class DropCounters {
           FunctionCounter.builder("streams.rollups.out", adder, LongAdder::sum)
               .tag("resolution", reason.substring("rollups_".length()))
               .description("Per-series rollups emitted");
+    } else if (reason.startsWith("revisions_")) {
+      counter =
+          FunctionCounter.builder("streams.rollups.revised", adder, LongAdder::sum)
+              .tag("resolution", reason.substring("revisions_".length()))
+              .description("Per-series rollups emitted again after late samples changed them");
     } else if (reason.startsWith("aggregates_")) {
       counter =
           FunctionCounter.builder("streams.aggregates.out", adder, LongAdder::sum)

@@ -7,10 +7,11 @@ import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.streams.internal.AggregateProcessor;
 import dev.metricspipeline.streams.internal.AggregateRouteProcessor;
 import dev.metricspipeline.streams.internal.DecodeProcessor;
-import dev.metricspipeline.streams.internal.DedupProcessor;
-import dev.metricspipeline.streams.internal.RollupProcessor;
 import dev.metricspipeline.streams.internal.RollupStoreSerde;
-import java.time.Duration;
+import dev.metricspipeline.streams.internal.SeriesProcessor;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -23,17 +24,19 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The streams stage as one pure function of its settings: {@code metrics.samples} → decode (poison
- * records to {@code metrics.rejected}) → exact-duplicate drop → one rollup processor per resolution
- * → {@code metrics.rollups.<resolution>}; late samples to {@code metrics.rejected}. With {@link
- * AggregationRule}s, each resolution's closed rollups also go, keyed by group, through {@code
- * metrics.aggregation.<resolution>} to an aggregate processor whose outputs join the same rollup
- * topic.
+ * records to {@code metrics.rejected}) → {@code series} (dedup and every resolution at once, from
+ * one state entry per series; see {@link SeriesProcessor}) → {@code metrics.rollups.<resolution>},
+ * first emissions and revisions; samples beyond the allowed lateness to {@code metrics.rejected}.
+ * With {@link AggregationRule}s, each resolution's first emissions also go, keyed by group, through
+ * {@code metrics.aggregation.<resolution>} to an aggregate processor whose outputs join the same
+ * rollup topic (revisions do not reach group windows).
  *
- * <p>Every processor and store is named ({@code decode}, {@code dedup}, {@code dedup-store}, {@code
- * rollup-1m}, {@code rollup-1m-windows}, {@code rollup-1m-last}, ...), so changelog topic names
- * stay stable as the topology grows. There is no repartition: records are keyed by series id
- * upstream, so one series is always on one partition and one task. Run it with {@code
- * processing.guarantee=exactly_once_v2} (see {@link StreamsApp}).
+ * <p>Every processor and store is named ({@code decode}, {@code series}, {@code series-state},
+ * {@code series-meta}, {@code series-due}, {@code closed-windows}, ...), so changelog topic names
+ * stay stable as the topology grows. The stores sit behind the Streams record cache, so a series
+ * that takes many samples between two commits writes one changelog record per store. There is no
+ * repartition: records are keyed by series id upstream, so one series is always on one partition
+ * and one task. Run it with {@code processing.guarantee=exactly_once_v2} (see {@link StreamsApp}).
  */
 public final class MetricsTopology {
 
@@ -78,84 +81,52 @@ public final class MetricsTopology {
         "samples", new StringDeserializer(), new ByteArrayDeserializer(), settings.samplesTopic());
     topology.addProcessor(
         "decode",
-        () -> new DecodeProcessor(samples, drops, settings.timestamps(), "dedup", "rejected"),
+        () -> new DecodeProcessor(samples, drops, settings.timestamps(), "series", "rejected"),
         "samples");
-    topology.addProcessor(
-        "dedup",
-        () ->
-            new DedupProcessor(
-                "dedup-store",
-                "dedup-interval-store",
-                settings.dedupInterval(),
-                settings.replicaLabels(),
-                drops),
-        "decode");
-    topology.addStateStore(
-        Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(
-                "dedup-interval-store", settings.dedupRetention(), Duration.ofMillis(1), false),
-            Serdes.String(),
-            Serdes.Long()),
-        "dedup");
-    topology.addStateStore(
-        Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(
-                "dedup-store", settings.dedupRetention(), Duration.ofMillis(1), false),
-            Serdes.String(),
-            Serdes.Long()),
-        "dedup");
-    String[] rejectedParents = new String[settings.resolutions().size() + 1];
-    rejectedParents[0] = "decode";
-    int i = 1;
     boolean aggregate = !settings.aggregationRules().isEmpty();
+    Map<String, String> sinks = new HashMap<>();
+    Map<String, String> routes = new HashMap<>();
+    for (StreamsSettings.Resolution resolution : settings.resolutions()) {
+      sinks.put(resolution.name(), "rollups-" + resolution.name());
+      if (aggregate) {
+        routes.put(resolution.name(), "aggregate-" + resolution.name() + "-route");
+      }
+    }
+    topology.addProcessor(
+        "series",
+        () -> new SeriesProcessor(settings, sinks, routes, "rejected", drops, backlog),
+        "decode");
+    for (String store :
+        List.of(
+            SeriesProcessor.STATE,
+            SeriesProcessor.META,
+            SeriesProcessor.DUE,
+            SeriesProcessor.CLOSED)) {
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+                  Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
+              .withCachingEnabled(),
+          "series");
+    }
     SeriesKey seriesKey = SeriesKey.excluding(settings.replicaLabels());
     for (StreamsSettings.Resolution resolution : settings.resolutions()) {
-      String name = "rollup-" + resolution.name();
-      String windows = name + "-windows";
-      String last = name + "-last";
-      String sink = "rollups-" + resolution.name();
-      String route = aggregate ? "aggregate-" + resolution.name() + "-route" : null;
-      topology.addProcessor(
-          name,
-          () ->
-              new RollupProcessor(
-                  resolution,
-                  settings.grace(),
-                  settings.closeCheckInterval(),
-                  windows,
-                  last,
-                  sink,
-                  route,
-                  "rejected",
-                  settings.replicaLabels(),
-                  drops,
-                  settings.samplesTopic(),
-                  backlog),
-          "dedup");
-      topology.addStateStore(
-          Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(windows), Serdes.String(), RollupStoreSerde.serde()),
-          name);
-      topology.addStateStore(
-          Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(last), Serdes.String(), Serdes.ByteArray()),
-          name);
+      String sink = sinks.get(resolution.name());
       if (aggregate) {
-        addAggregation(topology, settings, resolution, name, route, seriesKey, drops);
+        String route = routes.get(resolution.name());
+        addAggregation(topology, settings, resolution, "series", route, seriesKey, drops);
         topology.addSink(
             sink,
             resolution.topic(),
             new StringSerializer(),
             rollups,
-            name,
+            "series",
             "aggregate-" + resolution.name());
       } else {
-        topology.addSink(sink, resolution.topic(), new StringSerializer(), rollups, name);
+        topology.addSink(sink, resolution.topic(), new StringSerializer(), rollups, "series");
       }
-      rejectedParents[i++] = name;
     }
     topology.addSink(
-        "rejected", settings.rejectedTopic(), new StringSerializer(), rejected, rejectedParents);
+        "rejected", settings.rejectedTopic(), new StringSerializer(), rejected, "decode", "series");
     return topology;
   }
 

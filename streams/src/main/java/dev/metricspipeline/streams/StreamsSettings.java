@@ -9,13 +9,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the topology does: which resolutions it rolls up into, how long a window waits for late
- * samples, and how duplicates are recognised. {@link #defaults()} holds the defaults.
+ * What the topology does: which resolutions it rolls up into, how long a window waits before it is
+ * emitted (grace) and is then still revised by late samples (allowed lateness), and how duplicates
+ * are recognised. {@link #defaults()} holds the defaults.
  *
  * @param resolutions the tumbling windows, e.g. 1m, 5m, 1h; each writes {@code
  *     metrics.rollups.<name>}
  * @param grace how long after its end a window still takes samples
- * @param dedupRetention how long a (series, timestamp) pair is remembered to drop exact duplicates
+ * @param allowedLateness how long after its end plus grace a window still takes late samples: it
+ *     has been emitted, and each change is emitted again as a revision of it; a series' sample
+ *     times are remembered as long (so an exact duplicate is dropped before and after its window
+ *     closed), and an emitted window is kept as long, then dropped
  * @param dedupInterval the interval within which one sample per series survives from HA replicas,
  *     and within which a retried push is recognised
  * @param replicaLabels labels that tell HA scraper replicas apart (left out of series ids and of
@@ -33,7 +37,7 @@ public record StreamsSettings(
     String rejectedTopic,
     List<Resolution> resolutions,
     Duration grace,
-    Duration dedupRetention,
+    Duration allowedLateness,
     Duration dedupInterval,
     Set<String> replicaLabels,
     Duration closeCheckInterval,
@@ -71,9 +75,8 @@ public record StreamsSettings(
     if (grace.isNegative()) {
       throw new IllegalArgumentException("grace must not be negative");
     }
-    if (dedupRetention.compareTo(grace) < 0 || dedupRetention.compareTo(dedupInterval) < 0) {
-      throw new IllegalArgumentException(
-          "dedupRetention must be at least the grace and the dedup interval");
+    if (allowedLateness.isNegative()) {
+      throw new IllegalArgumentException("allowedLateness must not be negative");
     }
     if (dedupInterval.toMillis() < 1) {
       throw new IllegalArgumentException("dedupInterval must be positive");
@@ -84,9 +87,10 @@ public record StreamsSettings(
   }
 
   /**
-   * 1m, 5m and 1h windows, 30 s grace, exact duplicates remembered for 1 h, a 15 s dedup interval
-   * for replicas and retried pushes, replica label {@code __replica__}, windows checked every
-   * second, no aggregation rules (a group window settles 5 s when there are).
+   * 1m, 5m and 1h windows, 30 s grace, 2 h allowed lateness (a Prometheus write-ahead log replay
+   * after an outage of ours fits in it), a 15 s dedup interval for replicas and retried pushes,
+   * replica label {@code __replica__}, windows checked every second, no aggregation rules (a group
+   * window settles 5 s when there are).
    */
   public static StreamsSettings defaults() {
     return new StreamsSettings(
@@ -97,7 +101,7 @@ public record StreamsSettings(
             new Resolution("5m", Duration.ofMinutes(5)),
             new Resolution("1h", Duration.ofHours(1))),
         Duration.ofSeconds(30),
-        Duration.ofHours(1),
+        Duration.ofHours(2),
         Duration.ofSeconds(15),
         Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
         Duration.ofSeconds(1),
@@ -112,7 +116,7 @@ public record StreamsSettings(
         rejectedTopic,
         resolutions,
         grace,
-        dedupRetention,
+        allowedLateness,
         dedupInterval,
         replicaLabels,
         closeCheckInterval,
@@ -127,7 +131,7 @@ public record StreamsSettings(
         rejectedTopic,
         resolutions,
         grace,
-        dedupRetention,
+        allowedLateness,
         dedupInterval,
         replicaLabels,
         closeCheckInterval,
@@ -142,7 +146,22 @@ public record StreamsSettings(
         rejectedTopic,
         resolutions,
         grace,
-        dedupRetention,
+        allowedLateness,
+        dedupInterval,
+        replicaLabels,
+        closeCheckInterval,
+        aggregationRules,
+        aggregationSettle,
+        timestamps);
+  }
+
+  public StreamsSettings withAllowedLateness(Duration allowedLateness) {
+    return new StreamsSettings(
+        samplesTopic,
+        rejectedTopic,
+        resolutions,
+        grace,
+        allowedLateness,
         dedupInterval,
         replicaLabels,
         closeCheckInterval,
@@ -157,7 +176,7 @@ public record StreamsSettings(
         rejectedTopic,
         resolutions,
         grace,
-        dedupRetention,
+        allowedLateness,
         dedupInterval,
         replicaLabels,
         closeCheckInterval,
@@ -172,7 +191,7 @@ public record StreamsSettings(
         rejectedTopic,
         resolutions,
         grace,
-        dedupRetention,
+        allowedLateness,
         dedupInterval,
         replicaLabels,
         closeCheckInterval,

@@ -89,7 +89,7 @@ public final class AggregateProcessor implements Processor<String, Rollup, Strin
   @Override
   public void process(Record<String, Rollup> record) {
     Rollup in = record.value();
-    String key = RollupProcessor.windowKey(in.getWindowStart(), record.key());
+    String key = SeriesProcessor.dueKey(in.getWindowStart(), record.key());
     State state = store.get(key);
     if (state == null) {
       state = new State(in.getName(), new TreeMap<>(in.getLabels()), context.currentSystemTimeMs());
@@ -119,8 +119,7 @@ public final class AggregateProcessor implements Processor<String, Rollup, Strin
     List<KeyValue<String, State>> emitted = new ArrayList<>();
     try (KeyValueIterator<String, State> it =
         store.range(
-            RollupProcessor.windowKey(0, ""),
-            RollupProcessor.windowKey(lastClosableStart, "\uffff"))) {
+            SeriesProcessor.dueKey(0, ""), SeriesProcessor.dueKey(lastClosableStart, "\uffff"))) {
       while (it.hasNext()) {
         KeyValue<String, State> entry = it.next();
         long start = Long.parseLong(entry.key.substring(0, 19));

@@ -1,0 +1,439 @@
+package dev.metricspipeline.streams.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The hot state of one series, one entry in the {@code series-state} store: what every sample of
+ * the series reads and writes. Numbers only (the name and labels live in {@code series-meta}, read
+ * when a window is emitted), so decoding it on every sample allocates no strings.
+ *
+ * <ul>
+ *   <li>the sample type and the newest sample time and value (the counter baseline for in-order
+ *       samples);
+ *   <li>the windows of every resolution not yet emitted ({@link Window}; the finest resolution's
+ *       also hold their samples, the dedup memory);
+ *   <li>the emitted windows revised since their last emission ({@code dirty}), emitted again by the
+ *       next punctuation;
+ *   <li>the push ids seen in the last two dedup intervals (retried-push rule);
+ *   <li>the due time under which the series is filed in the {@code series-due} index.
+ * </ul>
+ *
+ * <p>Layout (version 1): plain binary, varints for counts and timestamps. Internal state needs no
+ * Schema Registry subject; a new layout gets a new version byte and a reader for the old one.
+ */
+final class SeriesState {
+
+  static final byte LAYOUT = 1;
+
+  int type;
+
+  /** The newest sample time seen, stale markers included; MIN_VALUE before the first. */
+  long lastTs = Long.MIN_VALUE;
+
+  /** Whether {@code lastValue} is a counter baseline (false at first and after a stale marker). */
+  boolean hasLast;
+
+  double lastValue;
+  long dueAt = Long.MAX_VALUE;
+
+  /** Open windows: resolution index and window. */
+  final List<Window> open = new ArrayList<>(4);
+
+  /** Revised emitted windows waiting to be emitted again: resolution index, start. */
+  final List<long[]> dirty = new ArrayList<>(0);
+
+  /** Push id digests with their dedup bucket, pairs (bucket, digest). */
+  long[] pushIds = new long[0];
+
+  Window open(int resolution, long start) {
+    for (Window w : open) {
+      if (w.resolution == resolution && w.start == start) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  void markDirty(int resolution, long start) {
+    for (long[] d : dirty) {
+      if (d[0] == resolution && d[1] == start) {
+        return;
+      }
+    }
+    dirty.add(new long[] {resolution, start});
+  }
+
+  boolean seenPush(long bucket, long size, long digest) {
+    for (int i = 0; i < pushIds.length; i += 2) {
+      if (pushIds[i + 1] == digest && (pushIds[i] == bucket || pushIds[i] == bucket - size)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Remembers a push id, forgetting those older than the previous bucket of the newest. */
+  void rememberPush(long bucket, long size, long digest) {
+    long newest = bucket;
+    for (int i = 0; i < pushIds.length; i += 2) {
+      newest = Math.max(newest, pushIds[i]);
+    }
+    long[] kept = new long[pushIds.length + 2];
+    int n = 0;
+    for (int i = 0; i < pushIds.length; i += 2) {
+      if (pushIds[i] >= newest - size) {
+        kept[n++] = pushIds[i];
+        kept[n++] = pushIds[i + 1];
+      }
+    }
+    kept[n++] = bucket;
+    kept[n++] = digest;
+    pushIds = Arrays.copyOf(kept, n);
+  }
+
+  byte[] encode() {
+    Bytes out = new Bytes(64 + open.size() * 96);
+    out.put(LAYOUT);
+    out.put((byte) type);
+    out.put((byte) (hasLast ? 1 : 0));
+    out.varlong(lastTs);
+    out.putDouble(lastValue);
+    out.varlong(dueAt == Long.MAX_VALUE ? -1 : dueAt);
+    out.varint(pushIds.length);
+    for (long v : pushIds) {
+      out.varlong(v);
+    }
+    out.varint(dirty.size());
+    for (long[] d : dirty) {
+      out.varint((int) d[0]);
+      out.varlong(d[1]);
+    }
+    out.varint(open.size());
+    for (Window w : open) {
+      w.encodeTo(out);
+    }
+    return out.toArray();
+  }
+
+  static SeriesState decode(byte[] bytes) {
+    Bytes.Reader in = new Bytes.Reader(bytes);
+    int layout = in.get();
+    if (layout != LAYOUT) {
+      throw new IllegalStateException("unknown series state layout " + layout);
+    }
+    SeriesState s = new SeriesState();
+    s.type = in.get();
+    s.hasLast = in.get() != 0;
+    s.lastTs = in.varlong();
+    s.lastValue = in.getDouble();
+    long due = in.varlong();
+    s.dueAt = due == -1 ? Long.MAX_VALUE : due;
+    s.pushIds = new long[in.varint()];
+    for (int i = 0; i < s.pushIds.length; i++) {
+      s.pushIds[i] = in.varlong();
+    }
+    int dirty = in.varint();
+    for (int i = 0; i < dirty; i++) {
+      s.dirty.add(new long[] {in.varint(), in.varlong()});
+    }
+    int open = in.varint();
+    for (int i = 0; i < open; i++) {
+      s.open.add(Window.decodeFrom(in));
+    }
+    return s;
+  }
+
+  /**
+   * The aggregate of one series over one window of one resolution. Windows of the finest resolution
+   * also keep their samples (time and value, sorted by time; a NaN value is a stale marker, kept so
+   * a step across it is never counted) and the sample just before their first ({@code prev}): that
+   * is what places a late sample between its neighbours exactly.
+   */
+  static final class Window {
+    int resolution;
+    long start;
+
+    /** Emissions so far; the next emission carries this as its revision. */
+    int emitted;
+
+    long count;
+    double sum;
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double first;
+    double last;
+    long firstTs = Long.MAX_VALUE;
+    long lastTs = Long.MIN_VALUE;
+    boolean counter;
+    double increase;
+    long resets;
+
+    /** Finest resolution only: samples sorted by time, {@code n} of them. */
+    boolean keepsSamples;
+
+    long[] times = new long[0];
+    double[] values = new double[0];
+    int n;
+    boolean hasPrev;
+    long prevTs;
+    double prevValue;
+
+    Window(int resolution, long start, boolean counter, boolean keepsSamples) {
+      this.resolution = resolution;
+      this.start = start;
+      this.counter = counter;
+      this.keepsSamples = keepsSamples;
+    }
+
+    void add(long ts, double value) {
+      count++;
+      sum += value;
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+      if (ts < firstTs) {
+        firstTs = ts;
+        first = value;
+      }
+      if (ts >= lastTs) {
+        lastTs = ts;
+        last = value;
+      }
+    }
+
+    /** Index of the sample at {@code ts}, or {@code -(insertion point) - 1}. */
+    int find(long ts) {
+      return Arrays.binarySearch(times, 0, n, ts);
+    }
+
+    boolean hasSample(long ts) {
+      return keepsSamples && find(ts) >= 0;
+    }
+
+    /** Whether a kept sample (not a stale marker) lies in {@code [from, to)}. */
+    boolean hasSampleIn(long from, long to) {
+      int i = find(from);
+      if (i < 0) {
+        i = -i - 1;
+      }
+      for (; i < n && times[i] < to; i++) {
+        if (!Double.isNaN(values[i])) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void insertSample(long ts, double value) {
+      int i = find(ts);
+      if (i >= 0) {
+        values[i] = value;
+        return;
+      }
+      i = -i - 1;
+      if (n == times.length) {
+        int size = Math.max(4, n * 2);
+        times = Arrays.copyOf(times, size);
+        values = Arrays.copyOf(values, size);
+      }
+      System.arraycopy(times, i, times, i + 1, n - i);
+      System.arraycopy(values, i, values, i + 1, n - i);
+      times[i] = ts;
+      values[i] = value;
+      n++;
+    }
+
+    void addStep(double from, double to, int sign) {
+      if (Double.isNaN(from) || Double.isNaN(to)) {
+        return;
+      }
+      if (to >= from) {
+        increase += sign * (to - from);
+      } else {
+        increase += sign * to;
+        resets += sign;
+      }
+    }
+
+    void encodeTo(Bytes out) {
+      out.varint(resolution);
+      out.varlong(start);
+      out.varint(emitted);
+      out.varlong(count);
+      out.putDouble(sum);
+      out.putDouble(min);
+      out.putDouble(max);
+      out.putDouble(first);
+      out.putDouble(last);
+      out.varlong(firstTs - start);
+      out.varlong(lastTs - start);
+      out.put((byte) ((counter ? 1 : 0) | (keepsSamples ? 2 : 0) | (hasPrev ? 4 : 0)));
+      if (counter) {
+        out.putDouble(increase);
+        out.varlong(resets);
+      }
+      if (keepsSamples) {
+        out.varint(n);
+        long previous = start;
+        for (int i = 0; i < n; i++) {
+          out.varlong(times[i] - previous);
+          previous = times[i];
+          out.putDouble(values[i]);
+        }
+        if (hasPrev) {
+          out.varlong(start - prevTs);
+          out.putDouble(prevValue);
+        }
+      }
+    }
+
+    static Window decodeFrom(Bytes.Reader in) {
+      int resolution = in.varint();
+      long start = in.varlong();
+      int emitted = in.varint();
+      long count = in.varlong();
+      double sum = in.getDouble();
+      double min = in.getDouble();
+      double max = in.getDouble();
+      double first = in.getDouble();
+      double last = in.getDouble();
+      long firstTs = start + in.varlong();
+      long lastTs = start + in.varlong();
+      int flags = in.get();
+      Window w = new Window(resolution, start, (flags & 1) != 0, (flags & 2) != 0);
+      w.emitted = emitted;
+      w.count = count;
+      w.sum = sum;
+      w.min = min;
+      w.max = max;
+      w.first = first;
+      w.last = last;
+      w.firstTs = firstTs;
+      w.lastTs = lastTs;
+      if (w.counter) {
+        w.increase = in.getDouble();
+        w.resets = in.varlong();
+      }
+      if (w.keepsSamples) {
+        w.n = in.varint();
+        w.times = new long[w.n];
+        w.values = new double[w.n];
+        long previous = start;
+        for (int i = 0; i < w.n; i++) {
+          previous += in.varlong();
+          w.times[i] = previous;
+          w.values[i] = in.getDouble();
+        }
+        w.hasPrev = (flags & 4) != 0;
+        if (w.hasPrev) {
+          w.prevTs = start - in.varlong();
+          w.prevValue = in.getDouble();
+        }
+      }
+      return w;
+    }
+
+    byte[] encode() {
+      Bytes out = new Bytes(96 + n * 10);
+      out.put(LAYOUT);
+      encodeTo(out);
+      return out.toArray();
+    }
+
+    static Window decode(byte[] bytes) {
+      Bytes.Reader in = new Bytes.Reader(bytes);
+      int layout = in.get();
+      if (layout != LAYOUT) {
+        throw new IllegalStateException("unknown window state layout " + layout);
+      }
+      return decodeFrom(in);
+    }
+  }
+
+  /** A growable byte array with zig-zag varints and little-endian doubles. */
+  static final class Bytes {
+    private byte[] buf;
+    private int size;
+
+    Bytes(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+      }
+    }
+
+    void put(byte b) {
+      ensure(1);
+      buf[size++] = b;
+    }
+
+    void varint(int v) {
+      varlong(v);
+    }
+
+    void varlong(long v) {
+      ensure(10);
+      long z = (v << 1) ^ (v >> 63);
+      while ((z & ~0x7FL) != 0) {
+        buf[size++] = (byte) ((z & 0x7F) | 0x80);
+        z >>>= 7;
+      }
+      buf[size++] = (byte) z;
+    }
+
+    void putDouble(double d) {
+      ensure(8);
+      long bits = Double.doubleToRawLongBits(d);
+      for (int i = 0; i < 8; i++) {
+        buf[size++] = (byte) (bits >>> (8 * i));
+      }
+    }
+
+    byte[] toArray() {
+      return Arrays.copyOf(buf, size);
+    }
+
+    static final class Reader {
+      private final byte[] buf;
+      private int pos;
+
+      Reader(byte[] buf) {
+        this.buf = buf;
+      }
+
+      byte get() {
+        return buf[pos++];
+      }
+
+      int varint() {
+        return (int) varlong();
+      }
+
+      long varlong() {
+        long z = 0;
+        int shift = 0;
+        while (true) {
+          byte b = buf[pos++];
+          z |= (long) (b & 0x7F) << shift;
+          if ((b & 0x80) == 0) {
+            break;
+          }
+          shift += 7;
+        }
+        return (z >>> 1) ^ -(z & 1);
+      }
+
+      double getDouble() {
+        long bits = 0;
+        for (int i = 0; i < 8; i++) {
+          bits |= (long) (buf[pos++] & 0xFF) << (8 * i);
+        }
+        return Double.longBitsToDouble(bits);
+      }
+    }
+  }
+}
