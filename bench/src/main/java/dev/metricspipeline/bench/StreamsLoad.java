@@ -122,6 +122,18 @@ public final class StreamsLoad {
       System.out.printf(
           "state directory after a clean stop: %,d bytes (%.1f MB), %.0f bytes per series%n",
           bytes, bytes / 1e6, (double) bytes / series);
+      long live = 0;
+      for (String store : List.of("series-state", "series-meta", "series-due", "closed-windows")) {
+        long[] entries =
+            liveBytes(kafka.bootstrapServers(), "streams-load-" + store + "-changelog");
+        live += entries[1];
+        System.out.printf(
+            "  %s: %,d live entries, %,d bytes (keys and values), %.0f bytes per series%n",
+            store, entries[0], entries[1], (double) entries[1] / series);
+      }
+      System.out.printf(
+          "live state (the changelogs compacted): %,d bytes, %.0f bytes per series%n",
+          live, (double) live / series);
     } finally {
       deleteQuietly(dir);
     }
@@ -176,6 +188,48 @@ public final class StreamsLoad {
       }
       producer.flush();
     }
+  }
+
+  /**
+   * Reads a changelog from the beginning and keeps the last record per key, as compaction would:
+   * {live entries, their key and value bytes}. RocksDB's directory holds overwritten versions until
+   * it compacts; this is what the state is.
+   */
+  private static long[] liveBytes(String bootstrap, String topic) {
+    Map<String, Object> config =
+        Map.of(
+            org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            10_000);
+    Map<org.apache.kafka.common.utils.Bytes, Integer> last = new java.util.HashMap<>();
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            config,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (var record : consumer.poll(Duration.ofSeconds(1))) {
+          org.apache.kafka.common.utils.Bytes key =
+              org.apache.kafka.common.utils.Bytes.wrap(record.key());
+          if (record.value() == null) {
+            last.remove(key);
+          } else {
+            last.put(key, record.key().length + record.value().length);
+          }
+        }
+      }
+    }
+    return new long[] {last.size(), last.values().stream().mapToLong(Integer::longValue).sum()};
   }
 
   private static MetricSample sample(int s, long ts, double value) {

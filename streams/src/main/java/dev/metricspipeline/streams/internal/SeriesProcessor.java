@@ -130,6 +130,7 @@ public final class SeriesProcessor
   private final long lateness;
   private final long dedupInterval;
   private final long checkInterval;
+  private final int heldBits;
   private final Set<String> replicaLabels;
   private final Map<String, String> rollupChildren;
   private final Map<String, String> aggregateChildren;
@@ -175,6 +176,8 @@ public final class SeriesProcessor
     this.lateness = settings.allowedLateness().toMillis();
     this.dedupInterval = settings.dedupInterval().toMillis();
     this.checkInterval = settings.closeCheckInterval().toMillis();
+    // The finest windows a late sample can reach, plus the open ones and one to spare.
+    this.heldBits = (int) Math.min(1 << 20, (grace + lateness) / sizes[finest] + 3);
     this.replicaLabels = Set.copyOf(settings.replicaLabels());
     this.rollupChildren = Map.copyOf(rollupChildren);
     this.aggregateChildren = Map.copyOf(aggregateChildren);
@@ -321,6 +324,7 @@ public final class SeriesProcessor
       if (r == finest) {
         boolean newFirst = w.n == 0 || ts < w.times[0];
         w.insertSample(ts, value);
+        s.markHeld(start, sizes[r], heldBits);
         if (newFirst) {
           w.hasPrev = hasP;
           w.prevTs = pTs;
@@ -363,7 +367,11 @@ public final class SeriesProcessor
     if (w != null) {
       return w;
     }
-    w = loadClosed(series, r, start);
+    // A window is moved to closed-windows when its end + grace is behind the watermark; one not
+    // yet there (or, for the finest, one the series never had a sample in) needs no store read.
+    boolean maybeClosed =
+        start + sizes[r] + grace <= now() && (r != finest || s.isHeld(start, sizes[r]));
+    w = maybeClosed ? loadClosed(series, r, start) : null;
     if (w != null) {
       return w;
     }
@@ -395,32 +403,19 @@ public final class SeriesProcessor
     return w;
   }
 
+  /** The finest window at {@code start} if the series has a sample in it, else null. */
   private Window finestWindow(SeriesState s, String series, long start) {
     Window w = s.open(finest, start);
-    return w != null ? w : loadClosed(series, finest, start);
+    if (w != null || !s.isHeld(start, sizes[finest])) {
+      return w;
+    }
+    return loadClosed(series, finest, start);
   }
 
   /** The first finest window after {@code start} that holds a sample, or null. */
   private Window nextFinestWindow(SeriesState s, String series, long start) {
-    long fsize = sizes[finest];
-    long newest = Math.floorDiv(s.lastTs, fsize) * fsize;
-    Window openNext = null;
-    for (Window w : s.open) {
-      if (w.resolution == finest
-          && w.start > start
-          && w.n > 0
-          && (openNext == null || w.start < openNext.start)) {
-        openNext = w;
-      }
-    }
-    long limit = openNext == null ? newest : openNext.start - fsize;
-    for (long at = start + fsize; at <= limit; at += fsize) {
-      Window w = loadClosed(series, finest, at);
-      if (w != null && w.n > 0) {
-        return w;
-      }
-    }
-    return openNext;
+    long next = s.nextHeld(start, sizes[finest]);
+    return next == Long.MIN_VALUE ? null : finestWindow(s, series, next);
   }
 
   private void changed(SeriesState s, String series, Window w) {

@@ -47,6 +47,73 @@ final class SeriesState {
   /** Push id digests with their dedup bucket, pairs (bucket, digest). */
   long[] pushIds = new long[0];
 
+  /**
+   * Which finest windows hold samples: bit {@code i} stands for the window starting {@code i}
+   * finest sizes before {@code anchor}, the newest. It finds a late sample's successor window with
+   * one store read, and spares the read for windows that have no sample.
+   */
+  long anchor = Long.MIN_VALUE;
+
+  long[] held = new long[0];
+
+  /** Marks the finest window at {@code start} as holding a sample; keeps {@code bits} of them. */
+  void markHeld(long start, long size, int bits) {
+    int words = (bits + 63) / 64;
+    if (held.length != words) {
+      held = Arrays.copyOf(held, words);
+    }
+    if (anchor == Long.MIN_VALUE || start > anchor) {
+      long shift = anchor == Long.MIN_VALUE ? Long.MAX_VALUE : (start - anchor) / size;
+      anchor = start;
+      shiftUp(shift);
+    }
+    long i = (anchor - start) / size;
+    if (i < (long) words * 64) {
+      held[(int) (i >>> 6)] |= 1L << (i & 63);
+    }
+  }
+
+  private void shiftUp(long shift) {
+    long total = (long) held.length * 64;
+    if (shift >= total) {
+      Arrays.fill(held, 0);
+      return;
+    }
+    int n = (int) shift;
+    for (int bit = (int) total - 1; bit >= 0; bit--) {
+      int from = bit - n;
+      boolean set = from >= 0 && (held[from >>> 6] & (1L << (from & 63))) != 0;
+      if (set) {
+        held[bit >>> 6] |= 1L << (bit & 63);
+      } else {
+        held[bit >>> 6] &= ~(1L << (bit & 63));
+      }
+    }
+  }
+
+  /** Whether the finest window at {@code start} holds a sample (false if beyond the bits). */
+  boolean isHeld(long start, long size) {
+    if (anchor == Long.MIN_VALUE || start > anchor) {
+      return false;
+    }
+    long i = (anchor - start) / size;
+    return i < (long) held.length * 64 && (held[(int) (i >>> 6)] & (1L << (i & 63))) != 0;
+  }
+
+  /** The start of the first finest window after {@code start} that holds a sample, or MIN_VALUE. */
+  long nextHeld(long start, long size) {
+    if (anchor == Long.MIN_VALUE || start >= anchor) {
+      return Long.MIN_VALUE;
+    }
+    long i = Math.min((anchor - start) / size - 1, (long) held.length * 64 - 1);
+    for (; i >= 0; i--) {
+      if ((held[(int) (i >>> 6)] & (1L << (i & 63))) != 0) {
+        return anchor - i * size;
+      }
+    }
+    return Long.MIN_VALUE;
+  }
+
   Window open(int resolution, long start) {
     for (Window w : open) {
       if (w.resolution == resolution && w.start == start) {
@@ -105,6 +172,11 @@ final class SeriesState {
     for (long v : pushIds) {
       out.varlong(v);
     }
+    out.varlong(anchor);
+    out.varint(held.length);
+    for (long word : held) {
+      out.putDouble(Double.longBitsToDouble(word));
+    }
     out.varint(dirty.size());
     for (long[] d : dirty) {
       out.varint((int) d[0]);
@@ -133,6 +205,11 @@ final class SeriesState {
     s.pushIds = new long[in.varint()];
     for (int i = 0; i < s.pushIds.length; i++) {
       s.pushIds[i] = in.varlong();
+    }
+    s.anchor = in.varlong();
+    s.held = new long[in.varint()];
+    for (int i = 0; i < s.held.length; i++) {
+      s.held[i] = Double.doubleToRawLongBits(in.getDouble());
     }
     int dirty = in.varint();
     for (int i = 0; i < dirty; i++) {
