@@ -204,7 +204,8 @@ public final class StreamsLoad {
             "read_committed",
             org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
             10_000);
-    Map<org.apache.kafka.common.utils.Bytes, Integer> last = new java.util.HashMap<>();
+    // Per partition: each task numbers its own series, so a key means something in its partition.
+    Map<List<Object>, Integer> last = new java.util.HashMap<>();
     try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
         new org.apache.kafka.clients.consumer.KafkaConsumer<>(
             config,
@@ -219,8 +220,8 @@ public final class StreamsLoad {
       Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
         for (var record : consumer.poll(Duration.ofSeconds(1))) {
-          org.apache.kafka.common.utils.Bytes key =
-              org.apache.kafka.common.utils.Bytes.wrap(record.key());
+          List<Object> key =
+              List.of(record.partition(), org.apache.kafka.common.utils.Bytes.wrap(record.key()));
           if (record.value() == null) {
             last.remove(key);
           } else {

@@ -96,18 +96,20 @@ public final class MetricsTopology {
         "series",
         () -> new SeriesProcessor(settings, sinks, routes, "rejected", drops, backlog),
         "decode");
-    for (String store :
-        List.of(
-            SeriesProcessor.STATE,
-            SeriesProcessor.META,
-            SeriesProcessor.DUE,
-            SeriesProcessor.CLOSED)) {
+    for (String store : List.of(SeriesProcessor.STATE, SeriesProcessor.META, SeriesProcessor.DUE)) {
       topology.addStateStore(
           Stores.keyValueStoreBuilder(
                   Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
               .withCachingEnabled(),
           "series");
     }
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SeriesProcessor.CLOSED),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withCachingEnabled(),
+        "series");
     SeriesKey seriesKey = SeriesKey.excluding(settings.replicaLabels());
     for (StreamsSettings.Resolution resolution : settings.resolutions()) {
       String sink = sinks.get(resolution.name());

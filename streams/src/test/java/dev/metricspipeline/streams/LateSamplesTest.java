@@ -9,17 +9,10 @@ import dev.metricspipeline.schemas.avro.RejectReason;
 import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
-import dev.metricspipeline.schemas.serde.AvroSerializer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -35,65 +28,39 @@ import org.junit.jupiter.api.Test;
  */
 class LateSamplesTest {
 
-  private static final long T0 = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+  private static final long T0 = TopologyFixture.T0;
   private static final long MINUTE = 60_000;
 
-  private final MetricsTopologyTest.InMemoryRegistry registry =
-      new MetricsTopologyTest.InMemoryRegistry();
-  private final DropCounters drops = new DropCounters();
+  private TopologyFixture fixture;
+  private DropCounters drops;
   private TopologyTestDriver driver;
   private TestInputTopic<String, MetricSample> samples;
   private TestOutputTopic<String, Rollup> rollups1m;
   private TestOutputTopic<String, Rollup> rollups5m;
   private TestOutputTopic<String, Rejected> rejected;
-  private long elapsed;
 
   @BeforeEach
   void start() {
-    StreamsSettings settings =
-        StreamsSettings.defaults()
-            .withResolutions(
-                List.of(
-                    new StreamsSettings.Resolution("1m", Duration.ofMinutes(1)),
-                    new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))))
-            .withAllowedLateness(Duration.ofMinutes(10));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "late-samples-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver =
-        new TopologyTestDriver(
-            MetricsTopology.build(
-                settings,
-                AvroDeserializer.specific(registry, MetricSample.class),
-                new AvroSerializer<>(registry, true),
-                new AvroSerializer<>(registry, true),
-                drops,
-                InputBacklog.NONE),
-            props,
-            Instant.ofEpochMilli(T0));
-    samples =
-        driver.createInputTopic(
-            "metrics.samples", new StringSerializer(), new AvroSerializer<>(registry, true));
-    rollups1m =
-        driver.createOutputTopic(
-            "metrics.rollups.1m",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rollup.class));
-    rollups5m =
-        driver.createOutputTopic(
-            "metrics.rollups.5m",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rollup.class));
-    rejected =
-        driver.createOutputTopic(
-            "metrics.rejected",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rejected.class));
+    fixture =
+        new TopologyFixture(
+            StreamsSettings.defaults()
+                .withResolutions(
+                    List.of(
+                        new StreamsSettings.Resolution("1m", Duration.ofMinutes(1)),
+                        new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))))
+                .withAllowedLateness(Duration.ofMinutes(10)),
+            InputBacklog.NONE);
+    drops = fixture.drops;
+    driver = fixture.driver;
+    samples = fixture.samples;
+    rollups1m = fixture.rollups1m;
+    rollups5m = fixture.rollups5m;
+    rejected = fixture.rejected;
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    fixture.close();
   }
 
   private void gauge(double value, long ts) {
@@ -118,13 +85,8 @@ class LateSamplesTest {
     samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
   }
 
-  /** Moves the wall clock in one-second steps, one window check each, as the stage does. */
   private void wallClock(long ms) {
-    while (T0 + elapsed < ms) {
-      long step = Math.min(1_000, ms - T0 - elapsed);
-      driver.advanceWallClockTime(Duration.ofMillis(step));
-      elapsed += step;
-    }
+    fixture.wallClock(ms);
   }
 
   /** The rollups emitted since the last call, one line each, in emission order. */
@@ -145,6 +107,22 @@ class LateSamplesTest {
             + r.getSum();
     if (r.getIncrease() != null) {
       out += " increase=" + r.getIncrease() + " resets=" + r.getResets();
+    }
+    return out;
+  }
+
+  /** The emitted windows kept in the stage's state, as {@code <resolution index>@<minutes>}. */
+  private List<String> closedWindowStarts() {
+    List<String> out = new java.util.ArrayList<>();
+    try (var it =
+        driver
+            .<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore("closed-windows")
+            .all()) {
+      it.forEachRemaining(
+          e -> {
+            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(e.key.get());
+            out.add(key.get() + "@" + (key.getLong() - T0) / MINUTE);
+          });
     }
     return out;
   }
@@ -201,6 +179,7 @@ class LateSamplesTest {
     gauge(1, T0 + 10_000);
     wallClock(T0 + 5 * MINUTE);
     assertThat(emitted(rollups1m)).containsExactly("1m@0 r0 count=1 sum=1.0");
+    assertThat(closedWindowStarts()).as("emitted windows are kept").containsExactly("0@0");
     gauge(2, T0 + 12 * MINUTE); // stream time: the first window took late samples until 11:30
     gauge(3, T0 + 20_000);
     List<Rejected> late = rejected.readValuesToList();
@@ -211,6 +190,10 @@ class LateSamplesTest {
     assertThat(drops.get("late")).isEqualTo(1);
     wallClock(T0 + 5 * MINUTE + 2_000);
     assertThat(rollups1m.isEmpty()).as("no revision").isTrue();
+    assertThat(closedWindowStarts())
+        .as("the 1m window is dropped after grace + allowed lateness, the 5m one (until 15:30) not")
+        .doesNotContain("0@0")
+        .contains("1@0");
   }
 
   @Test
@@ -306,5 +289,18 @@ class LateSamplesTest {
     assertThat(ordered).hasSize(6 + 2);
     assertThat(latest).isEqualTo(ordered);
     assertThat(drops.get("duplicate")).isEqualTo(series.size() / 3);
+  }
+
+  @Test
+  void aReplayKeepsEveryWindowItEmitsForTheAllowedLateness() {
+    gauge(0, T0 + 10 * MINUTE); // stream time: T0 + 10 min
+    for (long t = 5_000; t < 9 * MINUTE; t += 15_000) {
+      gauge(1, T0 + t);
+    }
+    wallClock(T0 + 2_000);
+    List<String> kept = closedWindowStarts();
+    assertThat(kept.stream().filter(k -> k.startsWith("0@"))).hasSize(9);
+    assertThat(kept.stream().filter(k -> k.startsWith("1@"))).hasSize(1);
+    assertThat(emitted(rollups1m)).hasSize(9);
   }
 }

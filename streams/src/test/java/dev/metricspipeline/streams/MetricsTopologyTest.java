@@ -11,22 +11,18 @@ import dev.metricspipeline.schemas.avro.RejectReason;
 import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
-import dev.metricspipeline.schemas.registry.SchemaRegistry;
 import dev.metricspipeline.schemas.registry.SchemaRegistryException;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.avro.Schema;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -36,42 +32,15 @@ import org.junit.jupiter.api.Test;
 
 class MetricsTopologyTest {
 
-  /** 2026-01-01T00:00:00Z: aligned to every resolution. */
-  private static final long T0 = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+  private static final long T0 = TopologyFixture.T0;
 
   private static final long MINUTE = 60_000;
 
-  /** Ids pinned in memory, so no registry is needed. */
-  static class InMemoryRegistry implements SchemaRegistry {
-    private final Map<String, Integer> ids = new HashMap<>();
-    private final Map<Integer, Schema> schemas = new HashMap<>();
-
-    @Override
-    public int register(String subject, Schema schema) {
-      return ids.computeIfAbsent(
-          schema.toString(),
-          k -> {
-            int id = schemas.size() + 1;
-            schemas.put(id, schema);
-            return id;
-          });
-    }
-
-    @Override
-    public int idOf(String subject, Schema schema) {
-      return register(subject, schema);
-    }
-
-    @Override
-    public Schema schemaById(int id) {
-      return schemas.get(id);
-    }
-  }
-
-  private final InMemoryRegistry registry = new InMemoryRegistry();
-  private final DropCounters drops = new DropCounters();
   private boolean inputWaiting;
+  private TopologyFixture fixture;
   private TopologyTestDriver driver;
+  private TopologyFixture.InMemoryRegistry registry;
+  private DropCounters drops;
   private TestInputTopic<String, MetricSample> samples;
   private TestInputTopic<String, byte[]> raw;
   private TestOutputTopic<String, Rollup> rollups1m;
@@ -97,46 +66,22 @@ class MetricsTopologyTest {
                       outputs: [max, increase]
                     """,
                     "rules.yaml"));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver =
-        new TopologyTestDriver(
-            MetricsTopology.build(
-                settings,
-                AvroDeserializer.specific(registry, MetricSample.class),
-                new AvroSerializer<>(registry, true),
-                new AvroSerializer<>(registry, true),
-                drops,
-                (topic, partition) -> topic.equals("metrics.samples") && inputWaiting),
-            props,
-            Instant.ofEpochMilli(T0));
-    samples =
-        driver.createInputTopic(
-            "metrics.samples", new StringSerializer(), new AvroSerializer<>(registry, true));
-    raw =
-        driver.createInputTopic(
-            "metrics.samples", new StringSerializer(), new ByteArraySerializer());
-    rollups1m =
-        driver.createOutputTopic(
-            "metrics.rollups.1m",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rollup.class));
-    rollups5m =
-        driver.createOutputTopic(
-            "metrics.rollups.5m",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rollup.class));
-    rejected =
-        driver.createOutputTopic(
-            "metrics.rejected",
-            new StringDeserializer(),
-            AvroDeserializer.specific(registry, Rejected.class));
+    fixture =
+        new TopologyFixture(
+            settings, (topic, partition) -> topic.equals("metrics.samples") && inputWaiting);
+    driver = fixture.driver;
+    registry = fixture.registry;
+    drops = fixture.drops;
+    samples = fixture.samples;
+    raw = fixture.raw;
+    rollups1m = fixture.rollups1m;
+    rollups5m = fixture.rollups5m;
+    rejected = fixture.rejected;
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    fixture.close();
   }
 
   private void pipe(String name, SampleType type, double value, long ts) {
@@ -164,19 +109,9 @@ class MetricsTopologyTest {
     samples.pipeInput(SeriesKey.standard().idOf(sample), sample, ts);
   }
 
-  /**
-   * Moves the wall clock to {@code ms} in steps of at most one second, firing the window-closing
-   * punctuation once per step as the running stage does every second.
-   */
   private void wallClock(long ms) {
-    while (T0 + elapsed < ms) {
-      long step = Math.min(1_000, ms - T0 - elapsed);
-      driver.advanceWallClockTime(Duration.ofMillis(step));
-      elapsed += step;
-    }
+    fixture.wallClock(ms);
   }
-
-  private long elapsed;
 
   private Map<String, Rollup> rollups(TestOutputTopic<String, Rollup> topic) {
     Map<String, Rollup> out = new TreeMap<>();
@@ -302,7 +237,9 @@ class MetricsTopologyTest {
       wallClock(T0 + 4_000L * (i + 1));
       pipe("temp", SampleType.GAUGE, i, T0 + 10_000 + 2_000L * i);
     }
-    assertThat(elapsed).as("wall clock now past the first window's end + grace").isEqualTo(120_000);
+    assertThat(fixture.elapsed())
+        .as("wall clock now past the first window's end + grace")
+        .isEqualTo(120_000);
     assertThat(drops.get("late")).isZero();
     assertThat(rollups1m.isEmpty()).as("stream time T0 + 68 s closes nothing yet").isTrue();
 
@@ -332,8 +269,7 @@ class MetricsTopologyTest {
     wallClock(T0 + 1_000);
     // The thread stalls for 99 s (one check at the end, nothing processed since the previous one),
     // then works through the backlog: the window is still open to it.
-    driver.advanceWallClockTime(Duration.ofSeconds(99));
-    elapsed += 99_000;
+    fixture.stall(Duration.ofSeconds(99));
     pipe("temp", SampleType.GAUGE, 2, T0 + 50_000);
     wallClock(T0 + 101_000);
     assertThat(drops.get("late")).isZero();
@@ -467,7 +403,7 @@ class MetricsTopologyTest {
             MetricsTopology.build(
                 StreamsSettings.defaults(),
                 AvroDeserializer.specific(
-                    new InMemoryRegistry() {
+                    new TopologyFixture.InMemoryRegistry() {
                       @Override
                       public Schema schemaById(int id) {
                         throw new SchemaRegistryException.RegistryUnavailableException(

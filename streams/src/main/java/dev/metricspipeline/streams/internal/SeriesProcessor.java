@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -114,6 +115,9 @@ public final class SeriesProcessor
   /** The key of the watermark in {@code series-meta}; no series key starts with NUL. */
   static final String WATERMARK_KEY = "\u0000watermark";
 
+  /** The key of the next series number in {@code series-meta}. */
+  static final String NUMBER_KEY = "\u0000next-series-number";
+
   private static final byte[] EMPTY = new byte[0];
 
   /** The store names, in the order {@link #stores()} lists them. */
@@ -143,7 +147,8 @@ public final class SeriesProcessor
   private KeyValueStore<String, byte[]> state;
   private KeyValueStore<String, byte[]> meta;
   private KeyValueStore<String, byte[]> due;
-  private KeyValueStore<String, byte[]> closed;
+  private KeyValueStore<Bytes, byte[]> closed;
+  private long nextSeriesNumber;
   private long streamTime = Long.MIN_VALUE;
   private long watermark = Long.MIN_VALUE;
   private long persistedWatermark = Long.MIN_VALUE;
@@ -194,6 +199,8 @@ public final class SeriesProcessor
     this.meta = context.getStateStore(META);
     this.due = context.getStateStore(DUE);
     this.closed = context.getStateStore(CLOSED);
+    byte[] number = meta.get(NUMBER_KEY);
+    nextSeriesNumber = number == null ? 0 : ByteBuffer.wrap(number).getLong();
     byte[] stored = meta.get(WATERMARK_KEY);
     if (stored != null) {
       watermark = ByteBuffer.wrap(stored).getLong();
@@ -228,6 +235,8 @@ public final class SeriesProcessor
         return; // nothing to end
       }
       s = new SeriesState();
+      s.number = nextSeriesNumber++;
+      meta.put(NUMBER_KEY, ByteBuffer.allocate(8).putLong(nextSeriesNumber).array());
       meta.put(series, encodeMeta(sample.getName(), sample.getLabels()));
     } else {
       s = SeriesState.decode(bytes);
@@ -371,7 +380,7 @@ public final class SeriesProcessor
     // yet there (or, for the finest, one the series never had a sample in) needs no store read.
     boolean maybeClosed =
         start + sizes[r] + grace <= now() && (r != finest || s.isHeld(start, sizes[r]));
-    w = maybeClosed ? loadClosed(series, r, start) : null;
+    w = maybeClosed ? loadClosed(s, r, start) : null;
     if (w != null) {
       return w;
     }
@@ -380,16 +389,16 @@ public final class SeriesProcessor
       s.open.add(w);
     } else {
       w.emitted = -1; // a closed window never emitted: marked dirty by changed()
-      pendingClosed.put(closedKey(r, start, series), w);
+      pendingClosed.put(closedKey(r, start, s.number), w);
     }
     return w;
   }
 
   /** Closed windows loaded or created while processing one record, written back by save(). */
-  private final Map<String, Window> pendingClosed = new TreeMap<>();
+  private final Map<Bytes, Window> pendingClosed = new java.util.HashMap<>();
 
-  private Window loadClosed(String series, int r, long start) {
-    String key = closedKey(r, start, series);
+  private Window loadClosed(SeriesState s, int r, long start) {
+    Bytes key = closedKey(r, start, s.number);
     Window w = pendingClosed.get(key);
     if (w != null) {
       return w;
@@ -409,7 +418,7 @@ public final class SeriesProcessor
     if (w != null || !s.isHeld(start, sizes[finest])) {
       return w;
     }
-    return loadClosed(series, finest, start);
+    return loadClosed(s, finest, start);
   }
 
   /** The first finest window after {@code start} that holds a sample, or null. */
@@ -427,7 +436,7 @@ public final class SeriesProcessor
 
   /** Writes the hot entry, every closed window touched, and refiles the series by due time. */
   private void save(String series, SeriesState s) {
-    for (Map.Entry<String, Window> e : pendingClosed.entrySet()) {
+    for (Map.Entry<Bytes, Window> e : pendingClosed.entrySet()) {
       closed.put(e.getKey(), e.getValue().encode());
     }
     pendingClosed.clear();
@@ -572,12 +581,12 @@ public final class SeriesProcessor
       emit(series, m, s, w);
       emitted[w.resolution]++;
       s.open.remove(w);
-      pendingClosed.put(closedKey(w.resolution, w.start, series), w);
+      pendingClosed.put(closedKey(w.resolution, w.start, s.number), w);
     }
     s.dirty.sort((a, b) -> a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[0], b[0]));
     for (long[] d : s.dirty) {
       int r = (int) d[0];
-      Window w = loadClosed(series, r, d[1]);
+      Window w = loadClosed(s, r, d[1]);
       if (w == null) {
         continue; // expired before it could be emitted again
       }
@@ -635,9 +644,9 @@ public final class SeriesProcessor
     if (lastExpired < 0) {
       return;
     }
-    List<String> gone = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it =
-        closed.range(closedKey(r, 0, ""), closedKey(r, lastExpired, "\uffff"))) {
+    List<Bytes> gone = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        closed.range(closedKey(r, 0, 0), closedKey(r, lastExpired, -1))) {
       while (it.hasNext()) {
         gone.add(it.next().key);
       }
@@ -700,8 +709,14 @@ public final class SeriesProcessor
     return String.format("%019d|%s", at, series);
   }
 
-  private String closedKey(int r, long start, String series) {
-    return resolutions.get(r).name() + "|" + String.format("%019d|%s", start, series);
+  /**
+   * 17 bytes: the resolution's index, the window start and the series' number, big-endian, so one
+   * resolution's windows sort by start (expiry is one range scan). The series number is given when
+   * a task first sees a series ({@link SeriesState#number}); the series id, 60 bytes or more, would
+   * make up most of this store.
+   */
+  static Bytes closedKey(int r, long start, long number) {
+    return Bytes.wrap(ByteBuffer.allocate(17).put((byte) r).putLong(start).putLong(number).array());
   }
 
   private record Meta(String name, TreeMap<String, String> labels) {}

@@ -27,6 +27,9 @@ final class SeriesState {
 
   static final byte LAYOUT = 1;
 
+  /** Given by the task when it first sees the series: names its windows in closed-windows. */
+  long number;
+
   int type;
 
   /** The newest sample time seen, stale markers included; MIN_VALUE before the first. */
@@ -163,6 +166,7 @@ final class SeriesState {
   byte[] encode() {
     Bytes out = new Bytes(64 + open.size() * 96);
     out.put(LAYOUT);
+    out.varlong(number);
     out.put((byte) type);
     out.put((byte) (hasLast ? 1 : 0));
     out.varlong(lastTs);
@@ -196,6 +200,7 @@ final class SeriesState {
       throw new IllegalStateException("unknown series state layout " + layout);
     }
     SeriesState s = new SeriesState();
+    s.number = in.varlong();
     s.type = in.get();
     s.hasLast = in.get() != 0;
     s.lastTs = in.varlong();
