@@ -2,6 +2,7 @@ package dev.metricspipeline.streams;
 
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.StreamsFaults;
+import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
@@ -13,21 +14,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -175,40 +169,15 @@ public final class StreamsApp implements AutoCloseable {
    */
   private static void createAggregationTopics(
       StreamsSettings settings, String bootstrapServers, Map<String, String> kafka) {
-    Map<String, Object> config = new HashMap<>(kafka);
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    try (Admin admin = Admin.create(config)) {
-      int partitions =
-          admin
-              .describeTopics(List.of(settings.samplesTopic()))
-              .allTopicNames()
-              .get(30, TimeUnit.SECONDS)
-              .get(settings.samplesTopic())
-              .partitions()
-              .size();
-      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-      List<NewTopic> missing = new ArrayList<>();
-      for (StreamsSettings.Resolution resolution : settings.resolutions()) {
-        String topic = settings.aggregationTopic(resolution);
-        if (!existing.contains(topic)) {
-          missing.add(
-              new NewTopic(topic, Optional.of(partitions), Optional.empty())
-                  .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "86400000")));
-        }
-      }
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        LOG.info("Created aggregation topics {}", missing.stream().map(NewTopic::name).toList());
-      }
-    } catch (ExecutionException | TimeoutException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(
-            "cannot create the aggregation topics: " + e.getMessage(), e);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating the aggregation topics", e);
+    int partitions = TopicAdmin.partitions(bootstrapServers, kafka, settings.samplesTopic());
+    List<NewTopic> wanted = new ArrayList<>();
+    for (StreamsSettings.Resolution resolution : settings.resolutions()) {
+      wanted.add(
+          new NewTopic(
+                  settings.aggregationTopic(resolution), Optional.of(partitions), Optional.empty())
+              .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "86400000")));
     }
+    TopicAdmin.createMissing(bootstrapServers, kafka, wanted);
   }
 
   /** What was not rolled up, and rollups emitted. */

@@ -1,6 +1,7 @@
 package dev.metricspipeline.pull.internal;
 
 import dev.metricspipeline.pull.ScraperSettings;
+import dev.metricspipeline.runtime.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -11,19 +12,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
@@ -91,33 +86,11 @@ public final class ShardCoordinator implements AutoCloseable {
   }
 
   private static int ensureTopic(ScraperSettings.Coordination c) {
-    Map<String, Object> props = new HashMap<>(c.kafka());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
-    try (Admin admin = Admin.create(props)) {
-      try {
-        admin
-            .createTopics(
-                List.of(new NewTopic(c.topic(), Optional.of(c.partitions()), Optional.empty())))
-            .all()
-            .get(30, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException("cannot create " + c.topic() + ": " + e.getCause(), e);
-        }
-      }
-      return admin
-          .describeTopics(List.of(c.topic()))
-          .allTopicNames()
-          .get(30, TimeUnit.SECONDS)
-          .get(c.topic())
-          .partitions()
-          .size();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot reach Kafka for " + c.topic() + ": " + e, e);
-    }
+    TopicAdmin.createMissing(
+        c.bootstrapServers(),
+        c.kafka(),
+        List.of(new NewTopic(c.topic(), Optional.of(c.partitions()), Optional.empty())));
+    return TopicAdmin.partitions(c.bootstrapServers(), c.kafka(), c.topic());
   }
 
   /** The shard of a target key. */

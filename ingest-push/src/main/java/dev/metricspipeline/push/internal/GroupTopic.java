@@ -1,6 +1,7 @@
 package dev.metricspipeline.push.internal;
 
 import dev.metricspipeline.runtime.StageHealth;
+import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.SeriesKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,12 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -77,7 +73,14 @@ public final class GroupTopic implements AutoCloseable {
       SeriesKey seriesKey,
       Map<String, String> kafka,
       StageHealth health) {
-    ensureTopic(bootstrapServers, topic, kafka);
+    TopicAdmin.createMissing(
+        bootstrapServers,
+        kafka,
+        List.of(
+            new NewTopic(topic, Optional.of(1), Optional.empty())
+                .configs(
+                    Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
     Properties p = new Properties();
     p.putAll(kafka);
     p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -90,35 +93,6 @@ public final class GroupTopic implements AutoCloseable {
     follower.catchUp();
     follower.follower.start();
     return follower;
-  }
-
-  private static void ensureTopic(
-      String bootstrapServers, String topic, Map<String, String> kafka) {
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.setProperty("bootstrap.servers", bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
-      admin
-          .createTopics(
-              Set.of(
-                  new NewTopic(topic, Optional.of(1), Optional.empty())
-                      .configs(
-                          Map.of(
-                              TopicConfig.CLEANUP_POLICY_CONFIG,
-                              TopicConfig.CLEANUP_POLICY_COMPACT))))
-          .all()
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(
-            "cannot create push group topic " + topic + ": " + e.getCause(), e.getCause());
-      }
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out creating push group topic " + topic, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted creating push group topic " + topic, e);
-    }
   }
 
   private void catchUp() {

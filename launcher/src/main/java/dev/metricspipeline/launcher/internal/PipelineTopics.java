@@ -1,18 +1,12 @@
 package dev.metricspipeline.launcher.internal;
 
+import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
@@ -63,26 +57,6 @@ public final class PipelineTopics {
    */
   public static List<String> createMissing(
       String bootstrapServers, Map<String, String> kafka, List<NewTopic> wanted) {
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.setProperty("bootstrap.servers", bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
-      Set<String> existing =
-          admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info(
-            "Created topics {}",
-            missing.stream().map(NewTopic::name).collect(Collectors.joining(", ")));
-      }
-      return missing.stream().map(NewTopic::name).toList();
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "cannot create the pipeline's topics on " + bootstrapServers + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topics", e);
-    }
+    return TopicAdmin.createMissing(bootstrapServers, kafka, wanted);
   }
 }
