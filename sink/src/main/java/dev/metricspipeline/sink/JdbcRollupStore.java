@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,13 +74,15 @@ public final class JdbcRollupStore implements RollupStore {
 
   private final Dialect dialect;
   private final HikariDataSource pool;
+  private final DataSource connections;
   private final String description;
   private final Set<Long> knownSeries = ConcurrentHashMap.newKeySet();
-  private volatile Runnable beforeCommit = () -> {};
 
-  private JdbcRollupStore(Dialect dialect, HikariDataSource pool, String description) {
+  private JdbcRollupStore(
+      Dialect dialect, HikariDataSource pool, DataSource connections, String description) {
     this.dialect = dialect;
     this.pool = pool;
+    this.connections = connections;
     this.description = description;
   }
 
@@ -89,6 +93,15 @@ public final class JdbcRollupStore implements RollupStore {
    * @throws IllegalArgumentException for any other URL
    */
   public static JdbcRollupStore open(String jdbcUrl) {
+    return open(jdbcUrl, UnaryOperator.identity());
+  }
+
+  /**
+   * Opens a store whose connections come through {@code connections} (applied to the pool): the
+   * seam for this package's tests to decorate connections (a crash just before a commit, a failed
+   * transaction), so no test hook is public API.
+   */
+  static JdbcRollupStore open(String jdbcUrl, UnaryOperator<DataSource> connections) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setPoolName("metrics-sink");
@@ -123,7 +136,8 @@ public final class JdbcRollupStore implements RollupStore {
       throw new IllegalArgumentException(
           "unsupported store " + jdbcUrl + ": use jdbc:sqlite:FILE or jdbc:postgresql://...");
     }
-    return new JdbcRollupStore(dialect, new HikariDataSource(config), redact(jdbcUrl));
+    HikariDataSource pool = new HikariDataSource(config);
+    return new JdbcRollupStore(dialect, pool, connections.apply(pool), redact(jdbcUrl));
   }
 
   private static String redact(String url) {
@@ -134,17 +148,9 @@ public final class JdbcRollupStore implements RollupStore {
     return dialect;
   }
 
-  /**
-   * Runs {@code hook} inside every write transaction, after the rows and offsets are written and
-   * just before the commit: for tracing and for crash tests.
-   */
-  public void beforeCommit(Runnable hook) {
-    this.beforeCommit = hook;
-  }
-
   @Override
   public void migrate() throws StoreException {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connections.getConnection()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         if (dialect == Dialect.POSTGRESQL) {
@@ -218,7 +224,7 @@ public final class JdbcRollupStore implements RollupStore {
   @Override
   public Map<TopicPartition, Long> nextOffsets(Collection<TopicPartition> partitions)
       throws StoreException {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connections.getConnection()) {
       return readOffsets(c, partitions, false);
     } catch (SQLException e) {
       throw new StoreException("cannot read offsets from " + description + ": " + e, e);
@@ -255,7 +261,7 @@ public final class JdbcRollupStore implements RollupStore {
       nextByPartition.merge(record.partition(), record.offset() + 1, Math::max);
     }
     Map<Long, Rollup> newSeries = new HashMap<>();
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connections.getConnection()) {
       c.setAutoCommit(false);
       try {
         if (dialect == Dialect.POSTGRESQL) {
@@ -280,7 +286,6 @@ public final class JdbcRollupStore implements RollupStore {
         insertSeries(c, newSeries);
         upsertRollups(c, fresh, ids);
         advanceOffsets(c, nextByPartition, stored);
-        beforeCommit.run();
         c.commit();
         knownSeries.addAll(newSeries.keySet());
         return new WriteResult(fresh.size(), batch.size() - fresh.size());
@@ -463,7 +468,7 @@ public final class JdbcRollupStore implements RollupStore {
     String sql =
         "SELECT id, metric, labels FROM metric_series s"
             + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where));
-    try (Connection c = pool.getConnection();
+    try (Connection c = connections.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       if (metricName != null) {
@@ -491,7 +496,7 @@ public final class JdbcRollupStore implements RollupStore {
       Collection<Long> seriesIds, String resolution, long from, long to) throws StoreException {
     List<Long> ids = new ArrayList<>(seriesIds);
     List<StoredRollup> out = new ArrayList<>();
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connections.getConnection()) {
       for (int i = 0; i < ids.size(); i += IN_CHUNK) {
         List<Long> chunk = ids.subList(i, Math.min(ids.size(), i + IN_CHUNK));
         try (PreparedStatement ps =
@@ -544,7 +549,7 @@ public final class JdbcRollupStore implements RollupStore {
 
   @Override
   public int deleteBefore(String resolution, long windowStartBefore) throws StoreException {
-    try (Connection c = pool.getConnection();
+    try (Connection c = connections.getConnection();
         PreparedStatement ps =
             c.prepareStatement("DELETE FROM rollups WHERE resolution = ? AND window_start < ?")) {
       ps.setString(1, resolution);
@@ -557,7 +562,7 @@ public final class JdbcRollupStore implements RollupStore {
 
   @Override
   public boolean reachable() {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connections.getConnection()) {
       return c.isValid(2);
     } catch (SQLException e) {
       return false;

@@ -74,7 +74,6 @@ public final class RollupSink implements AutoCloseable {
   private final KafkaClientMetrics consumerMetrics;
   private volatile boolean migrated;
   private volatile boolean storeOk;
-  private volatile Runnable afterStoreCommit = () -> {};
   private volatile Set<TopicPartition> assigned = Set.of();
   private final StageHealth health;
 
@@ -158,11 +157,6 @@ public final class RollupSink implements AutoCloseable {
         store,
         sink.query.url());
     return sink;
-  }
-
-  /** Runs {@code hook} on the consumer thread after each batch's database commit. */
-  public void afterStoreCommit(Runnable hook) {
-    this.afterStoreCommit = hook;
   }
 
   /**
@@ -289,7 +283,6 @@ public final class RollupSink implements AutoCloseable {
         LOG.info("Store reachable again; writing resumed");
       }
       storeOk = true;
-      afterStoreCommit.run();
       consumer.commitAsync(
           next,
           (offsets, e) -> {

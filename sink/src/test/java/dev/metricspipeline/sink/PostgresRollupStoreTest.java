@@ -36,7 +36,8 @@ class PostgresRollupStoreTest extends RollupStoreContract {
       }
       assumeTrue(false, "no PostgreSQL at " + URL + ": " + e.getMessage());
     }
-    return JdbcRollupStore.open(URL + (URL.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+    return JdbcRollupStore.open(
+        URL + (URL.contains("?") ? "&" : "?") + "currentSchema=" + schema, connections());
   }
 
   @AfterEach

@@ -25,7 +25,17 @@ abstract class RollupStoreContract {
   JdbcRollupStore store;
 
   /** A fresh, empty store. */
+  /** What runs just before each commit of a rollup write; see {@link #connections()}. */
+  final java.util.concurrent.atomic.AtomicReference<Runnable> beforeCommit =
+      new java.util.concurrent.atomic.AtomicReference<>(() -> {});
+
+  /** Opens the store under test with {@link #connections()}. */
   abstract JdbcRollupStore open() throws Exception;
+
+  /** The connection decorator every store under test is opened with. */
+  java.util.function.UnaryOperator<javax.sql.DataSource> connections() {
+    return CommitHooks.beforeRollupCommit(beforeCommit::get);
+  }
 
   @BeforeEach
   void openStore() throws Exception {
@@ -153,13 +163,13 @@ abstract class RollupStoreContract {
 
   @Test
   void aFailedTransactionLeavesNothingBehind() throws Exception {
-    store.beforeCommit(
+    beforeCommit.set(
         () -> {
           throw new IllegalStateException("crash before commit");
         });
     assertThatThrownBy(() -> store.write(List.of(at(P0, 0, rollup("up", Map.of(), T0, 1)))))
         .hasMessage("crash before commit");
-    store.beforeCommit(() -> {});
+    beforeCommit.set(() -> {});
     assertThat(store.series(null)).isEmpty();
     assertThat(store.nextOffsets(List.of(P0))).isEmpty();
     // The series cache must not believe the series was stored: writing again creates it.

@@ -21,34 +21,51 @@ public final class SinkProcessMain {
   public static void main(String[] args) throws Exception {
     String crashPoint = args[5];
     int crashAt = Integer.parseInt(args[6]);
-    JdbcRollupStore store = JdbcRollupStore.open(args[3]);
     AtomicInteger batches = new AtomicInteger();
+    JdbcRollupStore jdbc =
+        JdbcRollupStore.open(
+            args[3],
+            CommitHooks.beforeRollupCommit(
+                () ->
+                    crashPoint.equals("before-db-commit")
+                        ? () -> halt(batches, crashAt, "before")
+                        : () -> {}));
+    RollupStore store =
+        crashPoint.equals("after-db-commit") ? afterWrite(jdbc, batches, crashAt) : jdbc;
     SinkConfig config =
         SinkConfig.defaults(args[0], RegistryClientConfig.of(args[1]))
             .withListen("127.0.0.1", 0)
             .withGroup(args[4], Map.of("session.timeout.ms", "6000"))
             .withMaxPollRecords(100);
     config = config.withTopics(List.of(args[2]));
-    if (crashPoint.equals("before-db-commit")) {
-      store.beforeCommit(
-          () -> {
-            if (batches.incrementAndGet() == crashAt) {
-              System.out.println("halting before the database commit of batch " + crashAt);
-              Runtime.getRuntime().halt(137);
-            }
-          });
-    }
-    RollupSink sink =
-        RollupSink.start(config, store, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    if (crashPoint.equals("after-db-commit")) {
-      sink.afterStoreCommit(
-          () -> {
-            if (batches.incrementAndGet() == crashAt) {
-              System.out.println("halting after the database commit of batch " + crashAt);
-              Runtime.getRuntime().halt(137);
-            }
-          });
-    }
+    RollupSink.start(config, store, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     Thread.currentThread().join();
+  }
+
+  private static void halt(AtomicInteger batches, int crashAt, String when) {
+    if (batches.incrementAndGet() == crashAt) {
+      System.out.println("halting " + when + " the database commit of batch " + crashAt);
+      Runtime.getRuntime().halt(137);
+    }
+  }
+
+  /** The store, halting after the database commit of batch {@code crashAt} returned. */
+  private static RollupStore afterWrite(RollupStore store, AtomicInteger batches, int crashAt) {
+    return (RollupStore)
+        java.lang.reflect.Proxy.newProxyInstance(
+            RollupStore.class.getClassLoader(),
+            new Class<?>[] {RollupStore.class},
+            (self, method, a) -> {
+              Object result;
+              try {
+                result = method.invoke(store, a);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+              if (method.getName().equals("write")) {
+                halt(batches, crashAt, "after");
+              }
+              return result;
+            });
   }
 }

@@ -17,7 +17,7 @@ class SqliteRollupStoreTest extends RollupStoreContract {
 
   @Override
   JdbcRollupStore open() {
-    return JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("data/metrics.db"));
+    return JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("data/metrics.db"), connections());
   }
 
   @Test
