@@ -1,9 +1,9 @@
 package dev.metricspipeline.pull;
 
 import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * How a scraper instance runs (the scrape config itself is a {@link PullConfig}).
@@ -31,8 +31,11 @@ public record ScraperSettings(
     WebConfig web) {
 
   public ScraperSettings {
-    Objects.requireNonNull(web, "web");
-    Objects.requireNonNull(timestamps, "timestamps");
+    Checks.present("host", host);
+    Checks.port("port", port);
+    Checks.positive("maxConcurrentScrapes", maxConcurrentScrapes);
+    Checks.present("timestamps", timestamps);
+    Checks.present("web", web);
   }
 
   /**
@@ -51,7 +54,11 @@ public record ScraperSettings(
       int sessionTimeoutMs,
       Map<String, String> kafka) {
     public Coordination {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Checks.present("bootstrapServers", bootstrapServers);
+      Checks.present("topic", topic);
+      Checks.present("groupId", groupId);
+      Checks.positive("partitions", partitions);
+      Checks.positive("sessionTimeoutMs", sessionTimeoutMs);
       kafka = Map.copyOf(kafka);
     }
 

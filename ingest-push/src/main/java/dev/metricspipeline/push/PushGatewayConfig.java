@@ -1,6 +1,7 @@
 package dev.metricspipeline.push;
 
 import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import java.time.Duration;
 import java.util.Objects;
@@ -51,23 +52,14 @@ public record PushGatewayConfig(
     Objects.requireNonNull(groupTtl, "groupTtl");
     Objects.requireNonNull(retryAfter, "retryAfter");
     Objects.requireNonNull(timestamps, "timestamps");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be 0..65535, got " + port);
-    }
-    if (maxBodyBytes < 1
-        || maxDecompressedBytes < 1
-        || maxSamplesPerPush < 1
-        || maxLabelsPerSeries < 1
-        || maxLabelNameLength < 1
-        || maxLabelValueLength < 1) {
-      throw new IllegalArgumentException("limits must be positive");
-    }
-    groupTtl.ifPresent(
-        ttl -> {
-          if (ttl.toMillis() < 1000) {
-            throw new IllegalArgumentException("group TTL must be at least 1 s, got " + ttl);
-          }
-        });
+    Checks.port("port", port);
+    Checks.atLeast("maxBodyBytes", maxBodyBytes, 1L);
+    Checks.atLeast("maxDecompressedBytes", maxDecompressedBytes, 1L);
+    Checks.positive("maxSamplesPerPush", maxSamplesPerPush);
+    Checks.positive("maxLabelsPerSeries", maxLabelsPerSeries);
+    Checks.positive("maxLabelNameLength", maxLabelNameLength);
+    Checks.positive("maxLabelValueLength", maxLabelValueLength);
+    groupTtl.ifPresent(ttl -> Checks.atLeast("groupTtl", ttl, Duration.ofSeconds(1)));
   }
 
   /** Port 9091 on every address, 16 MiB bodies (64 MiB decompressed), 100,000 samples a push. */

@@ -2,6 +2,7 @@ package dev.metricspipeline.sink;
 
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.http.WebConfig;
+import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.time.Duration;
@@ -46,12 +47,8 @@ public record SinkConfig(
     topics = List.copyOf(topics);
     kafka = Map.copyOf(kafka);
     retention = Map.copyOf(retention);
-    if (topics.isEmpty()) {
-      throw new IllegalArgumentException("at least one topic is needed");
-    }
-    if (maxPollRecords < 1) {
-      throw new IllegalArgumentException("maxPollRecords must be positive");
-    }
+    Checks.notEmpty("topics", topics);
+    Checks.positive("maxPollRecords", maxPollRecords);
   }
 
   /**

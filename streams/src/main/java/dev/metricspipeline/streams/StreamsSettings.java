@@ -1,5 +1,6 @@
 package dev.metricspipeline.streams;
 
+import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
@@ -66,24 +67,12 @@ public record StreamsSettings(
     replicaLabels = Set.copyOf(replicaLabels);
     aggregationRules = List.copyOf(aggregationRules);
     Objects.requireNonNull(timestamps, "timestamps");
-    if (aggregationSettle.isNegative()) {
-      throw new IllegalArgumentException("aggregationSettle must not be negative");
-    }
-    if (resolutions.isEmpty()) {
-      throw new IllegalArgumentException("at least one resolution is needed");
-    }
-    if (grace.isNegative()) {
-      throw new IllegalArgumentException("grace must not be negative");
-    }
-    if (allowedLateness.isNegative()) {
-      throw new IllegalArgumentException("allowedLateness must not be negative");
-    }
-    if (dedupInterval.toMillis() < 1) {
-      throw new IllegalArgumentException("dedupInterval must be positive");
-    }
-    if (closeCheckInterval.toMillis() < 10) {
-      throw new IllegalArgumentException("closeCheckInterval must be at least 10 ms");
-    }
+    Checks.notNegative("aggregationSettle", aggregationSettle);
+    Checks.notEmpty("resolutions", resolutions);
+    Checks.notNegative("grace", grace);
+    Checks.notNegative("allowedLateness", allowedLateness);
+    Checks.atLeast("dedupInterval", dedupInterval, Duration.ofMillis(1));
+    Checks.atLeast("closeCheckInterval", closeCheckInterval, Duration.ofMillis(10));
   }
 
   /**
