@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.schemas.Topics;
+import dev.metricspipeline.testkit.PrometheusProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -32,7 +30,6 @@ import picocli.CommandLine;
 class ScrapeNodeExporterIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path NODE_EXPORTER = Path.of("/usr/bin/prometheus-node-exporter");
 
   @TempDir Path dir;
 
@@ -73,24 +70,8 @@ class ScrapeNodeExporterIT {
 
   @Test
   void theSeedConfigScrapesNodeExporterAndMarksItStaleWhenItStops() throws Exception {
-    if (!Files.isExecutable(NODE_EXPORTER)) {
-      Assumptions.assumeFalse(
-          !"true".equals(System.getenv("CI")), "prometheus-node-exporter is not installed");
-      throw new IllegalStateException(
-          "CI needs Debian's prometheus-node-exporter (.ci/run installs it)");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process exporter =
-        new ProcessBuilder(
-                NODE_EXPORTER.toString(),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--no-collector.systemd")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("node_exporter.log").toFile())
-            .start();
+    int port = PrometheusProcess.freePort();
+    PrometheusProcess exporter = PrometheusProcess.nodeExporter(dir, port);
     try {
       String instance = "127.0.0.1:" + port;
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -149,8 +130,8 @@ class ScrapeNodeExporterIT {
         assertThat(targets.at("/data/activeTargets/0/health").asText()).isEqualTo("up");
         assertThat(targets.at("/data/activeTargets/0/labels/job").asText()).isEqualTo("my_app");
 
-        exporter.destroy();
-        assertThat(exporter.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        exporter.close();
+        assertThat(exporter.isAlive()).isFalse();
         await()
             .atMost(Duration.ofSeconds(90))
             .pollInterval(Duration.ofSeconds(3))
@@ -167,7 +148,7 @@ class ScrapeNodeExporterIT {
         assertThat(stale).isGreaterThan(100);
       }
     } finally {
-      exporter.destroyForcibly();
+      exporter.close();
     }
   }
 }
