@@ -3,6 +3,7 @@ package dev.metricspipeline.pull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.pull.internal.Discovery;
 import dev.metricspipeline.pull.internal.ScrapeLoop;
@@ -131,7 +132,7 @@ public final class Scraper implements AutoCloseable {
                   settings.web(),
                   settings.host(),
                   settings.port(),
-                  r -> scraper.handle(r, meters))
+                  scraper.requests(meters))
               .await(30, TimeUnit.SECONDS);
       if (settings.coordination() != null) {
         scraper.coordinator =
@@ -420,17 +421,18 @@ public final class Scraper implements AutoCloseable {
     return n;
   }
 
-  private void handle(HttpServerRequest req, PrometheusMeterRegistry meters) {
-    switch (req.path()) {
-      case "/metrics" ->
-          req.response()
-              .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-              .end(meters.scrape());
-      case "/-/healthy" -> req.response().end("OK\n");
-      case "/-/ready" -> {
-        boolean ok = ready();
-        req.response().setStatusCode(ok ? 200 : 503).end(ok ? "Ready\n" : "Not ready\n");
+  /** The server's handler: the ops endpoints, then the scraper's own. */
+  private io.vertx.core.Handler<HttpServerRequest> requests(PrometheusMeterRegistry meters) {
+    OpsRoutes ops = OpsRoutes.of(meters::scrape, OpsRoutes.Readiness.of(this::ready), "Ready");
+    return req -> {
+      if (!ops.handle(req)) {
+        handle(req);
       }
+    };
+  }
+
+  private void handle(HttpServerRequest req) {
+    switch (req.path()) {
       case "/-/reload" -> {
         if (!req.method().name().equals("POST") && !req.method().name().equals("PUT")) {
           req.response().setStatusCode(405).end("Only POST or PUT requests allowed\n");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.formats.InfluxLineParser;
 import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
+import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.PublishException;
@@ -68,37 +69,25 @@ public final class PushRoutes {
 
   public Router router() {
     Router router = Router.router(vertx);
+    // The Pushgateway answers its readiness with OK, so does this gateway.
+    OpsRoutes.of(registry::scrape, this::notReadyBecause, "OK").mountFirst(router);
     router.put("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.PUT));
     router.post("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.POST));
     router.delete("/metrics/job*").handler(ctx -> push(ctx, PushService.Method.DELETE));
     router.post("/api/v1/write").handler(this::remoteWrite);
     router.post("/write").handler(this::influx);
     router.post("/api/v2/write").handler(this::influx);
-    router
-        .get("/metrics")
-        .handler(
-            ctx ->
-                ctx.response()
-                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                    .end(registry.scrape()));
     router.get("/api/v1/metrics").handler(this::listGroups);
-    router.get("/-/healthy").handler(ctx -> ctx.response().end("OK\n"));
-    router
-        .get("/-/ready")
-        .handler(
-            ctx -> {
-              List<String> failed = StageHealth.failedStages(registry);
-              if (!kafkaOk.get()) {
-                ctx.response().setStatusCode(503).end("Kafka is not taking pushes\n");
-              } else if (!failed.isEmpty()) {
-                ctx.response()
-                    .setStatusCode(503)
-                    .end("Not ready: " + String.join(", ", failed) + " failed\n");
-              } else {
-                ctx.response().end("OK\n");
-              }
-            });
     return router;
+  }
+
+  /** Kafka refusing pushes, or any stage of the process failed; null when ready. */
+  private String notReadyBecause() {
+    List<String> failed = StageHealth.failedStages(registry);
+    if (!kafkaOk.get()) {
+      return "Kafka is not taking pushes";
+    }
+    return failed.isEmpty() ? null : "Not ready: " + String.join(", ", failed) + " failed";
   }
 
   private void push(RoutingContext ctx, PushService.Method method) {

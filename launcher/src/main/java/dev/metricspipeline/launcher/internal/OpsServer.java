@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher.internal;
 
+import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,6 +36,7 @@ public final class OpsServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       BooleanSupplier ready) {
     Vertx vertx = Vertx.vertx();
+    OpsRoutes ops = OpsRoutes.of(registry::scrape, OpsRoutes.Readiness.of(ready), "Ready");
     try {
       HttpServer server =
           WebServers.listen(
@@ -43,19 +45,8 @@ public final class OpsServer implements AutoCloseable {
                   host,
                   port,
                   req -> {
-                    switch (req.path()) {
-                      case "/metrics" ->
-                          req.response()
-                              .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                              .end(registry.scrape());
-                      case "/-/healthy" -> req.response().end("OK\n");
-                      case "/-/ready" -> {
-                        boolean ok = ready.getAsBoolean();
-                        req.response()
-                            .setStatusCode(ok ? 200 : 503)
-                            .end(ok ? "Ready\n" : "Not ready\n");
-                      }
-                      default -> req.response().setStatusCode(404).end("Not found\n");
+                    if (!ops.handle(req)) {
+                      req.response().setStatusCode(404).end("Not found\n");
                     }
                   })
               .await(30, TimeUnit.SECONDS);

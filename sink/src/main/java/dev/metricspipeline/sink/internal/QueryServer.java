@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.formats.SeriesSelector;
+import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.sink.RollupStore;
@@ -83,6 +84,7 @@ public final class QueryServer implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     Handlers handlers = new Handlers(store, Map.copyOf(resolutions), meters);
     Router router = Router.router(vertx);
+    OpsRoutes.of(meters::scrape, OpsRoutes.Readiness.of(ready), "Ready").mountFirst(router);
     router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
     // What the router itself refuses (a form body over 1 MiB: 413) is answered in the API's error
     // shape instead of Vert.x's plain text and an "Unhandled exception in router" error line.
@@ -109,21 +111,7 @@ public final class QueryServer implements AutoCloseable {
     router.route("/api/v1/series").blockingHandler(handlers::series, false);
     router.route("/api/v1/labels").blockingHandler(handlers::labels, false);
     router.route("/api/v1/label/:name/values").blockingHandler(handlers::labelValues, false);
-    router
-        .get("/metrics")
-        .handler(
-            ctx ->
-                ctx.response()
-                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                    .end(meters.scrape()));
-    router.get("/-/healthy").handler(ctx -> ctx.response().end("OK\n"));
-    router
-        .get("/-/ready")
-        .handler(
-            ctx -> {
-              boolean ok = ready.getAsBoolean();
-              ctx.response().setStatusCode(ok ? 200 : 503).end(ok ? "Ready\n" : "Not ready\n");
-            });
+
     try {
       HttpServer server =
           WebServers.listen(vertx, web, host, port, router).await(30, TimeUnit.SECONDS);
