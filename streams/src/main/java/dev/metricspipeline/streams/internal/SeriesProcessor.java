@@ -275,22 +275,25 @@ public final class SeriesProcessor
       return;
     }
     streamTime = Math.max(streamTime, ts);
-    rollUp(series, s, ts, value, CUMULATIVE.contains(sample.getType()));
+    rollUp(series, s, f, ts, value, CUMULATIVE.contains(sample.getType()));
     save(series, s);
   }
 
-  /** Adds one sample (not a duplicate, not a stale marker) to its window of every resolution. */
-  private void rollUp(String series, SeriesState s, long ts, double value, boolean counter) {
+  /**
+   * Adds one sample (not a duplicate, not a stale marker) to its window of every resolution.
+   *
+   * @param f the sample's finest window, or null if the series has no sample in it yet
+   */
+  private void rollUp(
+      String series, SeriesState s, Window f, long ts, double value, boolean counter) {
     boolean inOrder = ts > s.lastTs;
-    long fsize = sizes[finest];
-    long fstart = Math.floorDiv(ts, fsize) * fsize;
+    long fstart = Math.floorDiv(ts, sizes[finest]) * sizes[finest];
     // The neighbours: p before ts (the baseline), n after it (only for a sample out of order).
     boolean hasP = false;
     long pTs = 0;
     double pValue = 0;
     Window nWindow = null; // the finest window holding n
     int nIndex = -1;
-    Window f = finestWindow(s, series, fstart);
     if (inOrder) {
       if (s.hasLast) {
         hasP = true;
@@ -348,16 +351,16 @@ public final class SeriesProcessor
         }
         wn.addStep(value, nValue, 1);
         if (wn != w) {
-          changed(s, series, wn);
+          changed(s, wn);
         }
       }
-      changed(s, series, w);
+      changed(s, w);
     }
     if (hasN && nWindow.start != fstart && nIndex == 0) {
       nWindow.hasPrev = true;
       nWindow.prevTs = ts;
       nWindow.prevValue = value;
-      changed(s, series, nWindow);
+      changed(s, nWindow);
     }
     if (inOrder) {
       s.hasLast = true; // the baseline of the next in-order sample
@@ -427,7 +430,7 @@ public final class SeriesProcessor
     return next == Long.MIN_VALUE ? null : finestWindow(s, series, next);
   }
 
-  private void changed(SeriesState s, String series, Window w) {
+  private void changed(SeriesState s, Window w) {
     if (s.open.contains(w)) {
       return;
     }

@@ -179,7 +179,7 @@ final class SeriesState {
     out.varlong(anchor);
     out.varint(held.length);
     for (long word : held) {
-      out.putDouble(Double.longBitsToDouble(word));
+      out.putLong(word);
     }
     out.varint(dirty.size());
     for (long[] d : dirty) {
@@ -214,7 +214,7 @@ final class SeriesState {
     s.anchor = in.varlong();
     s.held = new long[in.varint()];
     for (int i = 0; i < s.held.length; i++) {
-      s.held[i] = Double.doubleToRawLongBits(in.getDouble());
+      s.held[i] = in.getLong();
     }
     int dirty = in.varint();
     for (int i = 0; i < dirty; i++) {
@@ -468,8 +468,11 @@ final class SeriesState {
     }
 
     void putDouble(double d) {
+      putLong(Double.doubleToRawLongBits(d));
+    }
+
+    void putLong(long bits) {
       ensure(8);
-      long bits = Double.doubleToRawLongBits(d);
       for (int i = 0; i < 8; i++) {
         buf[size++] = (byte) (bits >>> (8 * i));
       }
@@ -510,11 +513,15 @@ final class SeriesState {
       }
 
       double getDouble() {
+        return Double.longBitsToDouble(getLong());
+      }
+
+      long getLong() {
         long bits = 0;
         for (int i = 0; i < 8; i++) {
           bits |= (long) (buf[pos++] & 0xFF) << (8 * i);
         }
-        return Double.longBitsToDouble(bits);
+        return bits;
       }
     }
   }
