@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Starts our HTTP servers behind a {@link WebConfig}: every server (push gateway, query API,
@@ -35,19 +36,52 @@ public final class WebServers {
    */
   public static Future<HttpServer> listen(
       Vertx vertx, WebConfig config, String host, int port, Handler<HttpServerRequest> handler) {
+    return listen(vertx, config, host, port, handler, options -> {});
+  }
+
+  /**
+   * Listens like {@link #listen} for gRPC: HTTP/2 always, cleartext (h2c, prior knowledge) without
+   * TLS and by ALPN with it; the same basic auth and headers.
+   */
+  public static Future<HttpServer> listenHttp2(
+      Vertx vertx, WebConfig config, String host, int port, Handler<HttpServerRequest> handler) {
+    return listen(
+        vertx,
+        config,
+        host,
+        port,
+        handler,
+        options -> {
+          if (config.tls().isPresent()) {
+            options
+                .setUseAlpn(true)
+                .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+          } else {
+            options.setHttp2ClearTextEnabled(true);
+          }
+        });
+  }
+
+  private static Future<HttpServer> listen(
+      Vertx vertx,
+      WebConfig config,
+      String host,
+      int port,
+      Handler<HttpServerRequest> handler,
+      Consumer<HttpServerOptions> adjust) {
     HttpServerOptions options;
     try {
       options = options(config);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    adjust.accept(options);
     return vertx
         .createHttpServer(options)
         .requestHandler(guard(vertx, config, handler))
         .listen(port, host);
   }
 
-  /** The URL a local client reaches a server at: https with TLS, and 127.0.0.1 for 0.0.0.0. */
   public static String url(WebConfig config, String host, int port) {
     String reachable = "0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host;
     if (reachable.contains(":") && !reachable.startsWith("[")) {

@@ -4,9 +4,11 @@ import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.push.internal.BodyWriteService;
 import dev.metricspipeline.push.internal.GroupState;
 import dev.metricspipeline.push.internal.GroupStore;
-import dev.metricspipeline.push.internal.GroupTopic;
+import dev.metricspipeline.push.internal.OtlpGrpc;
+import dev.metricspipeline.push.internal.OtlpService;
 import dev.metricspipeline.push.internal.PushRoutes;
 import dev.metricspipeline.push.internal.PushService;
+import dev.metricspipeline.push.internal.TopicMirror;
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.SeriesKey;
@@ -28,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * A Pushgateway-compatible HTTP endpoint that writes to Kafka instead of keeping metrics for a
  * scrape: {@code PUT}, {@code POST} and {@code DELETE /metrics/job/<job>{/<label>/<value>}} with
  * the text format (any content type, curl's form type included) or OpenMetrics, {@code GET
- * /api/v1/metrics}, and its own {@code /metrics}, {@code /-/healthy}, {@code /-/ready}.
+ * /api/v1/metrics}, and its own {@code /metrics}, {@code /-/healthy}, {@code /-/ready}. Beside it,
+ * whole-body receivers: remote_write 1.0 ({@code /api/v1/write}), Influx line protocol, and
+ * OpenTelemetry's OTLP/HTTP ({@code POST /v1/metrics}) and OTLP/gRPC (on {@link
+ * OtlpConfig#grpcPort()}, 4317 by default).
  *
  * <p>A push is answered 200 (DELETE: 202) only after Kafka committed it; 400/413/415 when its
  * content is refused (nothing of it is published); 503 with {@code Retry-After} when Kafka cannot
@@ -41,12 +46,15 @@ public final class PushGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
+  private final HttpServer grpc;
   private final AutoCloseable groupTopic;
   private final String url;
 
-  private PushGateway(Vertx vertx, HttpServer server, AutoCloseable groupTopic, String url) {
+  private PushGateway(
+      Vertx vertx, HttpServer server, HttpServer grpc, AutoCloseable groupTopic, String url) {
     this.vertx = vertx;
     this.server = server;
+    this.grpc = grpc;
     this.groupTopic = groupTopic;
     this.url = url;
   }
@@ -97,8 +105,8 @@ public final class PushGateway implements AutoCloseable {
         .description("Duration of the last Kafka commit")
         .register(registry);
     GroupStore store = new GroupStore();
-    GroupTopic topic =
-        GroupTopic.open(
+    TopicMirror topic =
+        TopicMirror.groups(
             bootstrapServers,
             config.groupsTopic(),
             store,
@@ -133,6 +141,8 @@ public final class PushGateway implements AutoCloseable {
       Clock clock) {
     Vertx vertx = Vertx.vertx();
     PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
+    BodyWriteService bodies = new BodyWriteService(config, writer, clock, registry);
+    OtlpService otlp = new OtlpService(config.otlp(), bodies, clock, registry);
     try {
       HttpServer server =
           WebServers.listen(
@@ -140,25 +150,32 @@ public final class PushGateway implements AutoCloseable {
                   config.web(),
                   config.host(),
                   config.port(),
-                  new PushRoutes(
-                          vertx,
-                          config,
-                          service,
-                          new BodyWriteService(config, writer, clock, registry),
-                          store,
-                          registry)
-                      .router())
+                  new PushRoutes(vertx, config, service, bodies, otlp, store, registry).router())
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
+      HttpServer grpc = null;
+      if (config.otlp().grpcPort() != -1) {
+        grpc =
+            WebServers.listenHttp2(
+                    vertx,
+                    config.web(),
+                    config.host(),
+                    config.otlp().grpcPort(),
+                    OtlpGrpc.server(vertx, otlp, config.maxDecompressedBytes(), registry))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+      }
       String url = WebServers.url(config.web(), config.host(), server.actualPort());
       config.groupTtl().ifPresent(ttl -> expireGroups(vertx, service, store, ttl, clock));
       LOG.info(
-          "Push gateway listening on {}:{} (groups in {})",
+          "Push gateway listening on {}:{} (groups in {}){}",
           config.host(),
           server.actualPort(),
-          config.groupsTopic());
-      return new PushGateway(vertx, server, groupTopic, url);
+          config.groupsTopic(),
+          grpc == null ? "" : ", OTLP/gRPC on port " + grpc.actualPort());
+      return new PushGateway(vertx, server, grpc, groupTopic, url);
     } catch (ExecutionException | TimeoutException e) {
       vertx.close();
       closeQuietly(groupTopic);
@@ -219,6 +236,11 @@ public final class PushGateway implements AutoCloseable {
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** The OTLP/gRPC port, or -1 when that receiver is off. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.actualPort();
   }
 
   @Override

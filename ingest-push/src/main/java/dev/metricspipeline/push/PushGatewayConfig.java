@@ -27,6 +27,8 @@ import java.util.Optional;
  *     400 naming the series and its timestamp
  * @param web TLS, basic auth and headers ({@code --web.config.file}); a push without the right
  *     credentials is answered 401 before its body is read, so nothing of it is published
+ * @param otlp the OpenTelemetry receivers: name translation and the OTLP/gRPC port
+ *     <p>Change a copy with {@link #toBuilder()}; the {@code with…} methods are shorthands for it.
  */
 public record PushGatewayConfig(
     String host,
@@ -41,12 +43,14 @@ public record PushGatewayConfig(
     Optional<Duration> groupTtl,
     Duration retryAfter,
     SampleTimestamps timestamps,
-    WebConfig web) {
+    WebConfig web,
+    OtlpConfig otlp) {
 
   public static final String DEFAULT_GROUPS_TOPIC = "metrics.push-groups";
 
   public PushGatewayConfig {
     Objects.requireNonNull(web, "web");
+    Objects.requireNonNull(otlp, "otlp");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(groupsTopic, "groupsTopic");
     Objects.requireNonNull(groupTtl, "groupTtl");
@@ -77,128 +81,179 @@ public record PushGatewayConfig(
         Optional.empty(),
         Duration.ofSeconds(5),
         SampleTimestamps.defaults(),
-        WebConfig.none());
+        WebConfig.none(),
+        OtlpConfig.defaults());
   }
 
   public PushGatewayConfig withTimestamps(SampleTimestamps timestamps) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder().timestamps(timestamps).build();
   }
 
   public PushGatewayConfig withListen(String host, int port) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder().host(host).port(port).build();
   }
 
   public PushGatewayConfig withGroupsTopic(String groupsTopic) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder().groupsTopic(groupsTopic).build();
   }
 
   public PushGatewayConfig withLimits(
       long maxBodyBytes, long maxDecompressedBytes, int maxSamplesPerPush) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder()
+        .maxBodyBytes(maxBodyBytes)
+        .maxDecompressedBytes(maxDecompressedBytes)
+        .maxSamplesPerPush(maxSamplesPerPush)
+        .build();
   }
 
   public PushGatewayConfig withLabelLimits(
       int maxLabelsPerSeries, int maxLabelNameLength, int maxLabelValueLength) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder()
+        .maxLabelsPerSeries(maxLabelsPerSeries)
+        .maxLabelNameLength(maxLabelNameLength)
+        .maxLabelValueLength(maxLabelValueLength)
+        .build();
   }
 
   public PushGatewayConfig withGroupTtl(Optional<Duration> groupTtl) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder().groupTtl(groupTtl).build();
   }
 
   /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
   public PushGatewayConfig withWeb(WebConfig web) {
-    return new PushGatewayConfig(
-        host,
-        port,
-        groupsTopic,
-        maxBodyBytes,
-        maxDecompressedBytes,
-        maxSamplesPerPush,
-        maxLabelsPerSeries,
-        maxLabelNameLength,
-        maxLabelValueLength,
-        groupTtl,
-        retryAfter,
-        timestamps,
-        web);
+    return toBuilder().web(web).build();
+  }
+
+  /** With other OpenTelemetry receiver settings. */
+  public PushGatewayConfig withOtlp(OtlpConfig otlp) {
+    return toBuilder().otlp(otlp).build();
+  }
+
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a {@link PushGatewayConfig}; {@link #build()} validates. */
+  public static final class Builder {
+    private String host;
+    private int port;
+    private String groupsTopic;
+    private long maxBodyBytes;
+    private long maxDecompressedBytes;
+    private int maxSamplesPerPush;
+    private int maxLabelsPerSeries;
+    private int maxLabelNameLength;
+    private int maxLabelValueLength;
+    private Optional<Duration> groupTtl;
+    private Duration retryAfter;
+    private SampleTimestamps timestamps;
+    private WebConfig web;
+    private OtlpConfig otlp;
+
+    private Builder(PushGatewayConfig c) {
+      host = c.host;
+      port = c.port;
+      groupsTopic = c.groupsTopic;
+      maxBodyBytes = c.maxBodyBytes;
+      maxDecompressedBytes = c.maxDecompressedBytes;
+      maxSamplesPerPush = c.maxSamplesPerPush;
+      maxLabelsPerSeries = c.maxLabelsPerSeries;
+      maxLabelNameLength = c.maxLabelNameLength;
+      maxLabelValueLength = c.maxLabelValueLength;
+      groupTtl = c.groupTtl;
+      retryAfter = c.retryAfter;
+      timestamps = c.timestamps;
+      web = c.web;
+      otlp = c.otlp;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder groupsTopic(String groupsTopic) {
+      this.groupsTopic = groupsTopic;
+      return this;
+    }
+
+    public Builder maxBodyBytes(long maxBodyBytes) {
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    public Builder maxDecompressedBytes(long maxDecompressedBytes) {
+      this.maxDecompressedBytes = maxDecompressedBytes;
+      return this;
+    }
+
+    public Builder maxSamplesPerPush(int maxSamplesPerPush) {
+      this.maxSamplesPerPush = maxSamplesPerPush;
+      return this;
+    }
+
+    public Builder maxLabelsPerSeries(int maxLabelsPerSeries) {
+      this.maxLabelsPerSeries = maxLabelsPerSeries;
+      return this;
+    }
+
+    public Builder maxLabelNameLength(int maxLabelNameLength) {
+      this.maxLabelNameLength = maxLabelNameLength;
+      return this;
+    }
+
+    public Builder maxLabelValueLength(int maxLabelValueLength) {
+      this.maxLabelValueLength = maxLabelValueLength;
+      return this;
+    }
+
+    public Builder groupTtl(Optional<Duration> groupTtl) {
+      this.groupTtl = groupTtl;
+      return this;
+    }
+
+    public Builder retryAfter(Duration retryAfter) {
+      this.retryAfter = retryAfter;
+      return this;
+    }
+
+    public Builder timestamps(SampleTimestamps timestamps) {
+      this.timestamps = timestamps;
+      return this;
+    }
+
+    public Builder web(WebConfig web) {
+      this.web = web;
+      return this;
+    }
+
+    public Builder otlp(OtlpConfig otlp) {
+      this.otlp = otlp;
+      return this;
+    }
+
+    public PushGatewayConfig build() {
+      return new PushGatewayConfig(
+          host,
+          port,
+          groupsTopic,
+          maxBodyBytes,
+          maxDecompressedBytes,
+          maxSamplesPerPush,
+          maxLabelsPerSeries,
+          maxLabelNameLength,
+          maxLabelValueLength,
+          groupTtl,
+          retryAfter,
+          timestamps,
+          web,
+          otlp);
+    }
   }
 }

@@ -59,6 +59,8 @@ public final class PushGatewayCommand implements Callable<Integer> {
 
   @Mixin WebOptions webOptions;
 
+  @Mixin OtlpOptions otlp;
+
   @Override
   public Integer call() throws InterruptedException {
     PublisherConfig publisherConfig =
@@ -73,7 +75,8 @@ public final class PushGatewayCommand implements Callable<Integer> {
             .withListen(listenAddress, port)
             .withGroupTtl(Optional.ofNullable(groupTtl))
             .withTimestamps(sampleTime.timestamps())
-            .withWeb(webOptions.web());
+            .withWeb(webOptions.web())
+            .withOtlp(otlp.config());
     MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
     PushGateway gateway;
     try {

@@ -109,6 +109,8 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin SampleTimeOptions sampleTime;
 
+  @Mixin OtlpOptions otlp;
+
   @Mixin WebOptions webOptions;
 
   @Option(
@@ -218,7 +220,8 @@ public final class RunCommand implements Callable<Integer> {
               PushGatewayConfig.defaults()
                   .withListen(pushAddress, pushPort)
                   .withTimestamps(sampleTime.timestamps())
-                  .withWeb(web),
+                  .withWeb(web)
+                  .withOtlp(otlp.config()),
               publisher,
               kafka.bootstrapServers(),
               Map.of(),
@@ -285,13 +288,14 @@ public final class RunCommand implements Callable<Integer> {
           kafka.bootstrapServers(),
           registry.url(),
           gateway.url(),
+          gateway.grpcPort(),
           sink.queryUrl(),
           scraper.url(),
           dataDir,
           meters,
           started);
     } catch (RuntimeException e) {
-      new Running(null, null, null, null, null, dataDir, meters, started).close();
+      new Running(null, null, null, -1, null, null, dataDir, meters, started).close();
       throw e;
     }
   }
@@ -344,6 +348,7 @@ public final class RunCommand implements Callable<Integer> {
     private final String bootstrapServers;
     private final String registryUrl;
     private final String pushUrl;
+    private final int otlpGrpcPort;
     private final String queryUrl;
     private final String scraperUrl;
     private final PrometheusMeterRegistry meters;
@@ -354,6 +359,7 @@ public final class RunCommand implements Callable<Integer> {
         String bootstrapServers,
         String registryUrl,
         String pushUrl,
+        int otlpGrpcPort,
         String queryUrl,
         String scraperUrl,
         Path dataDir,
@@ -363,6 +369,7 @@ public final class RunCommand implements Callable<Integer> {
       this.bootstrapServers = bootstrapServers;
       this.registryUrl = registryUrl;
       this.pushUrl = pushUrl;
+      this.otlpGrpcPort = otlpGrpcPort;
       this.queryUrl = queryUrl;
       this.scraperUrl = scraperUrl;
       this.dataDir = dataDir;
@@ -380,6 +387,11 @@ public final class RunCommand implements Callable<Integer> {
     /** The push gateway, e.g. {@code http://127.0.0.1:9091}. */
     public String pushUrl() {
       return pushUrl;
+    }
+
+    /** The OTLP/gRPC port on the push gateway's address, or -1 when that receiver is off. */
+    public int otlpGrpcPort() {
+      return otlpGrpcPort;
     }
 
     /** The scraper's endpoints ({@code /api/v1/targets}), e.g. {@code http://127.0.0.1:9094}. */
@@ -400,6 +412,11 @@ public final class RunCommand implements Callable<Integer> {
       out.println("  Schema Registry  " + registryUrl);
       out.println(
           "  Push gateway     " + pushUrl + "   (Pushgateway API; self-metrics at /metrics)");
+      out.println(
+          "  OpenTelemetry    "
+              + pushUrl
+              + "/v1/metrics (OTLP/HTTP)"
+              + (otlpGrpcPort == -1 ? "" : "; OTLP/gRPC on port " + otlpGrpcPort));
       out.println(
           "  Scraper          "
               + scraperUrl

@@ -99,6 +99,7 @@ class ScrapeNodeExporterIT {
               "--kafka-port", "0",
               "--schema-registry-port", "0",
               "--push-port", "0",
+              "--otlp-grpc-port", "0",
               "--query-port", "0",
               "--scraper-port", "0",
               "--partitions", "2",

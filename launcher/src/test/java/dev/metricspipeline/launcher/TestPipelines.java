@@ -39,6 +39,8 @@ final class TestPipelines {
                 "0",
                 "--push-port",
                 "0",
+                "--otlp-grpc-port",
+                "0",
                 "--query-port",
                 "0",
                 "--partitions",

@@ -79,6 +79,7 @@ class WebConfigIT {
             "--kafka-port", "0",
             "--schema-registry-port", "0",
             "--push-port", "0",
+            "--otlp-grpc-port", "0",
             "--query-port", "0",
             "--scraper-port", "0",
             "--partitions", "2",

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Receivers of whole-body formats without grouping keys (remote_write, Influx line protocol),
+ * Receivers of whole-body formats without grouping keys (remote_write, Influx line protocol, OTLP),
  * without HTTP: a request's samples are published all together or not at all. Each sample carries
  * its origin and a push id (a digest of the body as sent), so a batch that a sender re-sends after
  * a timeout can be recognised downstream.
@@ -57,6 +57,17 @@ public final class BodyWriteService {
     } catch (ParseException e) {
       throw new PushRejected(400, "parse", format + ": " + e.getMessage());
     }
+    return publish(parsed, format, origin, PushIds.digest(body), endpoint);
+  }
+
+  /**
+   * Checks limits and timestamps of parsed samples, then publishes them all or none; fails with
+   * {@link PushRejected} or a publish failure.
+   *
+   * @param pushId the digest of the request as sent, so a re-sent request is counted once
+   */
+  public CompletableFuture<Integer> publish(
+      ParseResult parsed, String format, Origin origin, String pushId, String endpoint) {
     if (parsed.samples().size() > config.maxSamplesPerPush()) {
       throw new PushRejected(
           400,
@@ -67,7 +78,6 @@ public final class BodyWriteService {
               + config.maxSamplesPerPush()
               + " are allowed");
     }
-    String pushId = PushIds.digest(body);
     long now = clock.millis();
     for (MetricSample sample : parsed.samples()) {
       LabelLimits.check(config, sample.getName(), sample.getLabels());

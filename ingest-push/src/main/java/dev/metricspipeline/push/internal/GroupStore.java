@@ -11,10 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The push groups held in memory, fed by {@link GroupTopic} (the compacted group topic) and by this
- * instance's own commits. A group's writes are ordered through {@link #serialized}, and a state is
- * applied only if its version is newer than what is held, so replaying our own writes from the
- * topic never moves a group back.
+ * The push groups held in memory, fed by {@link TopicMirror#groups} (the compacted group topic) and
+ * by this instance's own commits. A group's writes are ordered through {@link #serialized}, and a
+ * state is applied only if its version is newer than what is held, so replaying our own writes from
+ * the topic never moves a group back.
  *
  * <p>Trap: two instances pushing to the same group at the same moment may both compute their stale
  * markers from the same previous state. Each push is still complete and durable; only a series that

@@ -23,4 +23,11 @@ public final class PushRejected extends RuntimeException {
   public String reason() {
     return reason;
   }
+
+  /** The failure itself, out of the {@code CompletionException} a future wraps it in. */
+  static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
 }

@@ -20,6 +20,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public final class PushRoutes {
   private final PushGatewayConfig config;
   private final PushService service;
   private final BodyWriteService bodies;
+  private final OtlpService otlp;
   private final GroupStore store;
   private final PrometheusMeterRegistry registry;
   private final AtomicBoolean kafkaOk = new AtomicBoolean(true);
@@ -57,12 +59,14 @@ public final class PushRoutes {
       PushGatewayConfig config,
       PushService service,
       BodyWriteService bodies,
+      OtlpService otlp,
       GroupStore store,
       PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.service = service;
     this.bodies = bodies;
+    this.otlp = otlp;
     this.store = store;
     this.registry = registry;
   }
@@ -77,6 +81,7 @@ public final class PushRoutes {
     router.post("/api/v1/write").handler(this::remoteWrite);
     router.post("/write").handler(this::influx);
     router.post("/api/v2/write").handler(this::influx);
+    router.post("/v1/metrics").handler(this::otlpHttp);
     router.get("/api/v1/metrics").handler(this::listGroups);
     return router;
   }
@@ -187,6 +192,80 @@ public final class PushRoutes {
   }
 
   /**
+   * OTLP/HTTP metrics: protobuf ({@code application/x-protobuf}) or JSON ({@code
+   * application/json}), gzip or not. Answered 200 with an {@code ExportMetricsServiceResponse} in
+   * the request's encoding once committed (with a partial success when points were refused); 400,
+   * 413 and 415 with a {@code google.rpc.Status} for what the client sent; 503 with {@code
+   * Retry-After} when Kafka cannot take it, which OTLP exporters retry.
+   */
+  private void otlpHttp(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String contentType = request.getHeader("Content-Type");
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    boolean json = type.startsWith("application/json");
+    if (!json && !type.startsWith("application/x-protobuf")) {
+      otlpRefuse(
+          ctx,
+          false,
+          new PushRejected(
+              415,
+              "content-type",
+              "OTLP/HTTP needs Content-Type application/x-protobuf or application/json, got "
+                  + contentType));
+      return;
+    }
+    String encoding = request.getHeader("Content-Encoding");
+    withBody(
+        ctx,
+        "POST",
+        "otlp",
+        body -> otlp.export(decode(body, encoding), json, "POST /v1/metrics"),
+        (response, error) -> {
+          if (error == null) {
+            kafkaOk.set(true);
+            replyBytes(
+                ctx,
+                "POST",
+                200,
+                json ? "application/json" : "application/x-protobuf",
+                json ? OtlpStatus.json(response) : response.toByteArray());
+            return;
+          }
+          Throwable cause = PushRejected.unwrap(error);
+          if (cause instanceof PushRejected rejected) {
+            otlpRefuse(ctx, json, rejected);
+          } else if (cause instanceof PublishException publish && publish.isRetriable()) {
+            kafkaOk.set(false);
+            service.rejected("unavailable", "otlp", publish.getMessage());
+            ctx.response()
+                .putHeader(
+                    "Retry-After", Long.toString(Math.max(1, config.retryAfter().toSeconds())));
+            otlpStatus(ctx, json, 503, 14, "not stored, retry later: " + publish.getMessage());
+          } else {
+            LOG.error("OTLP request failed", cause);
+            otlpStatus(ctx, json, 500, 13, "not stored: " + cause);
+          }
+        });
+  }
+
+  private void otlpRefuse(RoutingContext ctx, boolean json, PushRejected rejected) {
+    service.rejected(rejected.reason(), "otlp", rejected.getMessage());
+    if (rejected.status() == 413) {
+      ctx.response().putHeader("Connection", "close");
+    }
+    otlpStatus(ctx, json, rejected.status(), 3, rejected.getMessage());
+  }
+
+  private void otlpStatus(RoutingContext ctx, boolean json, int status, int code, String message) {
+    replyBytes(
+        ctx,
+        "POST",
+        status,
+        json ? "application/json" : "application/x-protobuf",
+        json ? OtlpStatus.statusJson(code, message) : OtlpStatus.statusProtobuf(code, message));
+  }
+
+  /**
    * Reads the body within the size limit (413 as soon as it is exceeded), runs {@code work} on a
    * worker thread, and answers on the event loop once its future completes.
    */
@@ -196,6 +275,24 @@ public final class PushRoutes {
       String group,
       int success,
       Function<byte[], CompletableFuture<?>> work) {
+    this.<Object>withBody(
+        ctx,
+        method,
+        group,
+        body -> work.apply(body).thenApply(outcome -> (Object) outcome),
+        (outcome, error) -> answer(ctx, method, group, success, error));
+  }
+
+  /**
+   * Reads the body within the size limit (413 as soon as it is exceeded), runs {@code work} on a
+   * worker thread, and calls {@code done} on the event loop with its outcome.
+   */
+  private <T> void withBody(
+      RoutingContext ctx,
+      String method,
+      String group,
+      Function<byte[], CompletableFuture<T>> work,
+      BiConsumer<T, Throwable> done) {
     HttpServerRequest request = ctx.request();
     String length = request.getHeader("Content-Length");
     if (length != null && parseLong(length) > config.maxBodyBytes()) {
@@ -237,9 +334,8 @@ public final class PushRoutes {
                   future ->
                       future.whenComplete(
                           (outcome, error) ->
-                              context.runOnContext(
-                                  x -> answer(ctx, method, group, success, error))))
-              .onFailure(error -> answer(ctx, method, group, success, error));
+                              context.runOnContext(x -> done.accept(outcome, error))))
+              .onFailure(error -> done.accept(null, error));
         });
     request.resume();
   }
@@ -256,10 +352,7 @@ public final class PushRoutes {
         reply(ctx, method, success, null);
         return;
       }
-      Throwable cause =
-          error instanceof CompletionException && error.getCause() != null
-              ? error.getCause()
-              : error;
+      Throwable cause = PushRejected.unwrap(error);
       if (cause instanceof PushRejected rejected) {
         refuse(ctx, method, group, rejected);
       } else if (cause instanceof PublishException publish && publish.isRetriable()) {
@@ -291,6 +384,16 @@ public final class PushRoutes {
   }
 
   private void reply(RoutingContext ctx, String method, int status, String message) {
+    replyBytes(
+        ctx,
+        method,
+        status,
+        "text/plain; charset=utf-8",
+        (message == null ? "" : message + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void replyBytes(
+      RoutingContext ctx, String method, int status, String contentType, byte[] body) {
     String path = ctx.request().path();
     Counter.builder("push_http_requests")
         .description("Requests by path, method and status code")
@@ -302,8 +405,8 @@ public final class PushRoutes {
     if (ctx.response().ended()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-    ctx.response().end(message == null ? "" : message + "\n");
+    ctx.response().setStatusCode(status).putHeader("Content-Type", contentType);
+    ctx.response().end(Buffer.buffer(body));
   }
 
   private void listGroups(RoutingContext ctx) {

@@ -28,51 +28,89 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compacted push group topic, mirrored into a {@link GroupStore}: read to its end on open, then
- * followed by a background consumer ({@code read_committed}), so groups written by other gateway
- * instances show up too.
+ * A compacted topic of the gateway's shared state (push groups, metric metadata), mirrored in
+ * memory: read to its end on open, then followed by a background consumer ({@code read_committed}),
+ * so what other gateway instances write shows up too. Each record goes to a {@link Handler}; a
+ * record it cannot read is logged and skipped.
  */
-public final class GroupTopic implements AutoCloseable {
+public final class TopicMirror implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(GroupTopic.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TopicMirror.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  /** Applies one record of the topic: a null value is a tombstone. */
+  @FunctionalInterface
+  public interface Handler {
+    void apply(String key, byte[] value) throws IOException;
+  }
+
   private final String topic;
-  private final SeriesKey seriesKey;
-  private final GroupStore store;
+  private final String what;
+  private final Handler handler;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Thread follower;
   private final StageHealth health;
   private volatile boolean closed;
   private final CountDownLatch stop = new CountDownLatch(1);
 
-  private GroupTopic(
+  private TopicMirror(
       String topic,
-      SeriesKey seriesKey,
-      GroupStore store,
+      String what,
+      Handler handler,
       KafkaConsumer<String, byte[]> consumer,
       StageHealth health) {
     this.health = health;
     this.topic = topic;
-    this.seriesKey = seriesKey;
-    this.store = store;
+    this.what = what;
+    this.handler = handler;
     this.consumer = consumer;
-    this.follower = new Thread(this::follow, "push-group-follower");
+    this.follower = new Thread(this::follow, what.replace(' ', '-') + "-follower");
     this.follower.setDaemon(true);
   }
 
   /**
-   * Creates the compacted topic if needed, reads it into the store and starts following it.
+   * The push group topic mirrored into a store.
    *
    * @param health counts the follower's faults; it keeps following after each, with backoff
    */
-  public static GroupTopic open(
+  public static TopicMirror groups(
       String bootstrapServers,
       String topic,
       GroupStore store,
       SeriesKey seriesKey,
       Map<String, String> kafka,
       StageHealth health) {
+    TopicMirror mirror =
+        open(
+            bootstrapServers,
+            topic,
+            kafka,
+            health,
+            "push groups",
+            (key, value) -> {
+              if (value == null) {
+                store.remove(key);
+              } else {
+                store.apply(key, GroupState.fromJson(value, seriesKey));
+              }
+            });
+    LOG.info("Push groups: {} live groups", store.all().size());
+    return mirror;
+  }
+
+  /**
+   * Creates the compacted topic if needed, reads it to its end into {@code handler} and starts
+   * following it.
+   *
+   * @param what what the topic holds, for logs and the thread name
+   */
+  public static TopicMirror open(
+      String bootstrapServers,
+      String topic,
+      Map<String, String> kafka,
+      StageHealth health,
+      String what,
+      Handler handler) {
     TopicAdmin.createMissing(
         bootstrapServers,
         kafka,
@@ -86,10 +124,10 @@ public final class GroupTopic implements AutoCloseable {
     p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, "push-group-store");
+    p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, what.replace(' ', '-') + "-store");
     KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    GroupTopic follower = new GroupTopic(topic, seriesKey, store, consumer, health);
+    TopicMirror follower = new TopicMirror(topic, what, handler, consumer, health);
     follower.catchUp();
     follower.follower.start();
     return follower;
@@ -109,15 +147,14 @@ public final class GroupTopic implements AutoCloseable {
         records++;
       }
     }
-    LOG.info(
-        "Push groups: read {} records from {}, {} live groups", records, topic, store.all().size());
+    LOG.info("{}: read {} records from {}", what, records, topic);
   }
 
   /**
    * Follows the topic until closed. A failed poll (broker away, a bug in applying a record) is
-   * counted in {@code stage_faults_total{stage="push-groups"}} and retried after a backoff (1 s
-   * doubling to 16 s) from where it stood; it never ends the follower, which would leave this
-   * instance blind to groups pushed through the others.
+   * counted in the stage's {@code stage_faults_total} and retried after a backoff (1 s doubling to
+   * 16 s) from where it stood; it never ends the follower, which would leave this instance blind to
+   * groups pushed through the others.
    */
   private void follow() {
     long backoff = 1000;
@@ -134,7 +171,8 @@ public final class GroupTopic implements AutoCloseable {
         } catch (RuntimeException e) {
           int streak = health.fault(String.valueOf(e));
           LOG.error(
-              "Following push group topic {} failed ({} in a row); retrying in {} ms",
+              "Following the {} topic {} failed ({} in a row); retrying in {} ms",
+              what,
               topic,
               streak,
               backoff,
@@ -155,21 +193,19 @@ public final class GroupTopic implements AutoCloseable {
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
-    if (record.value() == null) {
-      store.remove(record.key());
-      return;
-    }
     try {
-      GroupState state = GroupState.fromJson(record.value(), seriesKey);
-      store.apply(record.key(), state);
+      handler.apply(record.key(), record.value());
     } catch (IOException | RuntimeException e) {
       LOG.warn(
-          "Skipping unreadable push group record {}/{}@{} ({}): {}",
+          "Skipping unreadable {} record {}/{}@{} ({}): {}",
+          what,
           record.topic(),
           record.partition(),
           record.offset(),
-          new String(
-              record.value(), 0, Math.min(record.value().length, 200), StandardCharsets.UTF_8),
+          record.value() == null
+              ? "tombstone"
+              : new String(
+                  record.value(), 0, Math.min(record.value().length, 200), StandardCharsets.UTF_8),
           e.toString());
     }
   }
