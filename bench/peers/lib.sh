@@ -75,7 +75,7 @@ start_ours() {
   echo "scrape_configs: []" >"$empty"
   METRICS_PIPELINE_JAVA_OPTS="${OURS_JAVA_OPTS:--Xmx1g}" "$root/metrics-pipeline" run --data-dir "$data" \
     --kafka-port 0 --schema-registry-port 0 --query-port 0 --scraper-port 0 --push-port "$port" \
-    --scrape-config "$empty" --status-interval PT0S >"$data.log" 2>&1 &
+    --otlp-grpc-port 0 --scrape-config "$empty" --status-interval PT0S >"$data.log" 2>&1 &
   ours_pid=$!
   wait_http "http://127.0.0.1:$port/-/ready" 180
 }

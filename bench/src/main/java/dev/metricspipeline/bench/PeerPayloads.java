@@ -4,6 +4,15 @@ import dev.metricspipeline.formats.proto.remote.Remote.Label;
 import dev.metricspipeline.formats.proto.remote.Remote.Sample;
 import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
 import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +27,10 @@ import org.xerial.snappy.Snappy;
  *   <li>{@code pushgateway.txt}: 1,000 samples in the text format (100 metrics × 10 label values);
  *   <li>{@code rw-steady.bin}: one snappy {@code WriteRequest} of 1,000 series, one sample each;
  *   <li>{@code rw-new-NNN.bin}: {@code N} such requests whose series all differ, for the
- *       new-series-heavy run.
+ *       new-series-heavy run;
+ *   <li>{@code otlp-steady.bin}: the same 1,000 series as one OTLP {@code
+ *       ExportMetricsServiceRequest} (protobuf): 10 gauges of 100 data points, the instance an
+ *       attribute, job from {@code service.name}.
  * </ul>
  *
  * <p>Usage: {@code PeerPayloads DIR [N]} (N defaults to 300). Sample times are now, so every
@@ -54,11 +66,13 @@ public final class PeerPayloads {
     Files.writeString(dir.resolve("pushgateway.txt"), text, StandardCharsets.UTF_8);
 
     Files.write(dir.resolve("rw-steady.bin"), writeRequest("steady", now));
+    Files.write(dir.resolve("otlp-steady.bin"), otlpRequest(now));
     for (int b = 0; b < bodies; b++) {
       Files.write(dir.resolve(String.format("rw-new-%03d.bin", b)), writeRequest("new" + b, now));
     }
     System.out.printf(
-        "wrote 1 Pushgateway body, 1 steady and %d new-series remote_write bodies to %s%n",
+        "wrote 1 Pushgateway body, 1 steady and %d new-series remote_write bodies, 1 OTLP body to"
+            + " %s%n",
         bodies, dir);
   }
 
@@ -77,6 +91,37 @@ public final class PeerPayloads {
       }
     }
     return Snappy.compress(request.build().toByteArray());
+  }
+
+  /** The remote_write body's 1,000 series as OTLP gauges. */
+  private static byte[] otlpRequest(long now) {
+    ScopeMetrics.Builder scope = ScopeMetrics.newBuilder();
+    for (int m = 0; m < 10; m++) {
+      Gauge.Builder gauge = Gauge.newBuilder();
+      for (int i = 0; i < 100; i++) {
+        gauge.addDataPoints(
+            NumberDataPoint.newBuilder()
+                .setTimeUnixNano(now * 1_000_000L)
+                .setAsDouble(m * 100 + i)
+                .addAttributes(attribute("batch", "steady"))
+                .addAttributes(attribute("instance", "host-" + i + ":9100")));
+      }
+      scope.addMetrics(Metric.newBuilder().setName("bench.otlp.metric." + m).setGauge(gauge));
+    }
+    return ExportMetricsServiceRequest.newBuilder()
+        .addResourceMetrics(
+            ResourceMetrics.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(attribute("service.name", "bench")))
+                .addScopeMetrics(scope))
+        .build()
+        .toByteArray();
+  }
+
+  private static KeyValue attribute(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
   }
 
   private static Label label(String name, String value) {

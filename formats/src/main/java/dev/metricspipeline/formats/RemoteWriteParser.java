@@ -13,16 +13,20 @@ import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.xerial.snappy.Snappy;
 
 /**
  * Prometheus remote_write 1.0: a snappy block-compressed {@code WriteRequest}. Every sample of
  * every series becomes a {@link MetricSample} with the series' labels ({@code __name__} as the
- * name). Types come from the request's metadata when the sender includes it (Prometheus does, every
- * minute), by family name and the histogram/summary suffixes; otherwise {@code UNTYPED}.
+ * name). Types come from metadata (the request's own, or remembered from earlier requests: see
+ * {@link #parse(byte[], long, Function)}), by family name and the histogram/summary suffixes, else
+ * from the naming conventions.
  *
  * <p>The decompressed size that the snappy header declares is checked against the limit before any
  * buffer is allocated, so a small body claiming gigabytes (a snappy bomb) costs nothing. Native
@@ -38,21 +42,69 @@ public final class RemoteWriteParser implements MetricsParser {
   }
 
   /**
-   * Parses a snappy-compressed WriteRequest.
+   * What {@link #parse(byte[], long, Function)} made of one request.
+   *
+   * @param parsed the samples and their families
+   * @param metadata the request's own metadata entries, to remember for later requests
+   * @param typedByName samples of families without known metadata typed by the naming conventions
+   */
+  public record Typed(ParseResult parsed, List<MetricMetadata> metadata, int typedByName) {
+    public Typed {
+      metadata = List.copyOf(metadata);
+    }
+  }
+
+  /**
+   * Parses a snappy-compressed WriteRequest, typing samples from the request's own metadata only
+   * (else by the naming conventions, see {@link #parse(byte[], long, Function)}).
    *
    * @throws LimitExceededException if the declared decompressed size is over the limit
    * @throws ParseException if the body is not snappy, not a WriteRequest, or has a bad series
    */
   @Override
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
+    return parse(body, defaultTimestampMs, family -> null).parsed();
+  }
+
+  /**
+   * Parses a snappy-compressed WriteRequest. A sample's type comes from the request's metadata for
+   * its family, else from {@code known} (metadata remembered from earlier requests: Prometheus
+   * sends metadata in requests of its own, every minute), else from the naming conventions: {@code
+   * _total} a counter, {@code _bucket} with an {@code le} label a histogram bucket, {@code _count}
+   * and {@code _sum} a histogram's when the request has the family's buckets, else a summary's (all
+   * counters, so their rollups get an {@code increase}); anything else is {@code UNTYPED}.
+   *
+   * @param known the metric type of a family name, or null when unknown
+   * @throws LimitExceededException if the declared decompressed size is over the limit
+   * @throws ParseException if the body is not snappy, not a WriteRequest, or has a bad series
+   */
+  public Typed parse(
+      byte[] body, long defaultTimestampMs, Function<String, MetricMetadata.MetricType> known)
+      throws ParseException {
     WriteRequest request = decode(body);
     Map<String, MetricMetadata.MetricType> types = new HashMap<>();
     for (MetricMetadata m : request.getMetadataList()) {
       types.put(m.getMetricFamilyName(), m.getType());
     }
+    Function<String, MetricMetadata.MetricType> lookup =
+        family -> {
+          MetricMetadata.MetricType own = types.get(family);
+          MetricMetadata.MetricType type = own != null ? own : known.apply(family);
+          // "unknown" says as little as no metadata: the naming conventions may still type it.
+          return type == MetricMetadata.MetricType.UNKNOWN ? null : type;
+        };
+    Set<String> names = new HashSet<>();
+    for (TimeSeries series : request.getTimeseriesList()) {
+      for (Label label : series.getLabelsList()) {
+        if (label.getName().equals("__name__")) {
+          names.add(label.getValue());
+        }
+      }
+    }
     List<MetricSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     int dropped = 0;
+    int byName = 0;
     for (int i = 0; i < request.getTimeseriesCount(); i++) {
       TimeSeries series = request.getTimeseries(i);
       TreeMap<String, String> labels = new TreeMap<>();
@@ -79,8 +131,18 @@ public final class RemoteWriteParser implements MetricsParser {
         throw new ParseException(
             0, 0, "series " + (i + 1) + ": invalid metric name \"" + name + "\"");
       }
-      String family = familyOf(name, types);
-      SampleType type = typeOf(name, family, types.get(family));
+      String family = familyOf(name, lookup);
+      SampleType type;
+      if (family != null) {
+        type = typeOf(name, family, lookup.apply(family));
+      } else {
+        family = name;
+        type = byName(name, labels, names);
+        if (type != SampleType.UNTYPED) {
+          family = type == SampleType.COUNTER ? name : name.substring(0, name.lastIndexOf('_'));
+          byName += series.getSamplesCount();
+        }
+      }
       if (type == SampleType.HISTOGRAM_BUCKET
           || type == SampleType.GAUGE_HISTOGRAM_BUCKET
           || type == SampleType.SUMMARY_QUANTILE) {
@@ -94,7 +156,27 @@ public final class RemoteWriteParser implements MetricsParser {
       }
       dropped += series.getExemplarsCount() + series.getHistogramsCount();
     }
-    return new ParseResult(samples, families, dropped, 0);
+    return new Typed(
+        new ParseResult(samples, families, dropped, 0), request.getMetadataList(), byName);
+  }
+
+  /** The type the naming conventions give a series whose family has no known metadata. */
+  static SampleType byName(String name, Map<String, String> labels, Set<String> names) {
+    if (name.endsWith("_total")) {
+      return SampleType.COUNTER;
+    }
+    if (name.endsWith("_bucket") && labels.containsKey("le")) {
+      return SampleType.HISTOGRAM_BUCKET;
+    }
+    boolean count = name.endsWith("_count");
+    if (count || name.endsWith("_sum")) {
+      String base = name.substring(0, name.lastIndexOf('_'));
+      if (names.contains(base + "_bucket")) {
+        return count ? SampleType.HISTOGRAM_COUNT : SampleType.HISTOGRAM_SUM;
+      }
+      return count ? SampleType.SUMMARY_COUNT : SampleType.SUMMARY_SUM;
+    }
+    return SampleType.UNTYPED;
   }
 
   private WriteRequest decode(byte[] body) throws ParseException {
@@ -134,26 +216,24 @@ public final class RemoteWriteParser implements MetricsParser {
         0, 0, "the body is not snappy block-compressed: no valid length header");
   }
 
-  private static String familyOf(String name, Map<String, MetricMetadata.MetricType> types) {
-    if (types.containsKey(name)) {
+  /** The family a sample name belongs to by known metadata, or null when none is known. */
+  private static String familyOf(String name, Function<String, MetricMetadata.MetricType> types) {
+    if (types.apply(name) != null) {
       return name;
     }
     for (String suffix :
         List.of("_bucket", "_sum", "_count", "_gsum", "_gcount", "_total", "_created", "_info")) {
       if (name.endsWith(suffix)) {
         String base = name.substring(0, name.length() - suffix.length());
-        if (types.containsKey(base)) {
+        if (types.apply(base) != null) {
           return base;
         }
       }
     }
-    return name;
+    return null;
   }
 
   private static SampleType typeOf(String name, String family, MetricMetadata.MetricType type) {
-    if (type == null) {
-      return SampleType.UNTYPED;
-    }
     String suffix = name.substring(family.length());
     return switch (type) {
       case COUNTER -> suffix.equals("_created") ? SampleType.CREATED : SampleType.COUNTER;

@@ -100,4 +100,48 @@ class RemoteWriteParserTest {
     assertThatThrownBy(() -> parser.parse(Snappy.compress(badName.toByteArray()), 0))
         .hasMessage("series 1: invalid metric name \"http_/requests\"");
   }
+
+  @Test
+  void familiesWithoutMetadataAreTypedFromRememberedMetadataElseByTheirNames() throws Exception {
+    WriteRequest request =
+        WriteRequest.newBuilder()
+            .addTimeseries(series("node_cpu_seconds_total", "mode", "idle", 5, 1000))
+            .addTimeseries(series("rpc_seconds_bucket", "le", "1.0", 3, 1000))
+            .addTimeseries(series("rpc_seconds_count", "a", "b", 3, 1000))
+            .addTimeseries(series("gc_seconds_sum", "a", "b", 2, 1000))
+            .addTimeseries(series("node_load1", "a", "b", 0.5, 1000))
+            .addTimeseries(series("remembered", "a", "b", 7, 1000))
+            .addTimeseries(series("said_unknown_total", "a", "b", 7, 1000))
+            .addMetadata(
+                MetricMetadata.newBuilder()
+                    .setMetricFamilyName("said_unknown_total")
+                    .setType(MetricMetadata.MetricType.UNKNOWN))
+            .build();
+    RemoteWriteParser.Typed typed =
+        parser.parse(
+            Snappy.compress(request.toByteArray()),
+            42,
+            family -> family.equals("remembered") ? MetricMetadata.MetricType.GAUGE : null);
+    assertThat(typed.parsed().samples())
+        .extracting(MetricSample::getName, MetricSample::getType)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("node_cpu_seconds_total", SampleType.COUNTER),
+            org.assertj.core.groups.Tuple.tuple("rpc_seconds_bucket", SampleType.HISTOGRAM_BUCKET),
+            org.assertj.core.groups.Tuple.tuple("rpc_seconds_count", SampleType.HISTOGRAM_COUNT),
+            org.assertj.core.groups.Tuple.tuple("gc_seconds_sum", SampleType.SUMMARY_SUM),
+            org.assertj.core.groups.Tuple.tuple("node_load1", SampleType.UNTYPED),
+            org.assertj.core.groups.Tuple.tuple("remembered", SampleType.GAUGE),
+            org.assertj.core.groups.Tuple.tuple("said_unknown_total", SampleType.COUNTER));
+    assertThat(typed.parsed().families())
+        .containsExactly(
+            "node_cpu_seconds_total",
+            "rpc_seconds",
+            "rpc_seconds",
+            "gc_seconds",
+            "node_load1",
+            "remembered",
+            "said_unknown_total");
+    assertThat(typed.typedByName()).isEqualTo(5);
+    assertThat(typed.metadata()).hasSize(1);
+  }
 }

@@ -4,6 +4,7 @@ import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.push.internal.BodyWriteService;
 import dev.metricspipeline.push.internal.GroupState;
 import dev.metricspipeline.push.internal.GroupStore;
+import dev.metricspipeline.push.internal.MetadataStore;
 import dev.metricspipeline.push.internal.OtlpGrpc;
 import dev.metricspipeline.push.internal.OtlpService;
 import dev.metricspipeline.push.internal.PushRoutes;
@@ -116,11 +117,30 @@ public final class PushGateway implements AutoCloseable {
     Gauge.builder("push_groups", store, s -> s.all().size())
         .description("Live push groups")
         .register(registry);
+    MetadataStore metadata = new MetadataStore();
+    TopicMirror metadataTopic;
+    try {
+      metadataTopic =
+          TopicMirror.open(
+              bootstrapServers,
+              config.metadataTopic(),
+              kafka,
+              StageHealth.of("push-metadata").bindTo(registry),
+              "metric metadata",
+              metadata::apply);
+    } catch (RuntimeException e) {
+      closeQuietly(topic);
+      throw e;
+    }
     return start(
         config,
         publisher::publish,
         store,
-        topic,
+        metadata,
+        () -> {
+          closeQuietly(metadataTopic);
+          topic.close();
+        },
         publisher.seriesKey(),
         registry,
         Clock.systemUTC());
@@ -139,9 +159,22 @@ public final class PushGateway implements AutoCloseable {
       SeriesKey seriesKey,
       PrometheusMeterRegistry registry,
       Clock clock) {
+    return start(
+        config, writer, store, new MetadataStore(), groupTopic, seriesKey, registry, clock);
+  }
+
+  private static PushGateway start(
+      PushGatewayConfig config,
+      SampleWriter writer,
+      GroupStore store,
+      MetadataStore metadata,
+      AutoCloseable groupTopic,
+      SeriesKey seriesKey,
+      PrometheusMeterRegistry registry,
+      Clock clock) {
     Vertx vertx = Vertx.vertx();
     PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
-    BodyWriteService bodies = new BodyWriteService(config, writer, clock, registry);
+    BodyWriteService bodies = new BodyWriteService(config, writer, clock, registry, metadata);
     OtlpService otlp = new OtlpService(config.otlp(), bodies, clock, registry);
     try {
       HttpServer server =

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param host the address to listen on
  * @param port the port (Pushgateway's 9091 by default)
  * @param groupsTopic the compacted topic holding push group state
+ * @param metadataTopic the compacted topic holding remote_write metric metadata (type, help, unit
+ *     per family), so samples of senders that send metadata separately are typed
  * @param maxBodyBytes largest request body as sent; larger ones are refused with 413 while they
  *     stream in
  * @param maxDecompressedBytes largest body after gzip; larger ones are refused with 413
@@ -34,6 +36,7 @@ public record PushGatewayConfig(
     String host,
     int port,
     String groupsTopic,
+    String metadataTopic,
     long maxBodyBytes,
     long maxDecompressedBytes,
     int maxSamplesPerPush,
@@ -47,12 +50,14 @@ public record PushGatewayConfig(
     OtlpConfig otlp) {
 
   public static final String DEFAULT_GROUPS_TOPIC = "metrics.push-groups";
+  public static final String DEFAULT_METADATA_TOPIC = "metrics.metadata";
 
   public PushGatewayConfig {
     Objects.requireNonNull(web, "web");
     Objects.requireNonNull(otlp, "otlp");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(groupsTopic, "groupsTopic");
+    Objects.requireNonNull(metadataTopic, "metadataTopic");
     Objects.requireNonNull(groupTtl, "groupTtl");
     Objects.requireNonNull(retryAfter, "retryAfter");
     Objects.requireNonNull(timestamps, "timestamps");
@@ -72,6 +77,7 @@ public record PushGatewayConfig(
         "0.0.0.0",
         9091,
         DEFAULT_GROUPS_TOPIC,
+        DEFAULT_METADATA_TOPIC,
         16L << 20,
         64L << 20,
         100_000,
@@ -95,6 +101,10 @@ public record PushGatewayConfig(
 
   public PushGatewayConfig withGroupsTopic(String groupsTopic) {
     return toBuilder().groupsTopic(groupsTopic).build();
+  }
+
+  public PushGatewayConfig withMetadataTopic(String metadataTopic) {
+    return toBuilder().metadataTopic(metadataTopic).build();
   }
 
   public PushGatewayConfig withLimits(
@@ -139,6 +149,7 @@ public record PushGatewayConfig(
     private String host;
     private int port;
     private String groupsTopic;
+    private String metadataTopic;
     private long maxBodyBytes;
     private long maxDecompressedBytes;
     private int maxSamplesPerPush;
@@ -155,6 +166,7 @@ public record PushGatewayConfig(
       host = c.host;
       port = c.port;
       groupsTopic = c.groupsTopic;
+      metadataTopic = c.metadataTopic;
       maxBodyBytes = c.maxBodyBytes;
       maxDecompressedBytes = c.maxDecompressedBytes;
       maxSamplesPerPush = c.maxSamplesPerPush;
@@ -180,6 +192,11 @@ public record PushGatewayConfig(
 
     public Builder groupsTopic(String groupsTopic) {
       this.groupsTopic = groupsTopic;
+      return this;
+    }
+
+    public Builder metadataTopic(String metadataTopic) {
+      this.metadataTopic = metadataTopic;
       return this;
     }
 
@@ -243,6 +260,7 @@ public record PushGatewayConfig(
           host,
           port,
           groupsTopic,
+          metadataTopic,
           maxBodyBytes,
           maxDecompressedBytes,
           maxSamplesPerPush,

@@ -7,11 +7,15 @@ import dev.metricspipeline.formats.ParseResult;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
+import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,18 +32,69 @@ public final class BodyWriteService {
   private final SampleWriter writer;
   private final Clock clock;
   private final MeterRegistry meters;
+  private final MetadataStore metadata;
+  private final Counter typedByName;
 
+  /**
+   * @param metadata remote_write metadata remembered across requests (and instances, through the
+   *     metadata topic)
+   */
   public BodyWriteService(
-      PushGatewayConfig config, SampleWriter writer, Clock clock, MeterRegistry meters) {
+      PushGatewayConfig config,
+      SampleWriter writer,
+      Clock clock,
+      MeterRegistry meters,
+      MetadataStore metadata) {
     this.config = config;
     this.writer = writer;
     this.clock = clock;
     this.meters = meters;
+    this.metadata = metadata;
+    this.typedByName =
+        Counter.builder("push_remote_write_typed_by_name")
+            .description(
+                "remote_write samples of families with no metadata yet, typed by their names"
+                    + " (_total, _bucket, _count, _sum)")
+            .register(meters);
+    Gauge.builder("push_metadata_families", metadata, MetadataStore::size)
+        .description("Metric families whose remote_write metadata the gateway knows")
+        .register(meters);
   }
 
-  /** The remote_write 1.0 parser with the configured decompression limit. */
-  public MetricsParser remoteWriteParser() {
-    return new RemoteWriteParser(config.maxDecompressedBytes());
+  /**
+   * Parses and publishes one remote_write 1.0 request. Samples are typed from the request's
+   * metadata, else from metadata remembered from earlier requests, else by their names; metadata
+   * that changed is written to the metadata topic in the same transaction.
+   */
+  public CompletableFuture<Integer> remoteWrite(byte[] body, String endpoint) {
+    RemoteWriteParser.Typed typed;
+    try {
+      typed =
+          new RemoteWriteParser(config.maxDecompressedBytes())
+              .parse(body, clock.millis(), metadata::type);
+    } catch (LimitExceededException e) {
+      throw new PushRejected(413, "limit", e.getMessage());
+    } catch (ParseException e) {
+      throw new PushRejected(400, "parse", "remote_write: " + e.getMessage());
+    }
+    List<SideRecord> changes = metadata.changes(config.metadataTopic(), typed.metadata());
+    return publish(
+            typed.parsed(),
+            "remote_write",
+            Origin.PUSH_REMOTE_WRITE,
+            PushIds.digest(body),
+            endpoint,
+            changes)
+        .thenApply(
+            count -> {
+              typedByName.increment(typed.typedByName());
+              try {
+                metadata.putAll(changes);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              return count;
+            });
   }
 
   /**
@@ -68,6 +123,16 @@ public final class BodyWriteService {
    */
   public CompletableFuture<Integer> publish(
       ParseResult parsed, String format, Origin origin, String pushId, String endpoint) {
+    return publish(parsed, format, origin, pushId, endpoint, List.of());
+  }
+
+  private CompletableFuture<Integer> publish(
+      ParseResult parsed,
+      String format,
+      Origin origin,
+      String pushId,
+      String endpoint,
+      List<SideRecord> sideRecords) {
     if (parsed.samples().size() > config.maxSamplesPerPush()) {
       throw new PushRejected(
           400,
@@ -99,7 +164,7 @@ public final class BodyWriteService {
         .increment(parsed.exemplarsDropped());
     int count = parsed.samples().size();
     return writer
-        .write(parsed.samples(), List.of())
+        .write(parsed.samples(), sideRecords)
         .thenApply(
             ok -> {
               Counter.builder("push_samples_accepted_by_format")

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.formats.InfluxLineParser;
-import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.push.PushGatewayConfig;
@@ -155,15 +154,8 @@ public final class PushRoutes {
       refuse(ctx, "POST", "remote_write", new PushRejected(415, "content-type", refusal));
       return;
     }
-    MetricsParser parser = bodies.remoteWriteParser();
     withBody(
-        ctx,
-        "POST",
-        "remote_write",
-        204,
-        body ->
-            bodies.write(
-                parser, "remote_write", Origin.PUSH_REMOTE_WRITE, body, "POST /api/v1/write"));
+        ctx, "POST", "remote_write", 204, body -> bodies.remoteWrite(body, "POST /api/v1/write"));
   }
 
   /**

@@ -4,9 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.formats.InfluxLineParser;
+import dev.metricspipeline.formats.proto.remote.Remote.Label;
+import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
+import dev.metricspipeline.formats.proto.remote.Remote.Sample;
+import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
+import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
 import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
+import dev.metricspipeline.schemas.PublishException;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -19,15 +27,27 @@ import org.xerial.snappy.Snappy;
 class BodyWriteServiceTest {
 
   private final List<MetricSample> written = new ArrayList<>();
+  private final List<SideRecord> sides = new ArrayList<>();
+  private final MetadataStore metadata = new MetadataStore();
+  private boolean kafkaDown;
   private final BodyWriteService service =
-      new BodyWriteService(
-          PushGatewayConfig.defaults().withLabelLimits(3, 10, 8).withLimits(1 << 20, 64, 100),
-          (samples, side) -> {
-            written.addAll(samples);
-            return CompletableFuture.completedFuture(null);
-          },
-          Clock.systemUTC(),
-          new SimpleMeterRegistry());
+      service(PushGatewayConfig.defaults().withLabelLimits(3, 10, 8).withLimits(1 << 20, 64, 100));
+
+  private BodyWriteService service(PushGatewayConfig config) {
+    return new BodyWriteService(
+        config,
+        (samples, side) -> {
+          if (kafkaDown) {
+            return CompletableFuture.failedFuture(new PublishException("down", true, null));
+          }
+          written.addAll(samples);
+          sides.addAll(side);
+          return CompletableFuture.completedFuture(null);
+        },
+        Clock.systemUTC(),
+        new SimpleMeterRegistry(),
+        metadata);
+  }
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -120,16 +140,61 @@ class BodyWriteServiceTest {
   @Test
   void aRemoteWriteBodyOverTheDecompressedLimitIs413() throws Exception {
     byte[] body = Snappy.compress(new byte[100]);
-    assertThatThrownBy(
-            () ->
-                service.write(
-                    service.remoteWriteParser(),
-                    "remote_write",
-                    Origin.PUSH_REMOTE_WRITE,
-                    body,
-                    "POST /api/v1/write"))
+    assertThatThrownBy(() -> service.remoteWrite(body, "POST /api/v1/write"))
         .isInstanceOf(PushRejected.class)
         .satisfies(e -> assertThat(((PushRejected) e).status()).isEqualTo(413))
         .hasMessage("the body declares 100 bytes decompressed; at most 64 are allowed");
+  }
+
+  @Test
+  void remoteWriteMetadataSentAloneTypesTheSamplesOfLaterRequests() throws Exception {
+    BodyWriteService service = service(PushGatewayConfig.defaults());
+    WriteRequest metadataOnly =
+        WriteRequest.newBuilder()
+            .addMetadata(
+                MetricMetadata.newBuilder()
+                    .setMetricFamilyName("node_load1")
+                    .setType(MetricMetadata.MetricType.GAUGE)
+                    .setHelp("1m load average."))
+            .build();
+    kafkaDown = true;
+    assertThatThrownBy(
+            () -> service.remoteWrite(Snappy.compress(metadataOnly.toByteArray()), "rw").join())
+        .hasCauseInstanceOf(PublishException.class);
+    assertThat(metadata.type("node_load1")).as("not remembered unless committed").isNull();
+
+    kafkaDown = false;
+    service.remoteWrite(Snappy.compress(metadataOnly.toByteArray()), "rw").get();
+    assertThat(sides)
+        .singleElement()
+        .satisfies(
+            side -> {
+              assertThat(side.topic()).isEqualTo("metrics.metadata");
+              assertThat(side.key()).isEqualTo("node_load1");
+              assertThat(new String(side.value(), StandardCharsets.UTF_8))
+                  .isEqualTo("{\"type\":\"gauge\",\"help\":\"1m load average.\",\"unit\":\"\"}");
+            });
+    service.remoteWrite(Snappy.compress(metadataOnly.toByteArray()), "rw").get();
+    assertThat(sides).as("unchanged metadata is not written again").hasSize(1);
+
+    WriteRequest samples =
+        WriteRequest.newBuilder()
+            .addTimeseries(
+                TimeSeries.newBuilder()
+                    .addLabels(Label.newBuilder().setName("__name__").setValue("node_load1"))
+                    .addSamples(
+                        Sample.newBuilder().setValue(0.5).setTimestamp(System.currentTimeMillis())))
+            .addTimeseries(
+                TimeSeries.newBuilder()
+                    .addLabels(Label.newBuilder().setName("__name__").setValue("x_total"))
+                    .addSamples(
+                        Sample.newBuilder().setValue(3).setTimestamp(System.currentTimeMillis())))
+            .build();
+    service.remoteWrite(Snappy.compress(samples.toByteArray()), "rw").get();
+    assertThat(written)
+        .extracting(MetricSample::getName, MetricSample::getType)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("node_load1", SampleType.GAUGE),
+            org.assertj.core.groups.Tuple.tuple("x_total", SampleType.COUNTER));
   }
 }
