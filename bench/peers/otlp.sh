@@ -18,7 +18,7 @@ BODY="$work/otlp-steady.bin" DURATION=15 load "warm-up (otlp)" "$peers/otlp.lua"
 BODIES="$work/rw-steady.bin" DURATION=15 load "warm-up (rw)" "$peers/remote-write.lua" "$url" >/dev/null
 rw=$(BODIES="$work/rw-steady.bin" load "remote_write steady" "$peers/remote-write.lua" "$url")
 echo "$rw"
-otlp=$(BODY="$work/otlp-steady.bin" load "OTLP/HTTP protobuf steady" "$peers/otlp.lua" "$url")
+otlp=$(BODY="$work/otlp-steady.bin" load "OTLP-HTTP protobuf steady" "$peers/otlp.lua" "$url")
 echo "$otlp"
 echo
 echo "otlp / remote_write $(ratio "$(echo "$otlp" | cut -f2)" "$(echo "$rw" | cut -f2)")"

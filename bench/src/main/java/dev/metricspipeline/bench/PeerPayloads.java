@@ -111,7 +111,8 @@ public final class PeerPayloads {
     return ExportMetricsServiceRequest.newBuilder()
         .addResourceMetrics(
             ResourceMetrics.newBuilder()
-                .setResource(Resource.newBuilder().addAttributes(attribute("service.name", "bench")))
+                .setResource(
+                    Resource.newBuilder().addAttributes(attribute("service.name", "bench")))
                 .addScopeMetrics(scope))
         .build()
         .toByteArray();

@@ -8,6 +8,8 @@ import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
 import dev.metricspipeline.formats.proto.remote.Remote.Sample;
 import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
 import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
+import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
+import dev.metricspipeline.formats.proto.remote.v2.RemoteV2.Request;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
@@ -112,52 +114,222 @@ public final class RemoteWriteParser implements MetricsParser {
       for (Label label : series.getLabelsList()) {
         if (label.getName().equals("__name__")) {
           name = label.getValue();
-          continue;
-        }
-        if (!LineScanner.isLabelName(label.getName())) {
-          throw new ParseException(
-              0, 0, "series " + (i + 1) + ": invalid label name \"" + label.getName() + "\"");
-        }
-        if (labels.put(label.getName(), label.getValue()) != null) {
-          throw new ParseException(
-              0, 0, "series " + (i + 1) + ": duplicate label name \"" + label.getName() + "\"");
+        } else {
+          putLabel(i, labels, label.getName(), label.getValue());
         }
       }
-      if (name == null || name.isEmpty()) {
-        throw new ParseException(
-            0, 0, "series " + (i + 1) + " " + labels + " has no __name__ label");
-      }
-      if (!LineScanner.isMetricName(name)) {
-        throw new ParseException(
-            0, 0, "series " + (i + 1) + ": invalid metric name \"" + name + "\"");
-      }
-      String family = familyOf(name, lookup);
-      SampleType type;
-      if (family != null) {
-        type = typeOf(name, family, lookup.apply(family));
-      } else {
-        family = name;
-        type = byName(name, labels, names);
-        if (type != SampleType.UNTYPED) {
-          family = type == SampleType.COUNTER ? name : name.substring(0, name.lastIndexOf('_'));
-          byName += series.getSamplesCount();
-        }
-      }
-      if (type == SampleType.HISTOGRAM_BUCKET
-          || type == SampleType.GAUGE_HISTOGRAM_BUCKET
-          || type == SampleType.SUMMARY_QUANTILE) {
-        TextFormatParser.normalizeBound(labels, type);
+      checkName(i, name, labels);
+      Typing typing = typing(name, labels, lookup, names);
+      if (typing.byName()) {
+        byName += series.getSamplesCount();
       }
       for (Sample s : series.getSamplesList()) {
         samples.add(
             ParsedSamples.of(
-                name, labels, type, s.getValue(), s.getTimestamp(), defaultTimestampMs));
-        families.add(family);
+                name, labels, typing.type(), s.getValue(), s.getTimestamp(), defaultTimestampMs));
+        families.add(typing.family());
       }
       dropped += series.getExemplarsCount() + series.getHistogramsCount();
     }
     return new Typed(
         new ParseResult(samples, families, dropped, 0), request.getMetadataList(), byName);
+  }
+
+  /**
+   * What one remote_write 2.0 request became.
+   *
+   * @param typed the samples, typed from each series' own metadata (else as in 1.0)
+   * @param histogramsDropped native histograms received and not kept
+   * @param exemplarsDropped exemplars received and not kept
+   */
+  public record V2(Typed typed, int histogramsDropped, int exemplarsDropped) {}
+
+  /**
+   * Parses a snappy-compressed remote_write 2.0 {@code io.prometheus.write.v2.Request}: labels and
+   * metadata strings are references into its symbol table, checked to be in range. A series' type
+   * comes from its own metadata, by the part its name is (e.g. {@code _bucket} of a {@code
+   * HISTOGRAM}); a series without metadata is typed as in {@link #parse(byte[], long, Function)}.
+   * Created timestamps are read and not kept (the rollups find counter resets from the values).
+   * Native histograms and exemplars are dropped and counted.
+   */
+  public V2 parseV2(
+      byte[] body, long defaultTimestampMs, Function<String, MetricMetadata.MetricType> known)
+      throws ParseException {
+    Request request;
+    try {
+      request = Request.parseFrom(uncompress(body));
+    } catch (InvalidProtocolBufferException e) {
+      throw new ParseException(
+          0,
+          0,
+          "the body is not a remote_write 2.0 io.prometheus.write.v2.Request: " + e.getMessage());
+    }
+    List<String> symbols = request.getSymbolsList();
+    Set<String> names = new HashSet<>();
+    List<MetricSample> samples = new ArrayList<>();
+    List<String> families = new ArrayList<>();
+    List<MetricMetadata> metadata = new ArrayList<>();
+    List<TreeMap<String, String>> labelsOf = new ArrayList<>();
+    List<String> nameOf = new ArrayList<>();
+    for (int i = 0; i < request.getTimeseriesCount(); i++) {
+      RemoteV2.TimeSeries series = request.getTimeseries(i);
+      if (series.getLabelsRefsCount() % 2 != 0) {
+        throw new ParseException(0, 0, "series " + (i + 1) + ": an odd number of label references");
+      }
+      TreeMap<String, String> labels = new TreeMap<>();
+      String name = null;
+      for (int r = 0; r < series.getLabelsRefsCount(); r += 2) {
+        String labelName = symbol(symbols, series.getLabelsRefs(r), i);
+        String value = symbol(symbols, series.getLabelsRefs(r + 1), i);
+        if (labelName.equals("__name__")) {
+          name = value;
+        } else {
+          putLabel(i, labels, labelName, value);
+        }
+      }
+      checkName(i, name, labels);
+      names.add(name);
+      labelsOf.add(labels);
+      nameOf.add(name);
+    }
+    int byName = 0;
+    int histograms = 0;
+    int exemplars = 0;
+    for (int i = 0; i < request.getTimeseriesCount(); i++) {
+      RemoteV2.TimeSeries series = request.getTimeseries(i);
+      String name = nameOf.get(i);
+      TreeMap<String, String> labels = labelsOf.get(i);
+      RemoteV2.Metadata meta = series.getMetadata();
+      MetricMetadata.MetricType own =
+          meta.getTypeValue() == 0
+              ? null
+              : MetricMetadata.MetricType.forNumber(meta.getTypeValue());
+      String help = symbol(symbols, meta.getHelpRef(), i);
+      String unit = symbol(symbols, meta.getUnitRef(), i);
+      Typing typing;
+      if (own == null) {
+        typing = typing(name, labels, known, names);
+      } else {
+        String family = familyOfType(name, own);
+        typing = new Typing(typeOf(name, family, own), family, false);
+        normalizeBound(labels, typing.type());
+        metadata.add(
+            MetricMetadata.newBuilder()
+                .setMetricFamilyName(family)
+                .setType(own)
+                .setHelp(help)
+                .setUnit(unit)
+                .build());
+      }
+      if (typing.byName()) {
+        byName += series.getSamplesCount();
+      }
+      for (RemoteV2.Sample s : series.getSamplesList()) {
+        samples.add(
+            ParsedSamples.of(
+                name, labels, typing.type(), s.getValue(), s.getTimestamp(), defaultTimestampMs));
+        families.add(typing.family());
+      }
+      histograms += series.getHistogramsCount();
+      exemplars += series.getExemplarsCount();
+    }
+    return new V2(
+        new Typed(new ParseResult(samples, families, histograms + exemplars, 0), metadata, byName),
+        histograms,
+        exemplars);
+  }
+
+  private static String symbol(List<String> symbols, int ref, int series) throws ParseException {
+    if (ref < 0 || ref >= symbols.size()) {
+      throw new ParseException(
+          0,
+          0,
+          "series "
+              + (series + 1)
+              + ": symbol reference "
+              + ref
+              + " is outside the table of "
+              + symbols.size()
+              + " symbols");
+    }
+    return symbols.get(ref);
+  }
+
+  /** The family of a series whose metadata gives its type: its name without the type's suffix. */
+  private static String familyOfType(String name, MetricMetadata.MetricType type) {
+    List<String> suffixes =
+        switch (type) {
+          case HISTOGRAM -> List.of("_bucket", "_sum", "_count", "_created");
+          case GAUGEHISTOGRAM -> List.of("_bucket", "_gsum", "_gcount");
+          case SUMMARY -> List.of("_sum", "_count", "_created");
+          case COUNTER -> List.of("_created");
+          case INFO -> List.of("_info");
+          default -> List.of();
+        };
+    for (String suffix : suffixes) {
+      if (name.endsWith(suffix) && name.length() > suffix.length()) {
+        return name.substring(0, name.length() - suffix.length());
+      }
+    }
+    return name;
+  }
+
+  /** A series' type, its family, and whether only its name gave the type. */
+  private record Typing(SampleType type, String family, boolean byName) {}
+
+  /** Types a series from metadata known for its family, else by its name. */
+  private static Typing typing(
+      String name,
+      TreeMap<String, String> labels,
+      Function<String, MetricMetadata.MetricType> lookup,
+      Set<String> names) {
+    String family = familyOf(name, lookup);
+    SampleType type;
+    boolean byName = false;
+    if (family != null) {
+      type = typeOf(name, family, lookup.apply(family));
+    } else {
+      family = name;
+      type = byName(name, labels, names);
+      if (type != SampleType.UNTYPED) {
+        family = type == SampleType.COUNTER ? name : name.substring(0, name.lastIndexOf('_'));
+        byName = true;
+      }
+    }
+    normalizeBound(labels, type);
+    return new Typing(type, family, byName);
+  }
+
+  private static void normalizeBound(Map<String, String> labels, SampleType type) {
+    if (type == SampleType.HISTOGRAM_BUCKET
+        || type == SampleType.GAUGE_HISTOGRAM_BUCKET
+        || type == SampleType.SUMMARY_QUANTILE) {
+      TextFormatParser.normalizeBound(labels, type);
+    }
+  }
+
+  private static void putLabel(int series, Map<String, String> labels, String name, String value)
+      throws ParseException {
+    if (!LineScanner.isLabelName(name)) {
+      throw new ParseException(
+          0, 0, "series " + (series + 1) + ": invalid label name \"" + name + "\"");
+    }
+    if (labels.put(name, value) != null) {
+      throw new ParseException(
+          0, 0, "series " + (series + 1) + ": duplicate label name \"" + name + "\"");
+    }
+  }
+
+  private static void checkName(int series, String name, Map<String, String> labels)
+      throws ParseException {
+    if (name == null || name.isEmpty()) {
+      throw new ParseException(
+          0, 0, "series " + (series + 1) + " " + labels + " has no __name__ label");
+    }
+    if (!LineScanner.isMetricName(name)) {
+      throw new ParseException(
+          0, 0, "series " + (series + 1) + ": invalid metric name \"" + name + "\"");
+    }
   }
 
   /** The type the naming conventions give a series whose family has no known metadata. */
@@ -180,6 +352,16 @@ public final class RemoteWriteParser implements MetricsParser {
   }
 
   private WriteRequest decode(byte[] body) throws ParseException {
+    byte[] raw = uncompress(body);
+    try {
+      return WriteRequest.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ParseException(
+          0, 0, "the body is not a remote_write WriteRequest: " + e.getMessage());
+    }
+  }
+
+  private byte[] uncompress(byte[] body) throws ParseException {
     long declared = declaredLength(body);
     if (declared > maxDecompressedBytes) {
       throw new LimitExceededException(
@@ -189,17 +371,10 @@ public final class RemoteWriteParser implements MetricsParser {
               + maxDecompressedBytes
               + " are allowed");
     }
-    byte[] raw;
     try {
-      raw = Snappy.uncompress(body);
+      return Snappy.uncompress(body);
     } catch (IOException | RuntimeException e) {
       throw new ParseException(0, 0, "the body is not valid snappy: " + e.getMessage());
-    }
-    try {
-      return WriteRequest.parseFrom(raw);
-    } catch (InvalidProtocolBufferException e) {
-      throw new ParseException(
-          0, 0, "the body is not a remote_write WriteRequest: " + e.getMessage());
     }
   }
 

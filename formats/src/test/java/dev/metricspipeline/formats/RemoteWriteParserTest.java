@@ -144,4 +144,104 @@ class RemoteWriteParserTest {
     assertThat(typed.typedByName()).isEqualTo(5);
     assertThat(typed.metadata()).hasSize(1);
   }
+
+  /**
+   * A remote_write 2.0 request written field by field from the specification's message layout
+   * (Request: symbols 4, timeseries 5; TimeSeries: labels_refs 1 packed, samples 2, histograms 3,
+   * metadata 5; Sample: value 1, timestamp 2; Metadata: type 1, help_ref 3, unit_ref 4), not with
+   * our generated classes, so a wrong field number in our .proto would fail it.
+   */
+  @Test
+  void remoteWrite2SymbolTableAndInlineMetadata() throws Exception {
+    String[] symbols = {
+      "",
+      "__name__",
+      "http_requests_total",
+      "job",
+      "api",
+      "Requests served.",
+      "rpc_seconds_bucket",
+      "le",
+      "0.5",
+      "queue_depth"
+    };
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out =
+        com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    for (String symbol : symbols) {
+      out.writeString(4, symbol);
+    }
+    out.writeByteArray(5, series(new int[] {1, 2, 3, 4}, 7, 1_700_000_000_000L, 1, 5));
+    out.writeByteArray(5, series(new int[] {1, 6, 3, 4, 7, 8}, 3, 1_700_000_000_000L, 3, 0));
+    out.writeByteArray(5, series(new int[] {1, 9}, 12, 1_700_000_000_000L, 0, 0));
+    out.flush();
+    RemoteWriteParser.V2 v2 = parser.parseV2(Snappy.compress(bytes.toByteArray()), 42, f -> null);
+    assertThat(v2.typed().parsed().samples())
+        .extracting(
+            s -> SeriesKey.standard().idOf(s), MetricSample::getType, MetricSample::getValue)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "http_requests_total{job=\"api\"}", SampleType.COUNTER, 7.0),
+            org.assertj.core.groups.Tuple.tuple(
+                "rpc_seconds_bucket{job=\"api\",le=\"0.5\"}", SampleType.HISTOGRAM_BUCKET, 3.0),
+            org.assertj.core.groups.Tuple.tuple("queue_depth", SampleType.UNTYPED, 12.0));
+    assertThat(v2.typed().parsed().families())
+        .containsExactly("http_requests_total", "rpc_seconds", "queue_depth");
+    assertThat(v2.typed().metadata())
+        .extracting(MetricMetadata::getMetricFamilyName, MetricMetadata::getHelp)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("http_requests_total", "Requests served."),
+            org.assertj.core.groups.Tuple.tuple("rpc_seconds", ""));
+    assertThat(v2.histogramsDropped()).isEqualTo(1);
+
+    java.io.ByteArrayOutputStream bad = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream badOut =
+        com.google.protobuf.CodedOutputStream.newInstance(bad);
+    badOut.writeString(4, "");
+    badOut.writeString(4, "__name__");
+    badOut.writeByteArray(5, series(new int[] {1, 7}, 1, 1, 0, 0));
+    badOut.flush();
+    assertThatThrownBy(() -> parser.parseV2(Snappy.compress(bad.toByteArray()), 42, f -> null))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("series 1: symbol reference 7 is outside the table of 2 symbols");
+  }
+
+  /**
+   * One v2 TimeSeries: one sample, metadata when {@code type} is not 0, a native histogram on the
+   * series without metadata.
+   */
+  private static byte[] series(int[] refs, double value, long timestamp, int type, int helpRef)
+      throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out =
+        com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream p =
+        com.google.protobuf.CodedOutputStream.newInstance(packed);
+    for (int ref : refs) {
+      p.writeUInt32NoTag(ref);
+    }
+    p.flush();
+    out.writeByteArray(1, packed.toByteArray());
+    java.io.ByteArrayOutputStream sample = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream so =
+        com.google.protobuf.CodedOutputStream.newInstance(sample);
+    so.writeDouble(1, value);
+    so.writeInt64(2, timestamp);
+    so.flush();
+    out.writeByteArray(2, sample.toByteArray());
+    if (type != 0) {
+      java.io.ByteArrayOutputStream meta = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream mo =
+          com.google.protobuf.CodedOutputStream.newInstance(meta);
+      mo.writeEnum(1, type);
+      mo.writeUInt32(3, helpRef);
+      mo.flush();
+      out.writeByteArray(5, meta.toByteArray());
+    } else {
+      out.writeByteArray(3, new byte[] {0x08, 0x01});
+    }
+    out.flush();
+    return bytes.toByteArray();
+  }
 }

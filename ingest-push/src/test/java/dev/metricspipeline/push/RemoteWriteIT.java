@@ -2,10 +2,12 @@ package dev.metricspipeline.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
@@ -71,6 +73,53 @@ class RemoteWriteIT {
           .isEqualTo(400);
       byte[] bomb = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f, 0x00, 0x01};
       assertThat(post(write, bomb, "application/x-protobuf")).as("snappy bomb").isEqualTo(413);
+      assertThat(post(write, Snappy.compress(new byte[0]), "application/x-protobuf;proto=x.Y"))
+          .as("another message")
+          .isEqualTo(415);
+
+      // remote_write 2.0: typed from the series' own metadata, answered with the written counts.
+      RemoteV2.Request v2 =
+          RemoteV2.Request.newBuilder()
+              .addAllSymbols(List.of("", "__name__", "v2_jobs_total", "job", "batch"))
+              .addTimeseries(
+                  RemoteV2.TimeSeries.newBuilder()
+                      .addAllLabelsRefs(List.of(1, 2, 3, 4))
+                      .addSamples(
+                          RemoteV2.Sample.newBuilder()
+                              .setValue(3)
+                              .setTimestamp(System.currentTimeMillis()))
+                      .setMetadata(
+                          RemoteV2.Metadata.newBuilder()
+                              .setType(RemoteV2.Metadata.MetricType.METRIC_TYPE_COUNTER)))
+              .build();
+      HttpResponse<Void> written =
+          http.send(
+              HttpRequest.newBuilder(URI.create(write))
+                  .header(
+                      "Content-Type", "application/x-protobuf;proto=io.prometheus.write.v2.Request")
+                  .header("Content-Encoding", "snappy")
+                  .header("X-Prometheus-Remote-Write-Version", "2.0.0")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(Snappy.compress(v2.toByteArray())))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      assertThat(written.statusCode()).isEqualTo(204);
+      assertThat(written.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written"))
+          .contains("1");
+      assertThat(written.headers().firstValue("X-Prometheus-Remote-Write-Histograms-Written"))
+          .contains("0");
+      MetricSample v2Sample =
+          SampleReader.read(
+                  kafka.bootstrapServers(),
+                  kafka.schemaRegistryUrl(),
+                  topic,
+                  s -> s.stream().anyMatch(x -> x.getName().equals("v2_jobs_total")),
+                  Duration.ofSeconds(30))
+              .stream()
+              .filter(x -> x.getName().equals("v2_jobs_total"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(v2Sample.getType()).isEqualTo(SampleType.COUNTER);
+      assertThat(v2Sample.getLabels()).isEqualTo(Map.of("job", "batch"));
 
       String prometheusConfig =
           """

@@ -135,18 +135,34 @@ public final class PushRoutes {
                     method, key, decode(body, encoding), contentType, endpoint, idempotencyKey)));
   }
 
-  /** Prometheus remote_write 1.0: snappy-compressed protobuf, 204 once committed. */
+  /**
+   * Prometheus remote_write, 1.0 ({@code prometheus.WriteRequest}, the default) or 2.0 ({@code
+   * Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request}): snappy-compressed
+   * protobuf, 204 once committed, with the {@code X-Prometheus-Remote-Write-*-Written} headers 2.0
+   * requires (sent for 1.0 too).
+   */
   private void remoteWrite(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String contentType = request.getHeader("Content-Type");
-    String version = request.getHeader("X-Prometheus-Remote-Write-Version");
     String encoding = request.getHeader("Content-Encoding");
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    String proto = "prometheus.writerequest";
+    for (String part : type.split(";")) {
+      String p = part.trim();
+      if (p.startsWith("proto=")) {
+        proto = p.substring("proto=".length()).trim();
+      }
+    }
+    boolean v2 = proto.equals("io.prometheus.write.v2.request");
     String refusal = null;
-    if (contentType == null
-        || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-protobuf")) {
+    if (!type.startsWith("application/x-protobuf")) {
       refusal = "remote_write needs Content-Type application/x-protobuf, got " + contentType;
-    } else if (version != null && !version.startsWith("0.")) {
-      refusal = "remote_write version " + version + " is not supported; send 0.1.0 (protocol 1.0)";
+    } else if (!v2 && !proto.equals("prometheus.writerequest")) {
+      refusal =
+          "remote_write message "
+              + proto
+              + " is not supported; send prometheus.WriteRequest (1.0) or"
+              + " io.prometheus.write.v2.Request (2.0)";
     } else if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("snappy")) {
       refusal = "remote_write bodies are snappy-compressed; got Content-Encoding " + encoding;
     }
@@ -155,7 +171,25 @@ public final class PushRoutes {
       return;
     }
     withBody(
-        ctx, "POST", "remote_write", 204, body -> bodies.remoteWrite(body, "POST /api/v1/write"));
+        ctx,
+        "POST",
+        "remote_write",
+        body ->
+            v2
+                ? bodies.remoteWriteV2(body, "POST /api/v1/write")
+                : bodies
+                    .remoteWrite(body, "POST /api/v1/write")
+                    .thenApply(n -> new BodyWriteService.Written(n, 0, 0)),
+        (written, error) -> {
+          if (error == null) {
+            ctx.response()
+                .putHeader("X-Prometheus-Remote-Write-Samples-Written", "" + written.samples())
+                .putHeader(
+                    "X-Prometheus-Remote-Write-Histograms-Written", "" + written.histograms())
+                .putHeader("X-Prometheus-Remote-Write-Exemplars-Written", "" + written.exemplars());
+          }
+          answer(ctx, "POST", "remote_write", 204, error);
+        });
   }
 
   /**
