@@ -89,122 +89,141 @@ public record PublisherConfig(
   }
 
   public PublisherConfig withTopic(String topic) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().topic(topic).build();
   }
 
   public PublisherConfig withTransactionalId(String transactionalId) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().transactionalId(transactionalId).build();
   }
 
   public PublisherConfig withCommitInterval(Duration commitInterval) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().commitInterval(commitInterval).build();
   }
 
   public PublisherConfig withTimeout(Duration timeout) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().timeout(timeout).build();
   }
 
   public PublisherConfig withLimits(int maxSamplesPerTransaction, long maxQueuedSamples) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder()
+        .maxSamplesPerTransaction(maxSamplesPerTransaction)
+        .maxQueuedSamples(maxQueuedSamples)
+        .build();
   }
 
   public PublisherConfig withReplicaLabels(Set<String> replicaLabels) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().replicaLabels(replicaLabels).build();
   }
 
   public PublisherConfig withTimestamps(SampleTimestamps timestamps) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().timestamps(timestamps).build();
   }
 
   public PublisherConfig withKafka(Map<String, String> kafka) {
-    return new PublisherConfig(
-        bootstrapServers,
-        registry,
-        topic,
-        transactionalId,
-        commitInterval,
-        maxSamplesPerTransaction,
-        maxQueuedSamples,
-        timeout,
-        replicaLabels,
-        timestamps,
-        kafka);
+    return toBuilder().kafka(kafka).build();
+  }
+
+  /** A builder holding this config's values; {@link Builder#build()} validates. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a {@link PublisherConfig}, starting from an existing one. */
+  public static final class Builder {
+    private String bootstrapServers;
+    private RegistryClientConfig registry;
+    private String topic;
+    private String transactionalId;
+    private Duration commitInterval;
+    private int maxSamplesPerTransaction;
+    private long maxQueuedSamples;
+    private Duration timeout;
+    private Set<String> replicaLabels;
+    private SampleTimestamps timestamps;
+    private Map<String, String> kafka;
+
+    private Builder(PublisherConfig c) {
+      bootstrapServers = c.bootstrapServers;
+      registry = c.registry;
+      topic = c.topic;
+      transactionalId = c.transactionalId;
+      commitInterval = c.commitInterval;
+      maxSamplesPerTransaction = c.maxSamplesPerTransaction;
+      maxQueuedSamples = c.maxQueuedSamples;
+      timeout = c.timeout;
+      replicaLabels = c.replicaLabels;
+      timestamps = c.timestamps;
+      kafka = c.kafka;
+    }
+
+    public Builder bootstrapServers(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+      return this;
+    }
+
+    public Builder registry(RegistryClientConfig registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    public Builder topic(String topic) {
+      this.topic = topic;
+      return this;
+    }
+
+    public Builder transactionalId(String transactionalId) {
+      this.transactionalId = transactionalId;
+      return this;
+    }
+
+    public Builder commitInterval(Duration commitInterval) {
+      this.commitInterval = commitInterval;
+      return this;
+    }
+
+    public Builder maxSamplesPerTransaction(int maxSamplesPerTransaction) {
+      this.maxSamplesPerTransaction = maxSamplesPerTransaction;
+      return this;
+    }
+
+    public Builder maxQueuedSamples(long maxQueuedSamples) {
+      this.maxQueuedSamples = maxQueuedSamples;
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    public Builder replicaLabels(Set<String> replicaLabels) {
+      this.replicaLabels = replicaLabels;
+      return this;
+    }
+
+    public Builder timestamps(SampleTimestamps timestamps) {
+      this.timestamps = timestamps;
+      return this;
+    }
+
+    public Builder kafka(Map<String, String> kafka) {
+      this.kafka = kafka;
+      return this;
+    }
+
+    public PublisherConfig build() {
+      return new PublisherConfig(
+          bootstrapServers,
+          registry,
+          topic,
+          transactionalId,
+          commitInterval,
+          maxSamplesPerTransaction,
+          maxQueuedSamples,
+          timeout,
+          replicaLabels,
+          timestamps,
+          kafka);
+    }
   }
 }

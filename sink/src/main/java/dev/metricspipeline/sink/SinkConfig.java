@@ -76,63 +76,19 @@ public record SinkConfig(
   }
 
   public SinkConfig withListen(String host, int port) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().host(host).port(port).build();
   }
 
   public SinkConfig withGroup(String groupId, Map<String, String> kafka) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().groupId(groupId).kafka(kafka).build();
   }
 
   public SinkConfig withRetention(Map<String, Duration> retention) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().retention(retention).build();
   }
 
   public SinkConfig withMaxPollRecords(int maxPollRecords) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().maxPollRecords(maxPollRecords).build();
   }
 
   /**
@@ -165,33 +121,115 @@ public record SinkConfig(
 
   /** The same settings reading other topics. */
   public SinkConfig withTopics(List<String> topics) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().topics(topics).build();
   }
 
   /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
   public SinkConfig withWeb(WebConfig web) {
-    return new SinkConfig(
-        bootstrapServers,
-        registry,
-        groupId,
-        topics,
-        kafka,
-        host,
-        port,
-        retention,
-        retentionInterval,
-        maxPollRecords,
-        web);
+    return toBuilder().web(web).build();
+  }
+
+  /** A builder holding this config's values; {@link Builder#build()} validates. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a {@link SinkConfig}, starting from an existing one. */
+  public static final class Builder {
+    private String bootstrapServers;
+    private RegistryClientConfig registry;
+    private String groupId;
+    private List<String> topics;
+    private Map<String, String> kafka;
+    private String host;
+    private int port;
+    private Map<String, Duration> retention;
+    private Duration retentionInterval;
+    private int maxPollRecords;
+    private WebConfig web;
+
+    private Builder(SinkConfig c) {
+      bootstrapServers = c.bootstrapServers;
+      registry = c.registry;
+      groupId = c.groupId;
+      topics = c.topics;
+      kafka = c.kafka;
+      host = c.host;
+      port = c.port;
+      retention = c.retention;
+      retentionInterval = c.retentionInterval;
+      maxPollRecords = c.maxPollRecords;
+      web = c.web;
+    }
+
+    public Builder bootstrapServers(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+      return this;
+    }
+
+    public Builder registry(RegistryClientConfig registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    public Builder groupId(String groupId) {
+      this.groupId = groupId;
+      return this;
+    }
+
+    public Builder topics(List<String> topics) {
+      this.topics = topics;
+      return this;
+    }
+
+    public Builder kafka(Map<String, String> kafka) {
+      this.kafka = kafka;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder retention(Map<String, Duration> retention) {
+      this.retention = retention;
+      return this;
+    }
+
+    public Builder retentionInterval(Duration retentionInterval) {
+      this.retentionInterval = retentionInterval;
+      return this;
+    }
+
+    public Builder maxPollRecords(int maxPollRecords) {
+      this.maxPollRecords = maxPollRecords;
+      return this;
+    }
+
+    public Builder web(WebConfig web) {
+      this.web = web;
+      return this;
+    }
+
+    public SinkConfig build() {
+      return new SinkConfig(
+          bootstrapServers,
+          registry,
+          groupId,
+          topics,
+          kafka,
+          host,
+          port,
+          retention,
+          retentionInterval,
+          maxPollRecords,
+          web);
+    }
   }
 }

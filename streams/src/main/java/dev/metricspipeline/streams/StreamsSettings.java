@@ -100,93 +100,27 @@ public record StreamsSettings(
   }
 
   public StreamsSettings withTopics(String samplesTopic, String rejectedTopic) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().samplesTopic(samplesTopic).rejectedTopic(rejectedTopic).build();
   }
 
   public StreamsSettings withResolutions(List<Resolution> resolutions) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().resolutions(resolutions).build();
   }
 
   public StreamsSettings withGrace(Duration grace) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().grace(grace).build();
   }
 
   public StreamsSettings withAllowedLateness(Duration allowedLateness) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().allowedLateness(allowedLateness).build();
   }
 
   public StreamsSettings withAggregationRules(List<AggregationRule> aggregationRules) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().aggregationRules(aggregationRules).build();
   }
 
   public StreamsSettings withTimestamps(SampleTimestamps timestamps) {
-    return new StreamsSettings(
-        samplesTopic,
-        rejectedTopic,
-        resolutions,
-        grace,
-        allowedLateness,
-        dedupInterval,
-        replicaLabels,
-        closeCheckInterval,
-        aggregationRules,
-        aggregationSettle,
-        timestamps);
+    return toBuilder().timestamps(timestamps).build();
   }
 
   /**
@@ -195,5 +129,109 @@ public record StreamsSettings(
    */
   public String aggregationTopic(Resolution resolution) {
     return "metrics.aggregation." + resolution.name();
+  }
+
+  /** A builder holding this config's values; {@link Builder#build()} validates. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a {@link StreamsSettings}, starting from an existing one. */
+  public static final class Builder {
+    private String samplesTopic;
+    private String rejectedTopic;
+    private List<Resolution> resolutions;
+    private Duration grace;
+    private Duration allowedLateness;
+    private Duration dedupInterval;
+    private Set<String> replicaLabels;
+    private Duration closeCheckInterval;
+    private List<AggregationRule> aggregationRules;
+    private Duration aggregationSettle;
+    private SampleTimestamps timestamps;
+
+    private Builder(StreamsSettings c) {
+      samplesTopic = c.samplesTopic;
+      rejectedTopic = c.rejectedTopic;
+      resolutions = c.resolutions;
+      grace = c.grace;
+      allowedLateness = c.allowedLateness;
+      dedupInterval = c.dedupInterval;
+      replicaLabels = c.replicaLabels;
+      closeCheckInterval = c.closeCheckInterval;
+      aggregationRules = c.aggregationRules;
+      aggregationSettle = c.aggregationSettle;
+      timestamps = c.timestamps;
+    }
+
+    public Builder samplesTopic(String samplesTopic) {
+      this.samplesTopic = samplesTopic;
+      return this;
+    }
+
+    public Builder rejectedTopic(String rejectedTopic) {
+      this.rejectedTopic = rejectedTopic;
+      return this;
+    }
+
+    public Builder resolutions(List<Resolution> resolutions) {
+      this.resolutions = resolutions;
+      return this;
+    }
+
+    public Builder grace(Duration grace) {
+      this.grace = grace;
+      return this;
+    }
+
+    public Builder allowedLateness(Duration allowedLateness) {
+      this.allowedLateness = allowedLateness;
+      return this;
+    }
+
+    public Builder dedupInterval(Duration dedupInterval) {
+      this.dedupInterval = dedupInterval;
+      return this;
+    }
+
+    public Builder replicaLabels(Set<String> replicaLabels) {
+      this.replicaLabels = replicaLabels;
+      return this;
+    }
+
+    public Builder closeCheckInterval(Duration closeCheckInterval) {
+      this.closeCheckInterval = closeCheckInterval;
+      return this;
+    }
+
+    public Builder aggregationRules(List<AggregationRule> aggregationRules) {
+      this.aggregationRules = aggregationRules;
+      return this;
+    }
+
+    public Builder aggregationSettle(Duration aggregationSettle) {
+      this.aggregationSettle = aggregationSettle;
+      return this;
+    }
+
+    public Builder timestamps(SampleTimestamps timestamps) {
+      this.timestamps = timestamps;
+      return this;
+    }
+
+    public StreamsSettings build() {
+      return new StreamsSettings(
+          samplesTopic,
+          rejectedTopic,
+          resolutions,
+          grace,
+          allowedLateness,
+          dedupInterval,
+          replicaLabels,
+          closeCheckInterval,
+          aggregationRules,
+          aggregationSettle,
+          timestamps);
+    }
   }
 }
