@@ -35,7 +35,8 @@ class ArchitectureTest {
       List.of("push", "pull", "normalizer", "streams", "sink");
 
   /** The modules under the stages. */
-  private static final List<String> FOUNDATION = List.of("schemas", "formats", "runtime", "http");
+  private static final List<String> FOUNDATION =
+      List.of("schemas", "formats", "runtime", "http", "promql");
 
   /** Every module with an internal package. */
   private static final List<String> WITH_INTERNALS =
