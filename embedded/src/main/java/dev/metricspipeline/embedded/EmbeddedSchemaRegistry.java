@@ -2,6 +2,7 @@ package dev.metricspipeline.embedded;
 
 import dev.metricspipeline.embedded.internal.RegistryRoutes;
 import dev.metricspipeline.embedded.internal.SchemaStore;
+import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
 import io.vertx.core.Vertx;
@@ -29,12 +30,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
 
-  private final Vertx vertx;
+  private final StageVertx vertx;
   private final HttpServer server;
   private final SchemaStore store;
   private final String url;
 
-  private EmbeddedSchemaRegistry(Vertx vertx, HttpServer server, SchemaStore store, String url) {
+  private EmbeddedSchemaRegistry(
+      StageVertx vertx, HttpServer server, SchemaStore store, String url) {
     this.vertx = vertx;
     this.server = server;
     this.store = store;
@@ -65,25 +67,36 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
    */
   public static EmbeddedSchemaRegistry start(
       String bootstrapServers, String topic, String host, int port, WebConfig web) {
+    return start(bootstrapServers, topic, host, port, web, null);
+  }
+
+  /**
+   * As {@link #start(String, String, String, int, WebConfig)}, on the process's shared Vert.x
+   * ({@code run}), which closing the registry leaves open; null for one of its own.
+   */
+  public static EmbeddedSchemaRegistry start(
+      String bootstrapServers, String topic, String host, int port, WebConfig web, Vertx shared) {
     SchemaStore store = SchemaStore.open(bootstrapServers, topic);
-    Vertx vertx = Vertx.vertx();
+    StageVertx stage = StageVertx.of(shared);
+    Vertx vertx = stage.get();
     try {
       HttpServer server =
           WebServers.listen(vertx, web, host, port, new RegistryRoutes(store).router(vertx))
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
+      stage.onClose(server::close);
       String url = WebServers.url(web, host, server.actualPort());
       LOG.info("Embedded Schema Registry listening at {} (topic {})", url, topic);
-      return new EmbeddedSchemaRegistry(vertx, server, store, url);
+      return new EmbeddedSchemaRegistry(stage, server, store, url);
     } catch (ExecutionException | TimeoutException e) {
-      vertx.close();
+      stage.close();
       store.close();
       throw new IllegalStateException(
           "Schema Registry cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      vertx.close();
+      stage.close();
       store.close();
       throw new IllegalStateException("interrupted while starting the Schema Registry", e);
     }
@@ -102,11 +115,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   @Override
   public void close() {
     try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("Schema Registry HTTP server did not stop cleanly: {}", e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      vertx.close();
     } finally {
       store.close();
     }

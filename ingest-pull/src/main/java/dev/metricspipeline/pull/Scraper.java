@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.http.OpsRoutes;
+import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.pull.internal.Discovery;
 import dev.metricspipeline.pull.internal.ScrapeLoop;
@@ -69,6 +70,7 @@ public final class Scraper implements AutoCloseable {
   private final Supplier<PullConfig> source;
   private final ScrapePublisher publisher;
   private final SeriesKey seriesKey;
+  private final StageVertx stage;
   private final Vertx vertx;
   private final Context context;
   private final ScrapeMetrics metrics;
@@ -92,12 +94,14 @@ public final class Scraper implements AutoCloseable {
       Supplier<PullConfig> source,
       ScrapePublisher publisher,
       SeriesKey seriesKey,
-      PrometheusMeterRegistry meters) {
+      PrometheusMeterRegistry meters,
+      Vertx shared) {
     this.settings = settings;
     this.source = source;
     this.publisher = publisher;
     this.seriesKey = seriesKey;
-    this.vertx = Vertx.vertx();
+    this.stage = StageVertx.of(shared);
+    this.vertx = stage.get();
     this.context = vertx.getOrCreateContext();
     this.metrics = new ScrapeMetrics(meters);
     this.freePermits = settings.maxConcurrentScrapes();
@@ -122,7 +126,23 @@ public final class Scraper implements AutoCloseable {
       ScrapePublisher publisher,
       SeriesKey seriesKey,
       PrometheusMeterRegistry meters) {
-    Scraper scraper = new Scraper(settings, source, publisher, seriesKey, meters);
+    return start(settings, source, publisher, seriesKey, meters, null);
+  }
+
+  /**
+   * As {@link #start(ScraperSettings, Supplier, ScrapePublisher, SeriesKey,
+   * PrometheusMeterRegistry)}, on the process's shared Vert.x ({@code run}), which closing the
+   * scraper leaves open; null for one of its own.
+   */
+  public static Scraper start(
+      ScraperSettings settings,
+      Supplier<PullConfig> source,
+      ScrapePublisher publisher,
+      SeriesKey seriesKey,
+      PrometheusMeterRegistry meters,
+      Vertx shared) {
+    Scraper scraper = new Scraper(settings, source, publisher, seriesKey, meters, shared);
+    scraper.stage.onClose(scraper::closeClients);
     try {
       scraper.config = source.get();
       scraper.loaded = true;
@@ -134,6 +154,7 @@ public final class Scraper implements AutoCloseable {
                   settings.port(),
                   scraper.requests(meters))
               .await(30, TimeUnit.SECONDS);
+      scraper.stage.onClose(scraper.server::close);
       if (settings.coordination() != null) {
         scraper.coordinator =
             ShardCoordinator.start(
@@ -145,8 +166,9 @@ public final class Scraper implements AutoCloseable {
                 });
       }
       scraper.context.runOnContext(v -> scraper.rediscover(true));
-      scraper.vertx.setPeriodic(
-          5_000, id -> scraper.context.runOnContext(v -> scraper.rediscover(false)));
+      scraper.stage.cancelOnClose(
+          scraper.vertx.setPeriodic(
+              5_000, id -> scraper.context.runOnContext(v -> scraper.rediscover(false))));
       LOG.info(
           "Scraper {} listening on {}:{} with {} scrape configs",
           scraper.instanceId,
@@ -530,6 +552,18 @@ public final class Scraper implements AutoCloseable {
     } catch (Exception e) {
       LOG.debug("Stopping loops: {}", e.toString());
     }
-    vertx.close().await();
+    stage.close();
+  }
+
+  /** Closes every scrape client, on the scraper's context where they live. */
+  private io.vertx.core.Future<?> closeClients() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(
+        v -> {
+          clients.values().forEach(HttpClient::close);
+          clients.clear();
+          done.complete();
+        });
+    return done.future();
   }
 }

@@ -1,5 +1,6 @@
 package dev.metricspipeline.push;
 
+import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.push.internal.BodyWriteService;
 import dev.metricspipeline.push.internal.GroupState;
@@ -45,14 +46,14 @@ public final class PushGateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PushGateway.class);
 
-  private final Vertx vertx;
+  private final StageVertx vertx;
   private final HttpServer server;
   private final HttpServer grpc;
   private final AutoCloseable groupTopic;
   private final String url;
 
   private PushGateway(
-      Vertx vertx, HttpServer server, HttpServer grpc, AutoCloseable groupTopic, String url) {
+      StageVertx vertx, HttpServer server, HttpServer grpc, AutoCloseable groupTopic, String url) {
     this.vertx = vertx;
     this.server = server;
     this.grpc = grpc;
@@ -92,6 +93,21 @@ public final class PushGateway implements AutoCloseable {
       String bootstrapServers,
       Map<String, String> kafka,
       PrometheusMeterRegistry registry) {
+    return start(config, publisher, bootstrapServers, kafka, registry, null);
+  }
+
+  /**
+   * As {@link #start(PushGatewayConfig, MetricsPublisher, String, Map, PrometheusMeterRegistry)},
+   * on a Vert.x the process shares ({@code run}: one set of event loops and workers for every
+   * stage), which closing the gateway leaves open; null for one of its own.
+   */
+  public static PushGateway start(
+      PushGatewayConfig config,
+      MetricsPublisher publisher,
+      String bootstrapServers,
+      Map<String, String> kafka,
+      PrometheusMeterRegistry registry,
+      Vertx shared) {
     Gauge.builder("push_publisher_queued_samples", publisher, MetricsPublisher::queuedSamples)
         .description("Samples accepted and waiting for a Kafka commit")
         .register(registry);
@@ -143,7 +159,8 @@ public final class PushGateway implements AutoCloseable {
         },
         publisher.seriesKey(),
         registry,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        StageVertx.of(shared));
   }
 
   /**
@@ -160,7 +177,15 @@ public final class PushGateway implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Clock clock) {
     return start(
-        config, writer, store, new MetadataStore(), groupTopic, seriesKey, registry, clock);
+        config,
+        writer,
+        store,
+        new MetadataStore(),
+        groupTopic,
+        seriesKey,
+        registry,
+        clock,
+        StageVertx.of(null));
   }
 
   private static PushGateway start(
@@ -171,8 +196,9 @@ public final class PushGateway implements AutoCloseable {
       AutoCloseable groupTopic,
       SeriesKey seriesKey,
       PrometheusMeterRegistry registry,
-      Clock clock) {
-    Vertx vertx = Vertx.vertx();
+      Clock clock,
+      StageVertx stage) {
+    Vertx vertx = stage.get();
     PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
     BodyWriteService bodies = new BodyWriteService(config, writer, clock, registry, metadata);
     OtlpService otlp = new OtlpService(config.otlp(), bodies, clock, registry);
@@ -187,6 +213,7 @@ public final class PushGateway implements AutoCloseable {
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
+      stage.onClose(server::close);
       HttpServer grpc = null;
       if (config.otlp().grpcPort() != -1) {
         grpc =
@@ -199,18 +226,21 @@ public final class PushGateway implements AutoCloseable {
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
+        stage.onClose(grpc::close);
       }
       String url = WebServers.url(config.web(), config.host(), server.actualPort());
-      config.groupTtl().ifPresent(ttl -> expireGroups(vertx, service, store, ttl, clock));
+      config
+          .groupTtl()
+          .ifPresent(ttl -> stage.cancelOnClose(expireGroups(vertx, service, store, ttl, clock)));
       LOG.info(
           "Push gateway listening on {}:{} (groups in {}){}",
           config.host(),
           server.actualPort(),
           config.groupsTopic(),
           grpc == null ? "" : ", OTLP/gRPC on port " + grpc.actualPort());
-      return new PushGateway(vertx, server, grpc, groupTopic, url);
+      return new PushGateway(stage, server, grpc, groupTopic, url);
     } catch (ExecutionException | TimeoutException e) {
-      vertx.close();
+      stage.close();
       closeQuietly(groupTopic);
       throw new IllegalStateException(
           "push gateway cannot listen on "
@@ -222,16 +252,16 @@ public final class PushGateway implements AutoCloseable {
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      vertx.close();
+      stage.close();
       closeQuietly(groupTopic);
       throw new IllegalStateException("interrupted while starting the push gateway", e);
     }
   }
 
-  private static void expireGroups(
+  private static long expireGroups(
       Vertx vertx, PushService service, GroupStore store, java.time.Duration ttl, Clock clock) {
     long every = Math.max(1000, ttl.toMillis() / 10);
-    vertx.setPeriodic(
+    return vertx.setPeriodic(
         every,
         id -> {
           long now = clock.millis();
@@ -279,11 +309,7 @@ public final class PushGateway implements AutoCloseable {
   @Override
   public void close() {
     try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("Push gateway did not stop cleanly: {}", e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      vertx.close();
     } finally {
       closeQuietly(groupTopic);
     }

@@ -14,6 +14,7 @@ import dev.metricspipeline.pull.Scraper;
 import dev.metricspipeline.pull.ScraperSettings;
 import dev.metricspipeline.push.PushGateway;
 import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.Topics;
@@ -28,12 +29,15 @@ import dev.metricspipeline.sink.SinkConfig;
 import dev.metricspipeline.streams.StreamsApp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +114,23 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin SampleTimeOptions sampleTime;
 
   @Mixin OtlpOptions otlp;
+
+  @Option(
+      names = "--event-loops",
+      paramLabel = "N",
+      description =
+          "Vert.x event loops shared by every HTTP server of run (push gateway, OTLP/gRPC, scraper,"
+              + " query API, registry). Env: METRICS_PIPELINE_EVENT_LOOPS. Default: twice the"
+              + " cores (${DEFAULT-VALUE} here)")
+  int eventLoops = 2 * Runtime.getRuntime().availableProcessors();
+
+  @Option(
+      names = "--worker-threads",
+      paramLabel = "N",
+      description =
+          "Vert.x worker threads shared by those servers (request parsing, queries). Env:"
+              + " METRICS_PIPELINE_WORKER_THREADS. Default: ${DEFAULT-VALUE}")
+  int workerThreads = 20;
 
   @Mixin WebOptions webOptions;
 
@@ -197,13 +218,26 @@ public final class RunCommand implements Callable<Integer> {
     // One registry for every stage: the gateway's /metrics serves all of them.
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WebConfig web = webOptions.web(); // a bad file stops run before anything starts
+    Checks.positive("--event-loops", eventLoops);
+    Checks.positive("--worker-threads", workerThreads);
+    // One Vert.x for every stage's servers: one set of event loops and workers, not five.
+    Vertx vertx =
+        Vertx.vertx(
+            new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workerThreads));
+    started.add(() -> vertx.close().await(10, TimeUnit.SECONDS));
     try {
       EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, Map.of());
       started.add(kafka);
       PipelineTopics.createMissing(
           kafka.bootstrapServers(), Map.of(), PipelineTopics.all(partitions, (short) 1));
       EmbeddedSchemaRegistry registry =
-          EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", registryPort);
+          EmbeddedSchemaRegistry.start(
+              kafka.bootstrapServers(),
+              EmbeddedSchemaRegistry.DEFAULT_TOPIC,
+              "127.0.0.1",
+              registryPort,
+              WebConfig.none(),
+              vertx);
       started.add(registry);
       registerSchemas(registry.url());
       // One gateway per data dir: a stable transactional id lets a restart abort the previous
@@ -225,7 +259,8 @@ public final class RunCommand implements Callable<Integer> {
               publisher,
               kafka.bootstrapServers(),
               Map.of(),
-              meters);
+              meters,
+              vertx);
       started.add(gateway);
       StreamsApp streams =
           StreamsApp.start(
@@ -259,7 +294,8 @@ public final class RunCommand implements Callable<Integer> {
         // The gateway's /metrics is locked now, and run keeps no password, only hashes: the
         // self-scrape reads the same meters from 127.0.0.1, where Kafka and the registry are open
         // anyway, and keeps the gateway's address as its instance.
-        OpsServer loopback = OpsServer.start(WebConfig.none(), "127.0.0.1", 0, meters, () -> true);
+        OpsServer loopback =
+            OpsServer.start(WebConfig.none(), "127.0.0.1", 0, meters, () -> true, vertx);
         started.add(loopback);
         String address = "127.0.0.1:" + loopback.port();
         scrapeSource = () -> selfScrape(address, self);
@@ -273,7 +309,8 @@ public final class RunCommand implements Callable<Integer> {
               scrapeSource,
               publisher::publish,
               publisher.seriesKey(),
-              meters);
+              meters,
+              vertx);
       started.add(scraper);
       Hangup.onHangup(scraper::reload);
       RollupSink sink =
@@ -282,7 +319,8 @@ public final class RunCommand implements Callable<Integer> {
                   .withListen(pushAddress, queryPort)
                   .withWeb(web),
               JdbcRollupStore.open("jdbc:sqlite:" + dataDir.resolve("metrics.db")),
-              meters);
+              meters,
+              vertx);
       started.add(sink);
       return new Running(
           kafka.bootstrapServers(),

@@ -29,7 +29,8 @@ public final class QueryApi implements AutoCloseable {
       RollupStore store,
       Map<Long, String> resolutions,
       PrometheusMeterRegistry meters) {
-    return new QueryApi(QueryServer.start(web, host, port, store, resolutions, meters, () -> true));
+    return new QueryApi(
+        QueryServer.start(web, host, port, store, resolutions, meters, () -> true, null));
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:9095}. */

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -77,7 +78,8 @@ public final class RollupSink implements AutoCloseable {
   private volatile Set<TopicPartition> assigned = Set.of();
   private final StageHealth health;
 
-  private RollupSink(SinkConfig config, RollupStore store, PrometheusMeterRegistry meters) {
+  private RollupSink(
+      SinkConfig config, RollupStore store, PrometheusMeterRegistry meters, Vertx shared) {
     this.config = config;
     this.store = store;
     this.meters = meters;
@@ -135,7 +137,14 @@ public final class RollupSink implements AutoCloseable {
     }
     this.query =
         QueryServer.start(
-            config.web(), config.host(), config.port(), store, resolutions, meters, this::ready);
+            config.web(),
+            config.host(),
+            config.port(),
+            store,
+            resolutions,
+            meters,
+            this::ready,
+            shared);
     this.thread = new Thread(this::run, "metrics-sink");
   }
 
@@ -145,7 +154,16 @@ public final class RollupSink implements AutoCloseable {
    */
   public static RollupSink start(
       SinkConfig config, RollupStore store, PrometheusMeterRegistry meters) {
-    RollupSink sink = new RollupSink(config, store, meters);
+    return start(config, store, meters, null);
+  }
+
+  /**
+   * As {@link #start(SinkConfig, RollupStore, PrometheusMeterRegistry)}, the query API on the
+   * process's shared Vert.x ({@code run}), which closing the sink leaves open; null for its own.
+   */
+  public static RollupSink start(
+      SinkConfig config, RollupStore store, PrometheusMeterRegistry meters, Vertx shared) {
+    RollupSink sink = new RollupSink(config, store, meters, shared);
     sink.thread.start();
     long every = config.retentionInterval().toMillis();
     sink.retention.scheduleWithFixedDelay(

@@ -1,6 +1,7 @@
 package dev.metricspipeline.launcher.internal;
 
 import dev.metricspipeline.http.OpsRoutes;
+import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,10 +21,10 @@ public final class OpsServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
 
-  private final Vertx vertx;
+  private final StageVertx vertx;
   private final HttpServer server;
 
-  private OpsServer(Vertx vertx, HttpServer server) {
+  private OpsServer(StageVertx vertx, HttpServer server) {
     this.vertx = vertx;
     this.server = server;
   }
@@ -35,7 +36,19 @@ public final class OpsServer implements AutoCloseable {
       int port,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready) {
-    Vertx vertx = Vertx.vertx();
+    return start(web, host, port, registry, ready, null);
+  }
+
+  /** As above, on the process's shared Vert.x (left open on close); null for one of its own. */
+  public static OpsServer start(
+      WebConfig web,
+      String host,
+      int port,
+      PrometheusMeterRegistry registry,
+      BooleanSupplier ready,
+      Vertx shared) {
+    StageVertx stage = StageVertx.of(shared);
+    Vertx vertx = stage.get();
     OpsRoutes ops = OpsRoutes.of(registry::scrape, OpsRoutes.Readiness.of(ready), "Ready");
     try {
       HttpServer server =
@@ -52,9 +65,10 @@ public final class OpsServer implements AutoCloseable {
               .await(30, TimeUnit.SECONDS);
       LOG.info(
           "Operations endpoints on {}/metrics", WebServers.url(web, host, server.actualPort()));
-      return new OpsServer(vertx, server);
+      stage.onClose(server::close);
+      return new OpsServer(stage, server);
     } catch (Exception e) {
-      vertx.close();
+      stage.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
@@ -66,6 +80,6 @@ public final class OpsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    vertx.close().await();
+    vertx.close();
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.formats.SeriesSelector;
 import dev.metricspipeline.http.OpsRoutes;
+import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
 import dev.metricspipeline.sink.RollupStore;
@@ -58,11 +59,11 @@ public final class QueryServer implements AutoCloseable {
       new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
   private static final int MAX_POINTS = 11_000;
 
-  private final Vertx vertx;
+  private final StageVertx vertx;
   private final HttpServer server;
   private final String url;
 
-  private QueryServer(Vertx vertx, HttpServer server, String url) {
+  private QueryServer(StageVertx vertx, HttpServer server, String url) {
     this.vertx = vertx;
     this.server = server;
     this.url = url;
@@ -72,6 +73,7 @@ public final class QueryServer implements AutoCloseable {
    * Starts serving.
    *
    * @param resolutions the rollup resolutions: window size in ms to name ({@code 60000 → 1m})
+   * @param shared the process's shared Vert.x, left open on close; null for one of its own
    */
   public static QueryServer start(
       WebConfig web,
@@ -80,8 +82,10 @@ public final class QueryServer implements AutoCloseable {
       RollupStore store,
       Map<Long, String> resolutions,
       PrometheusMeterRegistry meters,
-      BooleanSupplier ready) {
-    Vertx vertx = Vertx.vertx();
+      BooleanSupplier ready,
+      Vertx shared) {
+    StageVertx stage = StageVertx.of(shared);
+    Vertx vertx = stage.get();
     Handlers handlers = new Handlers(store, Map.copyOf(resolutions), meters);
     Router router = Router.router(vertx);
     OpsRoutes.of(meters::scrape, OpsRoutes.Readiness.of(ready), "Ready").mountFirst(router);
@@ -115,10 +119,11 @@ public final class QueryServer implements AutoCloseable {
     try {
       HttpServer server =
           WebServers.listen(vertx, web, host, port, router).await(30, TimeUnit.SECONDS);
+      stage.onClose(server::close);
       String url = WebServers.url(web, host, server.actualPort());
-      return new QueryServer(vertx, server, url);
+      return new QueryServer(stage, server, url);
     } catch (Exception e) {
-      vertx.close();
+      stage.close();
       throw new IllegalStateException(
           "query API cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
@@ -134,7 +139,7 @@ public final class QueryServer implements AutoCloseable {
 
   @Override
   public void close() {
-    vertx.close().await();
+    vertx.close();
   }
 
   /** A bad request: Prometheus's {@code bad_data}. */

@@ -95,7 +95,8 @@ class QueryServerTest {
             store,
             Map.of(60_000L, "1m", 300_000L, "5m"),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-            () -> true);
+            () -> true,
+            null);
   }
 
   @AfterEach
