@@ -2,6 +2,7 @@ package dev.metricspipeline.normalizer;
 
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.StreamsFaults;
+import dev.metricspipeline.runtime.StreamsRunner;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
@@ -10,16 +11,12 @@ import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,20 +34,12 @@ public final class Normalizer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Normalizer.class);
 
-  private final KafkaStreams streams;
+  private final StreamsRunner runner;
   private final NormalizerTopology.Counts counts;
-  private final CountDownLatch running;
-  private final StageHealth health;
 
-  private Normalizer(
-      KafkaStreams streams,
-      NormalizerTopology.Counts counts,
-      CountDownLatch running,
-      StageHealth health) {
-    this.health = health;
-    this.streams = streams;
+  private Normalizer(StreamsRunner runner, NormalizerTopology.Counts counts) {
+    this.runner = runner;
     this.counts = counts;
-    this.running = running;
   }
 
   /**
@@ -95,14 +84,7 @@ public final class Normalizer implements AutoCloseable {
       MeterRegistry meters) {
     SchemaRegistryClient client = new SchemaRegistryClient(registry);
     NormalizerTopology.Counts counts = new NormalizerTopology.Counts();
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-    props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-    props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+    Properties props = StreamsRunner.properties(applicationId, bootstrapServers, stateDir, kafka);
     StageHealth health = StageHealth.of("normalizer").bindTo(meters);
     StreamsFaults faults =
         new StreamsFaults(
@@ -110,9 +92,13 @@ public final class Normalizer implements AutoCloseable {
             new AvroSerializer<>(client, true),
             reason -> counts.add("rejected", 1),
             health);
-    faults.configure(props);
-    KafkaStreams streams =
-        new KafkaStreams(
+    for (String what : List.of("messages", "samples", "rejected")) {
+      FunctionCounter.builder("normalizer." + what, counts, c -> c.get(what))
+          .description("Raw-topic " + what + " handled by the normalizer")
+          .register(meters);
+    }
+    StreamsRunner runner =
+        StreamsRunner.start(
             NormalizerTopology.build(
                 sources,
                 samplesTopic,
@@ -122,43 +108,31 @@ public final class Normalizer implements AutoCloseable {
                 new AvroSerializer<>(client, true),
                 new AvroSerializer<>(client, true),
                 counts),
-            props);
-    streams.setUncaughtExceptionHandler(faults.uncaughtHandler());
-    CountDownLatch running = new CountDownLatch(1);
-    streams.setStateListener(
-        (now, before) -> {
-          if (now == KafkaStreams.State.RUNNING) {
-            running.countDown();
-          }
-        });
-    for (String what : List.of("messages", "samples", "rejected")) {
-      FunctionCounter.builder("normalizer." + what, counts, c -> c.get(what))
-          .description("Raw-topic " + what + " handled by the normalizer")
-          .register(meters);
-    }
-    new KafkaStreamsMetrics(streams).bindTo(meters);
-    streams.start();
+            props,
+            faults,
+            health,
+            meters);
     LOG.info(
         "Normalizer {} reading {}",
         applicationId,
         sources.stream().map(s -> s.topic() + " (" + s.format().key() + ")").toList());
-    return new Normalizer(streams, counts, running, health);
+    return new Normalizer(runner, counts);
   }
 
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
-    return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return runner.awaitRunning(timeout);
   }
 
   /**
    * Whether the stage works: failed once its faults exceed the bound (see {@link StreamsFaults}).
    */
   public StageHealth health() {
-    return health;
+    return runner.health();
   }
 
   /** Whether the application is RUNNING now. */
   public boolean running() {
-    return streams.state() == KafkaStreams.State.RUNNING;
+    return runner.state() == KafkaStreams.State.RUNNING;
   }
 
   public NormalizerTopology.Counts counts() {
@@ -167,6 +141,6 @@ public final class Normalizer implements AutoCloseable {
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    runner.close();
   }
 }

@@ -2,6 +2,7 @@ package dev.metricspipeline.streams;
 
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.StreamsFaults;
+import dev.metricspipeline.runtime.StreamsRunner;
 import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
@@ -18,12 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,17 +42,12 @@ public final class StreamsApp implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
 
-  private final KafkaStreams streams;
+  private final StreamsRunner runner;
   private final DropCounters drops;
-  private final CountDownLatch running;
-  private final StageHealth health;
 
-  private StreamsApp(
-      KafkaStreams streams, DropCounters drops, CountDownLatch running, StageHealth health) {
-    this.streams = streams;
+  private StreamsApp(StreamsRunner runner, DropCounters drops) {
+    this.runner = runner;
     this.drops = drops;
-    this.running = running;
-    this.health = health;
   }
 
   /**
@@ -64,7 +58,7 @@ public final class StreamsApp implements AutoCloseable {
    * @return true if it is running, false if the timeout passed first
    */
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
-    return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return runner.awaitRunning(timeout);
   }
 
   /**
@@ -112,29 +106,18 @@ public final class StreamsApp implements AutoCloseable {
     if (!settings.aggregationRules().isEmpty()) {
       createAggregationTopics(settings, bootstrapServers, kafka);
     }
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-    props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-    // Forward compatible with Kafka 5.0, where it becomes the default. Kafka 4.4 still warns about
-    // it from internal configs that lack it; the launcher filters that line (KafkaNoiseFilter).
-    props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+    Properties props = StreamsRunner.properties(applicationId, bootstrapServers, stateDir, kafka);
     StageHealth health = StageHealth.of("streams").bindTo(meters);
     StreamsFaults faults =
         new StreamsFaults(
             settings.rejectedTopic(), new AvroSerializer<>(client, true), drops::increment, health);
-    faults.configure(props);
-    java.util.concurrent.atomic.AtomicReference<KafkaStreams> app =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<StreamsRunner> app = new AtomicReference<>();
     InputBacklog backlog =
         InputBacklog.fromConsumerLag(
             () -> app.get() == null ? Map.of() : app.get().metrics(),
             settings.closeCheckInterval().toMillis());
-    KafkaStreams streams =
-        new KafkaStreams(
+    StreamsRunner runner =
+        StreamsRunner.start(
             MetricsTopology.build(
                 settings,
                 AvroDeserializer.specific(client, MetricSample.class),
@@ -142,25 +125,18 @@ public final class StreamsApp implements AutoCloseable {
                 new AvroSerializer<>(client, true),
                 drops,
                 backlog),
-            props);
-    app.set(streams);
-    streams.setUncaughtExceptionHandler(faults.uncaughtHandler());
-    CountDownLatch running = new CountDownLatch(1);
-    streams.setStateListener(
-        (now, before) -> {
-          if (now == KafkaStreams.State.RUNNING) {
-            running.countDown();
-          }
-        });
-    new KafkaStreamsMetrics(streams).bindTo(meters);
-    streams.start();
+            props,
+            faults,
+            health,
+            meters);
+    app.set(runner);
     LOG.info(
         "Streams {} started: {} -> rollups {} (grace {})",
         applicationId,
         settings.samplesTopic(),
         settings.resolutions().stream().map(StreamsSettings.Resolution::name).toList(),
         settings.grace());
-    return new StreamsApp(streams, drops, running, health);
+    return new StreamsApp(runner, drops);
   }
 
   /**
@@ -187,7 +163,7 @@ public final class StreamsApp implements AutoCloseable {
 
   /** Whether the stage works: failed once its faults exceed the bound (see the class comment). */
   public StageHealth health() {
-    return health;
+    return runner.health();
   }
 
   /**
@@ -195,18 +171,15 @@ public final class StreamsApp implements AutoCloseable {
    * first RUNNING, when stopped or in error, or while faults exceed the bound.
    */
   public boolean ready() {
-    KafkaStreams.State state = streams.state();
-    return running.getCount() == 0
-        && (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING)
-        && health.healthy();
+    return runner.ready();
   }
 
   public KafkaStreams.State state() {
-    return streams.state();
+    return runner.state();
   }
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    runner.close();
   }
 }
