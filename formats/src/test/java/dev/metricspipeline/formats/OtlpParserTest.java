@@ -176,6 +176,34 @@ class OtlpParserTest {
   }
 
   @Test
+  void aRestartedSdkIsNotDropped() {
+    assertThat(values(parser.convert(deltaCounter(T0, T1, 5), NOW))).containsExactly(5.0);
+    // The SDK restarts: its next delta starts at its new start time, after the last point.
+    long restart = T2 + 1_000_000_000L;
+    assertThat(values(parser.convert(deltaCounter(restart, restart + 10_000_000_000L, 2), NOW)))
+        .containsExactly(7.0);
+    // Cumulative: the restarted SDK's lower value goes through as it is, a counter reset
+    // downstream (the rollups' increase counts it from zero).
+    Metric cumulative =
+        Metric.newBuilder()
+            .setName("jobs")
+            .setSum(
+                Sum.newBuilder()
+                    .setIsMonotonic(true)
+                    .setAggregationTemporality(
+                        AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+                    .addDataPoints(
+                        NumberDataPoint.newBuilder()
+                            .setStartTimeUnixNano(restart)
+                            .setTimeUnixNano(restart + 1)
+                            .setAsDouble(1)))
+            .build();
+    OtlpParser.Result after = parser.convert(request(resource(Map.of(), cumulative)), NOW);
+    assertThat(after.rejectedPoints()).isZero();
+    assertThat(values(after)).containsExactly(1.0);
+  }
+
+  @Test
   void deltaHistogramsAccumulateBucketsSumAndCount() throws ParseException {
     assertThat(values(parser.convert(deltaHistogram(T0, T1, 2, List.of(1L, 1L)), NOW)))
         .containsExactly(1.0, 2.0, 2.0, 2.0);
