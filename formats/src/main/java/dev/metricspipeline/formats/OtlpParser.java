@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.metricspipeline.formats.internal.Numbers;
@@ -567,23 +568,8 @@ public final class OtlpParser {
     };
   }
 
+  /** A JSON string literal, escaped by Jackson. */
   private static String quote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
   }
 }

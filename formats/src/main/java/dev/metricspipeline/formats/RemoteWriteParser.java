@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.xerial.snappy.Snappy;
 
 /**
@@ -95,14 +96,26 @@ public final class RemoteWriteParser implements MetricsParser {
           // "unknown" says as little as no metadata: the naming conventions may still type it.
           return type == MetricMetadata.MetricType.UNKNOWN ? null : type;
         };
-    Set<String> names = new HashSet<>();
-    for (TimeSeries series : request.getTimeseriesList()) {
-      for (Label label : series.getLabelsList()) {
-        if (label.getName().equals("__name__")) {
-          names.add(label.getValue());
-        }
-      }
-    }
+    // The request's metric names, collected only if a _count or _sum is typed by name.
+    Predicate<String> present =
+        new Predicate<>() {
+          private Set<String> names;
+
+          @Override
+          public boolean test(String name) {
+            if (names == null) {
+              names = new HashSet<>();
+              for (TimeSeries series : request.getTimeseriesList()) {
+                for (Label label : series.getLabelsList()) {
+                  if (label.getName().equals("__name__")) {
+                    names.add(label.getValue());
+                  }
+                }
+              }
+            }
+            return names.contains(name);
+          }
+        };
     List<MetricSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     int dropped = 0;
@@ -119,7 +132,7 @@ public final class RemoteWriteParser implements MetricsParser {
         }
       }
       checkName(i, name, labels);
-      Typing typing = typing(name, labels, lookup, names);
+      Typing typing = typing(name, labels, lookup, present);
       if (typing.byName()) {
         byName += series.getSamplesCount();
       }
@@ -208,7 +221,7 @@ public final class RemoteWriteParser implements MetricsParser {
       String unit = symbol(symbols, meta.getUnitRef(), i);
       Typing typing;
       if (own == null) {
-        typing = typing(name, labels, known, names);
+        typing = typing(name, labels, known, names::contains);
       } else {
         String family = familyOfType(name, own);
         typing = new Typing(typeOf(name, family, own), family, false);
@@ -282,7 +295,7 @@ public final class RemoteWriteParser implements MetricsParser {
       String name,
       TreeMap<String, String> labels,
       Function<String, MetricMetadata.MetricType> lookup,
-      Set<String> names) {
+      Predicate<String> present) {
     String family = familyOf(name, lookup);
     SampleType type;
     boolean byName = false;
@@ -290,7 +303,7 @@ public final class RemoteWriteParser implements MetricsParser {
       type = typeOf(name, family, lookup.apply(family));
     } else {
       family = name;
-      type = byName(name, labels, names);
+      type = byName(name, labels, present);
       if (type != SampleType.UNTYPED) {
         family = type == SampleType.COUNTER ? name : name.substring(0, name.lastIndexOf('_'));
         byName = true;
@@ -333,7 +346,7 @@ public final class RemoteWriteParser implements MetricsParser {
   }
 
   /** The type the naming conventions give a series whose family has no known metadata. */
-  static SampleType byName(String name, Map<String, String> labels, Set<String> names) {
+  static SampleType byName(String name, Map<String, String> labels, Predicate<String> present) {
     if (name.endsWith("_total")) {
       return SampleType.COUNTER;
     }
@@ -343,7 +356,7 @@ public final class RemoteWriteParser implements MetricsParser {
     boolean count = name.endsWith("_count");
     if (count || name.endsWith("_sum")) {
       String base = name.substring(0, name.lastIndexOf('_'));
-      if (names.contains(base + "_bucket")) {
+      if (present.test(base + "_bucket")) {
         return count ? SampleType.HISTOGRAM_COUNT : SampleType.HISTOGRAM_SUM;
       }
       return count ? SampleType.SUMMARY_COUNT : SampleType.SUMMARY_SUM;

@@ -150,10 +150,10 @@ class RemoteWriteIncreaseIT {
       series.get("metric").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
       labels.remove("__name__");
       String id = SeriesKey.standard().idOf("node_cpu_seconds_total", labels);
-      List<long[]> times = new ArrayList<>();
+      List<Long> times = new ArrayList<>();
       List<Double> values = new ArrayList<>();
       for (JsonNode point : series.get("values")) {
-        times.add(new long[] {Math.round(point.get(0).asDouble() * 1000)});
+        times.add(Math.round(point.get(0).asDouble() * 1000));
         values.add(point.get(1).asDouble());
       }
       for (long start = from; start < to; start += MINUTE) {
@@ -161,7 +161,7 @@ class RemoteWriteIncreaseIT {
         double increase = 0;
         boolean any = false;
         for (int i = 0; i < times.size(); i++) {
-          long t = times.get(i)[0];
+          long t = times.get(i);
           double v = values.get(i);
           if (t < start) {
             prev = v;

@@ -67,16 +67,12 @@ public final class BodyWriteService {
    * that changed is written to the metadata topic in the same transaction.
    */
   public CompletableFuture<Integer> remoteWrite(byte[] body, String endpoint) {
-    RemoteWriteParser.Typed typed;
-    try {
-      typed =
-          new RemoteWriteParser(config.maxDecompressedBytes())
-              .parse(body, clock.millis(), metadata::type);
-    } catch (LimitExceededException e) {
-      throw new PushRejected(413, "limit", e.getMessage());
-    } catch (ParseException e) {
-      throw new PushRejected(400, "parse", "remote_write: " + e.getMessage());
-    }
+    RemoteWriteParser.Typed typed =
+        parsed(
+            "remote_write",
+            () ->
+                new RemoteWriteParser(config.maxDecompressedBytes())
+                    .parse(body, clock.millis(), metadata::type));
     List<SideRecord> changes = metadata.changes(config.metadataTopic(), typed.metadata());
     return publish(
             typed.parsed(),
@@ -108,16 +104,12 @@ public final class BodyWriteService {
    * histograms and exemplars are not kept: the answer says 0 of them were written.
    */
   public CompletableFuture<Written> remoteWriteV2(byte[] body, String endpoint) {
-    RemoteWriteParser.V2 v2;
-    try {
-      v2 =
-          new RemoteWriteParser(config.maxDecompressedBytes())
-              .parseV2(body, clock.millis(), metadata::type);
-    } catch (LimitExceededException e) {
-      throw new PushRejected(413, "limit", e.getMessage());
-    } catch (ParseException e) {
-      throw new PushRejected(400, "parse", "remote_write 2.0: " + e.getMessage());
-    }
+    RemoteWriteParser.V2 v2 =
+        parsed(
+            "remote_write 2.0",
+            () ->
+                new RemoteWriteParser(config.maxDecompressedBytes())
+                    .parseV2(body, clock.millis(), metadata::type));
     return publish(
             v2.typed().parsed(),
             "remote_write_v2",
@@ -138,15 +130,25 @@ public final class BodyWriteService {
    */
   public CompletableFuture<Integer> write(
       MetricsParser parser, String format, Origin origin, byte[] body, String endpoint) {
-    ParseResult parsed;
+    ParseResult parsed = parsed(format, () -> parser.parse(body, clock.millis()));
+    return publish(parsed, format, origin, PushIds.digest(body), endpoint);
+  }
+
+  /** A parse that may refuse its body. */
+  @FunctionalInterface
+  private interface Parse<T> {
+    T run() throws ParseException;
+  }
+
+  /** Runs a parse; a body over a limit is 413, a bad one 400 naming the format. */
+  private static <T> T parsed(String format, Parse<T> parse) {
     try {
-      parsed = parser.parse(body, clock.millis());
+      return parse.run();
     } catch (LimitExceededException e) {
       throw new PushRejected(413, "limit", e.getMessage());
     } catch (ParseException e) {
       throw new PushRejected(400, "parse", format + ": " + e.getMessage());
     }
-    return publish(parsed, format, origin, PushIds.digest(body), endpoint);
   }
 
   /**
