@@ -1,5 +1,6 @@
 package dev.metricspipeline.pull;
 
+import dev.metricspipeline.promql.GoRegex;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,11 +70,11 @@ public final class Relabeler {
         if (!m.matches()) {
           return true;
         }
-        String target = expand(m, c.targetLabel());
+        String target = GoRegex.expand(m, c.targetLabel());
         if (!target.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
           return true;
         }
-        String result = expand(m, c.replacement());
+        String result = GoRegex.expand(m, c.replacement());
         if (result.isEmpty()) {
           labels.remove(target);
         } else {
@@ -91,7 +92,7 @@ public final class Relabeler {
         for (Map.Entry<String, String> e : labels.entrySet()) {
           Matcher m = c.regex().matcher(e.getKey());
           if (m.matches()) {
-            added.put(expand(m, c.replacement()), e.getValue());
+            added.put(GoRegex.expand(m, c.replacement()), e.getValue());
           }
         }
         labels.putAll(added);
@@ -108,70 +109,6 @@ public final class Relabeler {
       default -> throw new IllegalStateException(c.action().toString());
     }
     return true;
-  }
-
-  /** Go's {@code Regexp.Expand}: {@code $1}, {@code ${1}}, {@code $name}, {@code $$}. */
-  static String expand(Matcher m, String template) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    while (i < template.length()) {
-      char ch = template.charAt(i);
-      if (ch != '$' || i + 1 >= template.length()) {
-        out.append(ch);
-        i++;
-        continue;
-      }
-      char next = template.charAt(i + 1);
-      if (next == '$') {
-        out.append('$');
-        i += 2;
-        continue;
-      }
-      String name;
-      int end;
-      if (next == '{') {
-        int close = template.indexOf('}', i + 2);
-        if (close < 0) {
-          out.append(ch);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 2, close);
-        end = close + 1;
-      } else {
-        int j = i + 1;
-        while (j < template.length()
-            && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
-          j++;
-        }
-        if (j == i + 1) {
-          out.append(ch);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 1, j);
-        end = j;
-      }
-      out.append(group(m, name));
-      i = end;
-    }
-    return out.toString();
-  }
-
-  private static String group(Matcher m, String name) {
-    try {
-      String g;
-      if (name.chars().allMatch(Character::isDigit)) {
-        int n = Integer.parseInt(name);
-        // Group 0 of the anchored wrapper is the whole value; user groups start at 1.
-        g = n <= m.groupCount() ? m.group(n) : null;
-      } else {
-        g = m.group(name);
-      }
-      return g == null ? "" : g;
-    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-      return "";
-    }
   }
 
   /** Prometheus's {@code sum64(md5.Sum(value))}: the last 8 bytes, big-endian. */

@@ -5,8 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.testkit.PrometheusProcess;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -52,9 +55,18 @@ class RemoteWriteIncreaseIT {
   void nodeExporterCountersRemoteWrittenByPrometheusHaveTheirIncreaseStored() throws Exception {
     PrometheusProcess.binary();
     int exporterPort = PrometheusProcess.freePort();
+    int prometheusPort = PrometheusProcess.freePort();
     try (PrometheusProcess exporter =
             PrometheusProcess.nodeExporter(
-                dir, exporterPort, "--collector.disable-defaults", "--collector.cpu");
+                dir,
+                exporterPort,
+                "--collector.disable-defaults",
+                "--collector.cpu",
+                "--collector.meminfo",
+                "--collector.loadavg",
+                "--collector.time",
+                "--collector.stat");
+        SyntheticTarget synthetic = SyntheticTarget.start();
         RunCommand.Running running = TestPipelines.start(dir.resolve("data"))) {
       String prometheusConfig =
           """
@@ -65,6 +77,12 @@ class RemoteWriteIncreaseIT {
             - job_name: node
               static_configs:
                 - targets: ['%s']
+            - job_name: synthetic
+              static_configs:
+                - targets: ['%s']
+            - job_name: prometheus
+              static_configs:
+                - targets: ['%s']
           remote_write:
             - url: %s/api/v1/write
               queue_config:
@@ -73,10 +91,16 @@ class RemoteWriteIncreaseIT {
               metadata_config:
                 send_interval: 5s
           """
-              .formatted(exporter.url().substring("http://".length()), running.pushUrl());
-      try (PrometheusProcess prometheus = PrometheusProcess.start(dir, prometheusConfig)) {
+              .formatted(
+                  exporter.url().substring("http://".length()),
+                  synthetic.address(),
+                  "127.0.0.1:" + prometheusPort,
+                  running.pushUrl());
+      try (PrometheusProcess prometheus =
+          PrometheusProcess.start(dir, prometheusConfig, prometheusPort)) {
         long startedAt = System.currentTimeMillis();
-        long first = (startedAt / MINUTE + 1) * MINUTE;
+        // A whole minute with samples before the first window compared, so its increase has a step.
+        long first = ((startedAt + 15_000) / MINUTE + 1) * MINUTE;
         long end = first + 2 * MINUTE;
         // Both windows closed (wall clock past their end and the 30 s grace) and stored.
         await()
@@ -99,6 +123,41 @@ class RemoteWriteIncreaseIT {
             .atMost(Duration.ofSeconds(30))
             .until(
                 () -> counter(get(running.pushUrl() + "/metrics"), "push_metadata_families") > 0);
+
+        // Issue #15's compatibility table, on the same samples: at two window-aligned times.
+        PromQLCompatibility table =
+            new PromQLCompatibility(prometheus.url(), running.queryUrl(), 2);
+        List<PromQLCompatibility.Row> rows = new ArrayList<>();
+        await()
+            .atMost(Duration.ofMinutes(3))
+            .pollInterval(Duration.ofSeconds(5))
+            .untilAsserted(
+                () -> {
+                  rows.clear();
+                  rows.addAll(table.compare(end));
+                  rows.addAll(table.compare(end + MINUTE));
+                  assertThat(rows)
+                      .filteredOn(
+                          r -> !r.ok() && r.c().kind() != PromQLCompatibility.Kind.DIFFERENT)
+                      .extracting(PromQLCompatibility.Row::line)
+                      .isEmpty();
+                });
+        StringBuilder report = new StringBuilder();
+        report.append(
+            "\n| expression | rule | Prometheus series | our series | max relative diff |"
+                + " result |\n|---|---|---|---|---|---|\n");
+        rows.stream()
+            .filter(r -> r.timeMs() == end + MINUTE)
+            .forEach(r -> report.append(r.line()).append('\n'));
+        long equal = rows.stream().filter(PromQLCompatibility.Row::ok).count();
+        LOG.info(
+            "PromQL compatibility: {} of {} expression-times equal within the rule ({} expressions"
+                + " at 2 times){}",
+            equal,
+            rows.size(),
+            PromQLCompatibility.CASES.size(),
+            report);
+        assertThat(PromQLCompatibility.CASES).hasSizeGreaterThanOrEqualTo(60);
       }
     }
   }
@@ -183,6 +242,80 @@ class RemoteWriteIncreaseIT {
       }
     }
     return out;
+  }
+
+  /**
+   * A RED-style target whose counters grow at constant rates (requests 10/s, 0.5/s and 3/s; a
+   * latency histogram), one flat gauge and one rising 0.01/s: the rates both engines should agree
+   * on to within the scrape jitter.
+   */
+  private static final class SyntheticTarget implements AutoCloseable {
+    private final HttpServer server;
+
+    private SyntheticTarget(HttpServer server) {
+      this.server = server;
+    }
+
+    static SyntheticTarget start() throws Exception {
+      long t0 = System.currentTimeMillis();
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          "/metrics",
+          exchange -> {
+            double s = (System.currentTimeMillis() - t0) / 1000.0;
+            StringBuilder b = new StringBuilder();
+            b.append("# TYPE synthetic_requests_total counter\n");
+            b.append(line("synthetic_requests_total{path=\"/a\",code=\"200\"}", 10 * s));
+            b.append(line("synthetic_requests_total{path=\"/a\",code=\"500\"}", 0.5 * s));
+            b.append(line("synthetic_requests_total{path=\"/b\",code=\"200\"}", 3 * s));
+            b.append("# TYPE synthetic_latency_seconds histogram\n");
+            double[] bounds = {0.1, 0.5, 1};
+            double[][] perSecond = {{2, 5, 6, 7}, {1, 1.5, 3, 4}};
+            String[] paths = {"/a", "/b"};
+            for (int p = 0; p < 2; p++) {
+              for (int i = 0; i <= bounds.length; i++) {
+                String le = i == bounds.length ? "+Inf" : String.valueOf(bounds[i]);
+                b.append(
+                    line(
+                        "synthetic_latency_seconds_bucket{path=\""
+                            + paths[p]
+                            + "\",le=\""
+                            + le
+                            + "\"}",
+                        perSecond[p][i] * s));
+              }
+              b.append(line("synthetic_latency_seconds_sum{path=\"" + paths[p] + "\"}", 1.5 * s));
+              b.append(
+                  line(
+                      "synthetic_latency_seconds_count{path=\"" + paths[p] + "\"}",
+                      perSecond[p][3] * s));
+            }
+            b.append("# TYPE synthetic_temperature gauge\n");
+            b.append(line("synthetic_temperature{room=\"flat\"}", 21.5));
+            b.append(line("synthetic_temperature{room=\"rising\"}", 20 + s / 100));
+            byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          });
+      server.start();
+      return new SyntheticTarget(server);
+    }
+
+    private static String line(String series, double value) {
+      return series + " " + value + "\n";
+    }
+
+    String address() {
+      return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 
   private String get(String url) throws Exception {

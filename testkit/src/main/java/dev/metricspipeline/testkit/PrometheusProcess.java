@@ -52,10 +52,17 @@ public final class PrometheusProcess implements AutoCloseable {
 
   /** Starts Prometheus with {@code config} (YAML), its data in {@code dir}. */
   public static PrometheusProcess start(Path dir, String config) throws IOException {
+    return start(dir, config, freePort());
+  }
+
+  /**
+   * Starts Prometheus listening on {@code port}: for a config that names Prometheus's own address
+   * (a job scraping Prometheus itself).
+   */
+  public static PrometheusProcess start(Path dir, String config, int port) throws IOException {
     Path binary = binary();
     Path file = dir.resolve("prometheus.yml");
     Files.writeString(file, config);
-    int port = freePort();
     Process process =
         new ProcessBuilder(
                 List.of(

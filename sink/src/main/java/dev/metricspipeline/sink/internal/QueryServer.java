@@ -10,9 +10,13 @@ import dev.metricspipeline.http.OpsRoutes;
 import dev.metricspipeline.http.StageVertx;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.http.WebServers;
+import dev.metricspipeline.promql.EvaluationException;
+import dev.metricspipeline.promql.Evaluator;
+import dev.metricspipeline.promql.Expr;
+import dev.metricspipeline.promql.Parser;
+import dev.metricspipeline.promql.PromQLException;
 import dev.metricspipeline.sink.RollupStore;
 import dev.metricspipeline.sink.StoreException;
-import dev.metricspipeline.sink.StoredRollup;
 import dev.metricspipeline.sink.StoredSeries;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,7 +38,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,13 +47,14 @@ import org.slf4j.LoggerFactory;
  * /api/v1/labels}, {@code /api/v1/label/<name>/values} (GET, or POST with a form body), plus {@code
  * /metrics}, {@code /-/healthy} and {@code /-/ready}.
  *
- * <p><b>Evaluation.</b> At time {@code t}, {@code fn(x[r])} reads the window of resolution {@code
- * r} that ends at or before {@code t}: the one starting at {@code floor(t / r) * r - r}. So a range
- * query with {@code step = r} returns one point per closed window, stamped with its end. {@code
- * increase} is the exact reset-aware increase of the window (including the step from the previous
- * window's last sample), not Prometheus's extrapolation; {@code rate} is it divided by {@code r}.
- * {@code /api/v1/series} and the label endpoints list the series with a stored window (at any
- * resolution) overlapping {@code [start, end]}; without either parameter, every stored series.
+ * <p><b>Evaluation.</b> Queries are parsed by {@code promql}'s {@link Parser} and evaluated by its
+ * {@link Evaluator} over the stored rollups ({@link RollupStorage}); how each function maps to
+ * rollup fields and where results differ from PromQL over raw samples is in {@code
+ * docs/ARCHITECTURE.md} ("Query"). Syntax errors and constructs not supported are {@code 400
+ * bad_data}; failures that depend on the data (duplicate series in a match group) {@code 422
+ * execution}; a store that cannot be read {@code 503 unavailable}. {@code /api/v1/series} and the
+ * label endpoints list the series with a stored window (at any resolution) overlapping {@code
+ * [start, end]}; without either parameter, every stored series.
  */
 public final class QueryServer implements AutoCloseable {
 
@@ -58,6 +62,9 @@ public final class QueryServer implements AutoCloseable {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
   private static final int MAX_POINTS = 11_000;
+
+  /** The Prometheus release whose HTTP API and PromQL this API is checked against. */
+  static final String PROMETHEUS_API_VERSION = "2.42.0";
 
   private final StageVertx vertx;
   private final HttpServer server;
@@ -113,6 +120,7 @@ public final class QueryServer implements AutoCloseable {
       router.route(path).blockingHandler(handlers::query, false);
     }
     router.route("/api/v1/series").blockingHandler(handlers::series, false);
+    router.route("/api/v1/status/buildinfo").handler(Handlers::buildInfo);
     router.route("/api/v1/labels").blockingHandler(handlers::labels, false);
     router.route("/api/v1/label/:name/values").blockingHandler(handlers::labelValues, false);
 
@@ -153,20 +161,14 @@ public final class QueryServer implements AutoCloseable {
 
   private static final class Handlers {
     private final RollupStore store;
-    private final Map<Long, String> resolutions;
+    private final Evaluator evaluator;
     private final Map<String, Long> sizesByName = new HashMap<>();
-    private final String resolutionList;
     private final Timer latency;
 
     Handlers(RollupStore store, Map<Long, String> resolutions, PrometheusMeterRegistry meters) {
       this.store = store;
-      this.resolutions = resolutions;
+      this.evaluator = new Evaluator(new RollupStorage(store, resolutions));
       resolutions.forEach((ms, name) -> sizesByName.put(name, ms));
-      this.resolutionList =
-          resolutions.entrySet().stream()
-              .sorted(Map.Entry.comparingByKey())
-              .map(Map.Entry::getValue)
-              .collect(Collectors.joining(", "));
       this.latency =
           Timer.builder("sink.query")
               .description("Query API request latency")
@@ -179,116 +181,69 @@ public final class QueryServer implements AutoCloseable {
           ctx,
           () -> {
             boolean range = ctx.request().path().endsWith("query_range");
-            PromQuery q = PromQuery.parse(ctx.request().getParam("query"), resolutionList);
-            long start;
-            long end;
-            long step;
-            if (range) {
-              start = time(ctx, "start", null);
-              end = time(ctx, "end", null);
-              step = step(ctx);
-              if (end < start) {
-                throw new BadData("end timestamp must not be before start time");
-              }
-              if ((end - start) / step + 1 > MAX_POINTS) {
-                throw new BadData(
-                    "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing"
-                        + " the query resolution (?step=XX)");
-              }
-            } else {
-              start = time(ctx, "time", System.currentTimeMillis());
-              end = start;
-              step = 1;
+            String text = ctx.request().getParam("query");
+            if (text == null || text.isBlank()) {
+              throw new BadData("invalid parameter \"query\": no expression found in input");
+            }
+            Expr expr;
+            try {
+              expr = Parser.parse(text);
+            } catch (PromQLException e) {
+              throw new BadData("invalid parameter \"query\": " + e.getMessage());
             }
             ObjectNode data = JSON.createObjectNode();
-            if (q.isScalar()) {
-              if (range) {
-                data.put("resultType", "matrix");
-                ArrayNode values = JSON.createArrayNode();
-                for (long t = start; t <= end; t += step) {
-                  values.add(point(t, q.scalar()));
+            if (!range) {
+              long time = time(ctx, "time", System.currentTimeMillis());
+              Evaluator.Result result = evaluator.instant(expr, time);
+              switch (result.type()) {
+                case SCALAR -> {
+                  data.put("resultType", "scalar");
+                  data.set("result", point(time, result.value()));
                 }
-                ObjectNode series = data.putArray("result").addObject();
-                series.putObject("metric");
-                series.set("values", values);
-              } else {
-                data.put("resultType", "scalar");
-                data.set("result", point(start, q.scalar()));
+                case STRING -> {
+                  data.put("resultType", "string");
+                  ArrayNode p = JSON.createArrayNode();
+                  p.add(BigDecimal.valueOf(time, 3).stripTrailingZeros());
+                  p.add(result.string());
+                  data.set("result", p);
+                }
+                default -> {
+                  data.put("resultType", "vector");
+                  ArrayNode out = data.putArray("result");
+                  for (Evaluator.Series s : result.series()) {
+                    ObjectNode series = out.addObject();
+                    ObjectNode metric = series.putObject("metric");
+                    s.labels().toMap().forEach(metric::put);
+                    Evaluator.Point p = s.points().get(0);
+                    series.set("value", point(p.timeMs(), p.value()));
+                  }
+                }
               }
               return data;
             }
-            List<Map.Entry<Map<String, String>, List<double[]>>> result =
-                evaluate(q, start, end, step);
-            data.put("resultType", range ? "matrix" : "vector");
+            long start = time(ctx, "start", null);
+            long end = time(ctx, "end", null);
+            long step = step(ctx);
+            if (end < start) {
+              throw new BadData("end timestamp must not be before start time");
+            }
+            if ((end - start) / step + 1 > MAX_POINTS) {
+              throw new BadData(
+                  "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing"
+                      + " the query resolution (?step=XX)");
+            }
+            Evaluator.Result result = evaluator.range(expr, start, end, step);
+            data.put("resultType", "matrix");
             ArrayNode out = data.putArray("result");
-            for (Map.Entry<Map<String, String>, List<double[]>> e : result) {
+            for (Evaluator.Series s : result.series()) {
               ObjectNode series = out.addObject();
               ObjectNode metric = series.putObject("metric");
-              e.getKey().forEach(metric::put);
-              if (range) {
-                ArrayNode values = series.putArray("values");
-                e.getValue().forEach(p -> values.add(point((long) p[0], p[1])));
-              } else {
-                double[] p = e.getValue().get(0);
-                series.set("value", point((long) p[0], p[1]));
-              }
+              s.labels().toMap().forEach(metric::put);
+              ArrayNode values = series.putArray("values");
+              s.points().forEach(p -> values.add(point(p.timeMs(), p.value())));
             }
             return data;
           });
-    }
-
-    private List<Map.Entry<Map<String, String>, List<double[]>>> evaluate(
-        PromQuery q, long start, long end, long step) throws StoreException {
-      String resolution = resolutions.get(q.rangeMs());
-      if (resolution == null) {
-        throw new BadData(
-            "range "
-                + PromDurations.format(q.rangeMs())
-                + " is not a rollup resolution; "
-                + PromQuery.supported(resolutionList));
-      }
-      long r = q.rangeMs();
-      List<StoredSeries> series = select(q.selector());
-      Map<Long, StoredSeries> byId = new LinkedHashMap<>();
-      series.forEach(s -> byId.put(s.id(), s));
-      Map<Long, Map<Long, StoredRollup>> windows = new HashMap<>();
-      if (!byId.isEmpty()) {
-        for (StoredRollup rollup :
-            store.rollups(byId.keySet(), resolution, windowFor(start, r), windowFor(end, r))) {
-          windows
-              .computeIfAbsent(rollup.seriesId(), k -> new HashMap<>())
-              .put(rollup.windowStart(), rollup);
-        }
-      }
-      List<Map.Entry<Map<String, String>, List<double[]>>> out = new ArrayList<>();
-      for (StoredSeries s : byId.values()) {
-        Map<Long, StoredRollup> own = windows.getOrDefault(s.id(), Map.of());
-        List<double[]> points = new ArrayList<>();
-        for (long t = start; t <= end; t += step) {
-          StoredRollup rollup = own.get(windowFor(t, r));
-          Double v = rollup == null ? null : q.function().apply(rollup, r);
-          if (v != null) {
-            points.add(new double[] {t, v});
-          }
-        }
-        if (!points.isEmpty()) {
-          Map<String, String> metric = new TreeMap<>(s.labels());
-          if (q.function().keepsName()) {
-            metric.put("__name__", s.metric());
-          }
-          out.add(Map.entry(metric, points));
-        }
-      }
-      out.sort(Comparator.comparing(e -> e.getKey().toString()));
-      return out;
-    }
-
-    private static long windowFor(long t, long r) {
-      return Math.floorDiv(t, r) * r - r;
-    }
-
-    private List<StoredSeries> select(SeriesSelector selector) throws StoreException {
-      return select(selector, null);
     }
 
     /** The selected series; with a time range, only those with a window overlapping it. */
@@ -350,6 +305,26 @@ public final class QueryServer implements AutoCloseable {
         throw new BadData("end timestamp must not be before start time");
       }
       return new long[] {Math.max(start, -open), Math.min(end, open)};
+    }
+
+    /**
+     * Prometheus's build information, which Grafana reads to choose the API features it uses.
+     * {@code version} is the Prometheus API level this API follows (the release the compatibility
+     * table runs against), as VictoriaMetrics does; {@code application} says what answers.
+     */
+    static void buildInfo(RoutingContext ctx) {
+      ObjectNode out = JSON.createObjectNode();
+      out.put("status", "success");
+      ObjectNode data = out.putObject("data");
+      data.put("version", PROMETHEUS_API_VERSION);
+      data.put("application", "metrics-pipeline");
+      String own = QueryServer.class.getPackage().getImplementationVersion();
+      data.put("revision", own == null ? "" : own);
+      data.put("branch", "");
+      data.put("buildUser", "");
+      data.put("buildDate", "");
+      data.put("goVersion", "");
+      ctx.response().putHeader("Content-Type", "application/json").end(out.toString());
     }
 
     void series(RoutingContext ctx) {
@@ -415,6 +390,13 @@ public final class QueryServer implements AutoCloseable {
         response.end(JSON.writeValueAsString(out));
       } catch (BadData | IllegalArgumentException e) {
         error(response, 400, "bad_data", e.getMessage());
+      } catch (PromQLException e) {
+        error(response, 400, "bad_data", e.getMessage());
+      } catch (EvaluationException e) {
+        error(response, 422, "execution", e.getMessage());
+      } catch (RollupStorage.StoreUnavailable e) {
+        LOG.warn("Query failed: {}", e.getMessage());
+        error(response, 503, "unavailable", e.getMessage());
       } catch (StoreException e) {
         LOG.warn("Query failed: {}", e.getMessage());
         error(response, 503, "unavailable", e.getMessage());

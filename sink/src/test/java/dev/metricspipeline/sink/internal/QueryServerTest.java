@@ -237,15 +237,62 @@ class QueryServerTest {
   }
 
   @Test
+  void promqlWithAggregationsAndOperatorsAnswersFromTheRollups() throws Exception {
+    long t = T0 / 1000 + 120;
+    JsonNode r =
+        get(
+            "/api/v1/query?query="
+                + q("sum by (job) (max_over_time(temp[1m])) * 2 > 40")
+                + "&time="
+                + t,
+            200);
+    assertThat(r.at("/data/resultType").asText()).isEqualTo("vector");
+    assertThat(r.at("/data/result").toString())
+        .isEqualTo("[{\"metric\":{\"job\":\"b\"},\"value\":[" + t + ",\"42\"]}]");
+    assertThat(
+            get("/api/v1/query?query=" + q("temp{job=\"a\"}") + "&time=" + t, 200)
+                .at("/data/result/0/value/1")
+                .asText())
+        .as("an instant selector is the last value of the newest closed window")
+        .isEqualTo("10.5");
+    JsonNode range =
+        get(
+            "/api/v1/query_range?query="
+                + q("rate(requests_total[2m])")
+                + "&start="
+                + (T0 / 1000 + 120)
+                + "&end="
+                + (T0 / 1000 + 180)
+                + "&step=60",
+            200);
+    assertThat(range.at("/data/result/0/values").toString())
+        .as("two 1m windows: (30 + 60) / 120 s, then (60 + 90) / 120 s")
+        .isEqualTo("[[" + (T0 / 1000 + 120) + ",\"0.75\"],[" + (T0 / 1000 + 180) + ",\"1.25\"]]");
+  }
+
+  @Test
   void unsupportedQueriesGetPrometheusErrorJson() throws Exception {
-    JsonNode r = get("/api/v1/query?query=" + q("sum(temp)"), 400);
+    JsonNode r = get("/api/v1/query?query=" + q("stddev(temp)"), 400);
     assertThat(r.get("status").asText()).isEqualTo("error");
     assertThat(r.get("errorType").asText()).isEqualTo("bad_data");
     assertThat(r.get("error").asText())
-        .contains("unsupported function sum")
-        .contains("range one of the rollup resolutions (1m, 5m)");
-    assertThat(get("/api/v1/query?query=" + q("rate(x[2m])"), 400).get("error").asText())
-        .startsWith("range 2m is not a rollup resolution");
+        .startsWith("invalid parameter \"query\":")
+        .contains("stddev");
+    assertThat(get("/api/v1/query?query=" + q("rate(x[90s])"), 400).get("error").asText())
+        .isEqualTo(
+            "range [1m30s] in rate(...) is not a multiple of a stored rollup resolution (1m, 5m):"
+                + " the store keeps rollup windows, not raw samples");
+    assertThat(get("/api/v1/query?query=" + q("temp[1m]"), 400).get("error").asText())
+        .contains("range vector as the result is not supported");
+    JsonNode execution =
+        get(
+            "/api/v1/query?query="
+                + q("temp / on () group_left temp")
+                + "&time="
+                + (T0 / 1000 + 60),
+            422);
+    assertThat(execution.get("errorType").asText()).isEqualTo("execution");
+    assertThat(execution.get("error").asText()).contains("found duplicate series");
     assertThat(
             get("/api/v1/query_range?query=" + q("rate(x[1m])") + "&start=10&end=5&step=1", 400)
                 .get("error")
@@ -277,6 +324,11 @@ class QueryServerTest {
                 .get("data")
                 .toString())
         .isEqualTo("[\"a\"]");
+    JsonNode build = get("/api/v1/status/buildinfo", 200);
+    assertThat(build.at("/data/version").asText())
+        .as("the Prometheus API level Grafana reads")
+        .isEqualTo("2.42.0");
+    assertThat(build.at("/data/application").asText()).isEqualTo("metrics-pipeline");
   }
 
   @Test

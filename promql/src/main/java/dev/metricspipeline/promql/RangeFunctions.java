@@ -1,0 +1,94 @@
+package dev.metricspipeline.promql;
+
+import dev.metricspipeline.promql.Storage.Window;
+
+/**
+ * The range functions over whole rollup windows: each is read off the windows' fields (see {@code
+ * docs/ARCHITECTURE.md}, "Query").
+ */
+final class RangeFunctions {
+  private RangeFunctions() {}
+
+  /**
+   * The function over {@code windows[a..b]} (inclusive, {@code a <= b}), or null where the series
+   * has no value for it.
+   *
+   * @param rangeMs the selector's range
+   * @param resolutionMs the windows' size
+   */
+  static Double apply(String fn, Window[] windows, int a, int b, long rangeMs, long resolutionMs) {
+    return switch (fn) {
+      case "count_over_time" -> (double) count(windows, a, b);
+      case "sum_over_time" -> sum(windows, a, b);
+      case "avg_over_time" -> sum(windows, a, b) / count(windows, a, b);
+      case "min_over_time" -> {
+        double min = windows[a].min();
+        for (int i = a + 1; i <= b; i++) {
+          if (windows[i].min() < min || Double.isNaN(min)) {
+            min = windows[i].min();
+          }
+        }
+        yield min;
+      }
+      case "max_over_time" -> {
+        double max = windows[a].max();
+        for (int i = a + 1; i <= b; i++) {
+          if (windows[i].max() > max || Double.isNaN(max)) {
+            max = windows[i].max();
+          }
+        }
+        yield max;
+      }
+      case "last_over_time" -> windows[b].last();
+      case "delta" -> count(windows, a, b) < 2 ? null : windows[b].last() - windows[a].first();
+      case "increase" -> increase(windows, a, b);
+      case "rate" -> {
+        Double inc = increase(windows, a, b);
+        yield inc == null ? null : inc / (rangeMs / 1000.0);
+      }
+      case "irate" -> {
+        Double inc = windows[b].increase();
+        yield inc == null ? null : inc / (resolutionMs / 1000.0);
+      }
+      case "resets" -> {
+        Long total = null;
+        for (int i = a; i <= b; i++) {
+          Long r = windows[i].resets();
+          if (r != null) {
+            total = (total == null ? 0 : total) + r;
+          }
+        }
+        yield total == null ? null : total.doubleValue();
+      }
+      default -> throw new PromQLException(-1, "function " + fn + " is not supported");
+    };
+  }
+
+  private static long count(Window[] windows, int a, int b) {
+    long n = 0;
+    for (int i = a; i <= b; i++) {
+      n += windows[i].count();
+    }
+    return n;
+  }
+
+  private static double sum(Window[] windows, int a, int b) {
+    double s = 0;
+    for (int i = a; i <= b; i++) {
+      s += windows[i].sum();
+    }
+    return s;
+  }
+
+  /** The sum of the windows' increases; null when none is a counter window. */
+  private static Double increase(Window[] windows, int a, int b) {
+    Double total = null;
+    for (int i = a; i <= b; i++) {
+      Double inc = windows[i].increase();
+      if (inc != null) {
+        total = (total == null ? 0 : total) + inc;
+      }
+    }
+    return total;
+  }
+}
