@@ -2,6 +2,10 @@ package dev.metricspipeline.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.promql.Expr;
+import dev.metricspipeline.promql.Parser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -182,5 +186,30 @@ class ComposeFileTest {
     static void load(Path file) {
       assertThat(dev.metricspipeline.pull.PullConfig.load(file).jobs()).hasSize(2);
     }
+  }
+
+  @Test
+  void everyDashboardQueryIsPromqlTheQueryApiAnswers() throws Exception {
+    JsonNode dashboard =
+        new ObjectMapper().readTree(COMPOSE.resolve("grafana/dashboards/rollups.json").toFile());
+    List<String> exprs = new ArrayList<>();
+    for (JsonNode panel : dashboard.get("panels")) {
+      if (!panel.at("/datasource/type").asText().equals("prometheus")) {
+        continue;
+      }
+      for (JsonNode target : panel.get("targets")) {
+        exprs.add(target.get("expr").asText());
+      }
+    }
+    assertThat(exprs).hasSizeGreaterThanOrEqualTo(6);
+    for (String expr : exprs) {
+      // Parses (what the engine does not answer is refused at parse time) and is not a bare range.
+      Expr parsed = Parser.parse(expr);
+      assertThat(parsed.type()).as(expr).isNotEqualTo(Expr.ValueType.MATRIX);
+    }
+    assertThat(exprs)
+        .anyMatch(e -> e.startsWith("sum by (job)"))
+        .anyMatch(e -> e.startsWith("topk("))
+        .anyMatch(e -> e.startsWith("histogram_quantile("));
   }
 }
