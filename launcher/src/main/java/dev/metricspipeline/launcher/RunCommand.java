@@ -24,6 +24,7 @@ import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.sink.JdbcRollupStore;
+import dev.metricspipeline.sink.RemoteWriteSink;
 import dev.metricspipeline.sink.RollupSink;
 import dev.metricspipeline.sink.SinkConfig;
 import dev.metricspipeline.streams.StreamsApp;
@@ -180,6 +181,8 @@ public final class RunCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}")
   int queryPort;
 
+  @Mixin RemoteWriteOptions remoteWrite;
+
   @Option(
       names = "--partitions",
       defaultValue = "6",
@@ -322,6 +325,16 @@ public final class RunCommand implements Callable<Integer> {
               meters,
               vertx);
       started.add(sink);
+      RemoteWriteSink.Config remoteWriteConfig =
+          remoteWrite.config(
+              kafka.bootstrapServers(),
+              RegistryClientConfig.of(registry.url()),
+              SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+                  .topics(),
+              Map.of());
+      if (remoteWriteConfig != null) {
+        started.add(RemoteWriteSink.start(remoteWriteConfig, meters));
+      }
       return new Running(
           kafka.bootstrapServers(),
           registry.url(),

@@ -2,6 +2,7 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.sink.JdbcRollupStore;
+import dev.metricspipeline.sink.RemoteWriteSink;
 import dev.metricspipeline.sink.RollupSink;
 import dev.metricspipeline.sink.SinkConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,6 +27,8 @@ public final class SinkCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
   @Mixin WebOptions webOptions;
+
+  @Mixin RemoteWriteOptions remoteWrite;
 
   @Option(
       names = "--store",
@@ -90,11 +93,20 @@ public final class SinkCommand implements Callable<Integer> {
             .withListen(queryAddress, queryPort)
             .withRetention(SinkConfig.parseRetention(retention))
             .withWeb(webOptions.web());
-    RollupSink sink =
-        RollupSink.start(
-            config,
-            JdbcRollupStore.open(store),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RollupSink sink = RollupSink.start(config, JdbcRollupStore.open(store), meters);
+    RemoteWriteSink.Config remoteWriteConfig =
+        remoteWrite.config(
+            kafka.bootstrapServers, kafka.registry(), config.topics(), kafka.kafka());
+    if (remoteWriteConfig != null) {
+      RemoteWriteSink remote = RemoteWriteSink.start(remoteWriteConfig, meters);
+      Shutdown.closeOnSignal(
+          () -> {
+            remote.close();
+            sink.close();
+          });
+      return 0;
+    }
     Shutdown.closeOnSignal(sink);
     return 0;
   }

@@ -57,19 +57,24 @@ public final class PrometheusProcess implements AutoCloseable {
 
   /**
    * Starts Prometheus listening on {@code port}: for a config that names Prometheus's own address
-   * (a job scraping Prometheus itself).
+   * (a job scraping Prometheus itself), or that must take a port chosen earlier; {@code flags} are
+   * added to its command line (e.g. {@code --web.enable-remote-write-receiver}).
    */
-  public static PrometheusProcess start(Path dir, String config, int port) throws IOException {
+  public static PrometheusProcess start(Path dir, String config, int port, String... flags)
+      throws IOException {
     Path binary = binary();
     Path file = dir.resolve("prometheus.yml");
     Files.writeString(file, config);
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                binary.toString(),
+                "--config.file=" + file,
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port));
+    command.addAll(List.of(flags));
     Process process =
-        new ProcessBuilder(
-                List.of(
-                    binary.toString(),
-                    "--config.file=" + file,
-                    "--storage.tsdb.path=" + dir.resolve("data"),
-                    "--web.listen-address=127.0.0.1:" + port))
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("prometheus.log").toFile())
             .start();
