@@ -122,7 +122,10 @@ class RemoteWriteIncreaseIT {
         await()
             .atMost(Duration.ofSeconds(30))
             .until(
-                () -> counter(get(running.pushUrl() + "/metrics"), "push_metadata_families") > 0);
+                () ->
+                    TestPipelines.counter(
+                            get(running.pushUrl() + "/metrics"), "push_metadata_families")
+                        > 0);
 
         // Issue #15's compatibility table, on the same samples: at two window-aligned times.
         PromQLCompatibility table =
@@ -322,14 +325,5 @@ class RemoteWriteIncreaseIT {
     return http.send(
             HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
         .body();
-  }
-
-  private static double counter(String exposition, String name) {
-    for (String line : exposition.split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
-      }
-    }
-    return 0;
   }
 }

@@ -70,7 +70,8 @@ class RemoteWriteSinkIT {
           .pollInterval(Duration.ofSeconds(1))
           .until(
               () ->
-                  counter(TestPipelines.selfMetrics(running), "sink_remote_write_retries_total")
+                  TestPipelines.counter(
+                          TestPipelines.selfMetrics(running), "sink_remote_write_retries_total")
                       >= 2);
 
       Path promDir = Files.createDirectories(dir.resolve("prometheus"));
@@ -114,11 +115,12 @@ class RemoteWriteSinkIT {
         String self = TestPipelines.selfMetrics(running);
         LOG.info(
             "remote_write sink: {} samples sent, {} retries, {} refused",
-            counter(self, "sink_remote_write_samples_sent_total"),
-            counter(self, "sink_remote_write_retries_total"),
-            counter(self, "sink_remote_write_samples_refused_total"));
-        assertThat(counter(self, "sink_remote_write_samples_refused_total")).isZero();
-        assertThat(counter(self, "sink_remote_write_samples_sent_total")).isGreaterThanOrEqualTo(5);
+            TestPipelines.counter(self, "sink_remote_write_samples_sent_total"),
+            TestPipelines.counter(self, "sink_remote_write_retries_total"),
+            TestPipelines.counter(self, "sink_remote_write_samples_refused_total"));
+        assertThat(TestPipelines.counter(self, "sink_remote_write_samples_refused_total")).isZero();
+        assertThat(TestPipelines.counter(self, "sink_remote_write_samples_sent_total"))
+            .isGreaterThanOrEqualTo(5);
       }
     }
   }
@@ -138,14 +140,5 @@ class RemoteWriteSinkIT {
                 .body());
     assertThat(body.get("status").asText()).as("%s", body).isEqualTo("success");
     return body;
-  }
-
-  private static double counter(String exposition, String name) {
-    for (String line : exposition.split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
-      }
-    }
-    return 0;
   }
 }

@@ -94,4 +94,14 @@ final class TestPipelines {
             java.net.http.HttpResponse.BodyHandlers.ofString())
         .body();
   }
+
+  /** The value of the first line of a metric (any labels) in Prometheus text, 0 when absent. */
+  static double counter(String exposition, String name) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+      }
+    }
+    return 0;
+  }
 }
