@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,13 +42,16 @@ import org.slf4j.LoggerFactory;
  * BEGIN IMMEDIATE} transactions) or PostgreSQL ({@code jdbc:postgresql://...}), pooled with
  * HikariCP.
  *
- * <p><b>Schema</b> (version 1, created on {@link #migrate}):
+ * <p><b>Schema</b> (version 2, created on {@link #migrate}; a version 1 store gains {@code
+ * metric_series.type}, filled as its series are next written):
  *
  * <ul>
- *   <li>{@code metric_series(id, series_key, metric, labels)}: {@code id} is the first 63 bits of
- *       the SHA-256 of the series key, so every instance derives the same id without a lookup; a
- *       collision (two keys, one id) is detected when a series is first written and fails the
- *       batch. {@code labels} is JSON ({@code jsonb} on PostgreSQL). Indexed by metric.
+ *   <li>{@code metric_series(id, series_key, metric, labels, type)}: {@code type} is the latest
+ *       {@code SampleType} written for the series (what {@code /api/v1/metadata} answers from);
+ *       {@code id} is the first 63 bits of the SHA-256 of the series key, so every instance derives
+ *       the same id without a lookup; a collision (two keys, one id) is detected when a series is
+ *       first written and fails the batch. {@code labels} is JSON ({@code jsonb} on PostgreSQL).
+ *       Indexed by metric.
  *   <li>{@code rollups(series_id, resolution, window_start, window_end, count, sum, min, max,
  *       first, last, increase, resets)}, primary key {@code (series_id, resolution, window_start)},
  *       times in ms since the epoch; on PostgreSQL also {@code time timestamptz}, generated from
@@ -63,7 +68,7 @@ public final class JdbcRollupStore implements RollupStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(JdbcRollupStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int SCHEMA_VERSION = 1;
+  private static final int SCHEMA_VERSION = 2;
   private static final int IN_CHUNK = 500;
 
   /** The two supported databases. */
@@ -76,7 +81,7 @@ public final class JdbcRollupStore implements RollupStore {
   private final HikariDataSource pool;
   private final DataSource connections;
   private final String description;
-  private final Set<Long> knownSeries = ConcurrentHashMap.newKeySet();
+  private final Map<Long, String> knownSeries = new ConcurrentHashMap<>();
 
   private JdbcRollupStore(
       Dialect dialect, HikariDataSource pool, DataSource connections, String description) {
@@ -181,6 +186,12 @@ public final class JdbcRollupStore implements RollupStore {
           }
           s.execute("INSERT INTO sink_schema (version) VALUES (" + SCHEMA_VERSION + ")");
           LOG.info("Created the rollup store schema v{} in {}", SCHEMA_VERSION, description);
+        } else if (version == 1) {
+          s.execute("ALTER TABLE metric_series ADD COLUMN type TEXT");
+          s.execute("INSERT INTO sink_schema (version) VALUES (2)");
+          LOG.info(
+              "Migrated the rollup store {} from schema v1 to v2 (metric_series.type)",
+              description);
         }
       }
       c.commit();
@@ -193,7 +204,7 @@ public final class JdbcRollupStore implements RollupStore {
     if (dialect == Dialect.SQLITE) {
       return List.of(
           "CREATE TABLE IF NOT EXISTS metric_series (id INTEGER PRIMARY KEY, series_key TEXT NOT"
-              + " NULL UNIQUE, metric TEXT NOT NULL, labels TEXT NOT NULL)",
+              + " NULL UNIQUE, metric TEXT NOT NULL, labels TEXT NOT NULL, type TEXT)",
           "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
           "CREATE TABLE IF NOT EXISTS rollups (series_id INTEGER NOT NULL, resolution TEXT NOT"
               + " NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL, count INTEGER"
@@ -207,7 +218,7 @@ public final class JdbcRollupStore implements RollupStore {
     }
     return List.of(
         "CREATE TABLE IF NOT EXISTS metric_series (id BIGINT PRIMARY KEY, series_key TEXT NOT NULL"
-            + " UNIQUE, metric TEXT NOT NULL, labels JSONB NOT NULL)",
+            + " UNIQUE, metric TEXT NOT NULL, labels JSONB NOT NULL, type TEXT)",
         "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
         "CREATE TABLE IF NOT EXISTS rollups (series_id BIGINT NOT NULL, resolution TEXT NOT NULL,"
             + " window_start BIGINT NOT NULL, window_end BIGINT NOT NULL, time TIMESTAMPTZ"
@@ -279,15 +290,15 @@ public final class JdbcRollupStore implements RollupStore {
         for (int i = 0; i < ids.length; i++) {
           Rollup rollup = fresh.get(i).rollup();
           ids[i] = seriesId(rollup.getSeries());
-          if (!knownSeries.contains(ids[i])) {
-            newSeries.putIfAbsent(ids[i], rollup);
+          if (!rollup.getType().name().equals(knownSeries.get(ids[i]))) {
+            newSeries.put(ids[i], rollup);
           }
         }
         insertSeries(c, newSeries);
         upsertRollups(c, fresh, ids);
         advanceOffsets(c, nextByPartition, stored);
         c.commit();
-        knownSeries.addAll(newSeries.keySet());
+        newSeries.forEach((id, rollup) -> knownSeries.put(id, rollup.getType().name()));
         return new WriteResult(fresh.size(), batch.size() - fresh.size());
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
@@ -319,15 +330,17 @@ public final class JdbcRollupStore implements RollupStore {
       return;
     }
     String sql =
-        "INSERT INTO metric_series (id, series_key, metric, labels) VALUES (?, ?, ?, "
+        "INSERT INTO metric_series (id, series_key, metric, labels, type) VALUES (?, ?, ?, "
             + (dialect == Dialect.POSTGRESQL ? "CAST(? AS jsonb)" : "?")
-            + ") ON CONFLICT DO NOTHING";
+            + ", ?) ON CONFLICT (id) DO UPDATE SET type = excluded.type WHERE metric_series.type IS"
+            + " NULL OR metric_series.type <> excluded.type";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (Map.Entry<Long, Rollup> e : series.entrySet()) {
         ps.setLong(1, e.getKey());
         ps.setString(2, e.getValue().getSeries());
         ps.setString(3, e.getValue().getName());
         ps.setString(4, json(e.getValue().getLabels()));
+        ps.setString(5, e.getValue().getType().name());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -432,6 +445,33 @@ public final class JdbcRollupStore implements RollupStore {
       }
       ps.executeBatch();
     }
+  }
+
+  @Override
+  public List<MetricMetadata> metadata(String family) throws StoreException {
+    Set<MetricMetadata> out = new LinkedHashSet<>();
+    try (Connection c = connections.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT DISTINCT metric, type FROM metric_series WHERE type IS NOT NULL ORDER BY"
+                    + " metric, type")) {
+      while (rs.next()) {
+        SampleType type;
+        try {
+          type = SampleType.valueOf(rs.getString(2));
+        } catch (IllegalArgumentException e) {
+          type = SampleType.UNTYPED;
+        }
+        MetricMetadata m = MetricMetadata.of(rs.getString(1), type);
+        if (m != null && (family == null || family.equals(m.family()))) {
+          out.add(m);
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read metadata from " + description + ": " + e, e);
+    }
+    return new ArrayList<>(out);
   }
 
   @Override

@@ -51,6 +51,13 @@ public interface RollupStore extends AutoCloseable {
   List<StoredSeries> series(String metricName, Map<String, Long> resolutions, long from, long to)
       throws StoreException;
 
+  /**
+   * The type of every stored metric family (or of one, by its family name), from the latest type
+   * written for each series; families of a store written before types were kept are absent until
+   * their series are written again.
+   */
+  List<MetricMetadata> metadata(String family) throws StoreException;
+
   /** The rollups of some series at one resolution with window start in [from, to]. */
   List<StoredRollup> rollups(Collection<Long> seriesIds, String resolution, long from, long to)
       throws StoreException;

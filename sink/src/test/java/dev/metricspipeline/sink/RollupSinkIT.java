@@ -222,6 +222,12 @@ class RollupSinkIT {
     }
 
     @Override
+    public List<MetricMetadata> metadata(String family) throws StoreException {
+      check();
+      return delegate.metadata(family);
+    }
+
+    @Override
     public List<StoredSeries> series(
         String metricName, Map<String, Long> resolutions, long from, long to)
         throws StoreException {

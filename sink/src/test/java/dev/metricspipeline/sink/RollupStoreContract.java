@@ -251,4 +251,30 @@ abstract class RollupStoreContract {
     assertThat(ids).hasSize(1200);
     assertThat(store.rollups(ids, "1m", T0, T0)).hasSize(1200);
   }
+
+  @Test
+  void metadataListsEachFamilyWithItsLatestType() throws Exception {
+    Rollup untypedFirst = rollup("temperature", Map.of("room", "a"), T0, 20);
+    untypedFirst.setType(SampleType.UNTYPED);
+    Rollup counter = rollup("http_requests_total", Map.of("job", "api"), T0, 5);
+    counter.setType(SampleType.COUNTER);
+    Rollup bucket = rollup("latency_seconds_bucket", Map.of("le", "0.1"), T0, 3);
+    bucket.setType(SampleType.HISTOGRAM_BUCKET);
+    Rollup count = rollup("latency_seconds_count", Map.of(), T0, 3);
+    count.setType(SampleType.HISTOGRAM_COUNT);
+    store.write(
+        List.of(at(P0, 0, untypedFirst), at(P0, 1, counter), at(P0, 2, bucket), at(P0, 3, count)));
+    assertThat(store.metadata("temperature"))
+        .containsExactly(new MetricMetadata("temperature", "unknown"));
+    // The type arrives later (remote_write metadata): the series' type follows it.
+    Rollup typed = rollup("temperature", Map.of("room", "a"), T0 + 60_000, 21);
+    store.write(List.of(at(P0, 4, typed)));
+    assertThat(store.metadata(null))
+        .containsExactlyInAnyOrder(
+            new MetricMetadata("http_requests_total", "counter"),
+            new MetricMetadata("latency_seconds", "histogram"),
+            new MetricMetadata("temperature", "gauge"));
+    assertThat(store.metadata("latency_seconds"))
+        .containsExactly(new MetricMetadata("latency_seconds", "histogram"));
+  }
 }

@@ -15,6 +15,7 @@ import dev.metricspipeline.promql.Evaluator;
 import dev.metricspipeline.promql.Expr;
 import dev.metricspipeline.promql.Parser;
 import dev.metricspipeline.promql.PromQLException;
+import dev.metricspipeline.sink.MetricMetadata;
 import dev.metricspipeline.sink.RollupStore;
 import dev.metricspipeline.sink.StoreException;
 import dev.metricspipeline.sink.StoredSeries;
@@ -121,6 +122,7 @@ public final class QueryServer implements AutoCloseable {
     }
     router.route("/api/v1/series").blockingHandler(handlers::series, false);
     router.route("/api/v1/status/buildinfo").handler(Handlers::buildInfo);
+    router.route("/api/v1/metadata").blockingHandler(handlers::metadata, false);
     router.route("/api/v1/labels").blockingHandler(handlers::labels, false);
     router.route("/api/v1/label/:name/values").blockingHandler(handlers::labelValues, false);
 
@@ -325,6 +327,48 @@ public final class QueryServer implements AutoCloseable {
       data.put("buildDate", "");
       data.put("goVersion", "");
       ctx.response().putHeader("Content-Type", "application/json").end(out.toString());
+    }
+
+    /**
+     * Prometheus's {@code /api/v1/metadata}: the type of each stored metric family ({@code metric}
+     * selects one, {@code limit} caps how many); help and unit are not kept, so they are empty.
+     */
+    void metadata(RoutingContext ctx) {
+      respond(
+          ctx,
+          () -> {
+            String family = ctx.request().getParam("metric");
+            int limit = intParam(ctx, "limit");
+            Map<String, List<MetricMetadata>> byFamily = new TreeMap<>();
+            for (MetricMetadata m :
+                store.metadata(family == null || family.isEmpty() ? null : family)) {
+              byFamily.computeIfAbsent(m.family(), k -> new ArrayList<>()).add(m);
+            }
+            ObjectNode data = JSON.createObjectNode();
+            for (Map.Entry<String, List<MetricMetadata>> e : byFamily.entrySet()) {
+              if (limit > 0 && data.size() >= limit) {
+                break;
+              }
+              ArrayNode entries = data.putArray(e.getKey());
+              for (MetricMetadata m : e.getValue()) {
+                entries.addObject().put("type", m.type()).put("help", "").put("unit", "");
+              }
+            }
+            return data;
+          });
+    }
+
+    /** A non-negative integer parameter, 0 when absent. */
+    private static int intParam(RoutingContext ctx, String name) {
+      String v = ctx.request().getParam(name);
+      if (v == null || v.isEmpty()) {
+        return 0;
+      }
+      try {
+        return Math.max(0, Integer.parseInt(v.strip()));
+      } catch (NumberFormatException e) {
+        throw new BadData("invalid parameter \"" + name + "\": " + v + " is not an integer");
+      }
     }
 
     void series(RoutingContext ctx) {

@@ -324,6 +324,12 @@ class QueryServerTest {
                 .get("data")
                 .toString())
         .isEqualTo("[\"a\"]");
+    assertThat(get("/api/v1/metadata", 200).get("data").toString())
+        .isEqualTo(
+            "{\"requests_total\":[{\"type\":\"counter\",\"help\":\"\",\"unit\":\"\"}],"
+                + "\"temp\":[{\"type\":\"gauge\",\"help\":\"\",\"unit\":\"\"}]}");
+    assertThat(get("/api/v1/metadata?metric=temp", 200).get("data").size()).isEqualTo(1);
+    assertThat(get("/api/v1/metadata?limit=1", 200).get("data").size()).isEqualTo(1);
     JsonNode build = get("/api/v1/status/buildinfo", 200);
     assertThat(build.at("/data/version").asText())
         .as("the Prometheus API level Grafana reads")
