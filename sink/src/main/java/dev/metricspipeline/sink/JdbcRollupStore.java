@@ -7,12 +7,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.metricspipeline.sink.internal.SqlDialect;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -77,15 +74,15 @@ public final class JdbcRollupStore implements RollupStore {
     POSTGRESQL
   }
 
-  private final Dialect dialect;
+  private final SqlDialect dialect;
   private final HikariDataSource pool;
   private final DataSource connections;
   private final String description;
   private final Map<Long, String> knownSeries = new ConcurrentHashMap<>();
 
   private JdbcRollupStore(
-      Dialect dialect, HikariDataSource pool, DataSource connections, String description) {
-    this.dialect = dialect;
+      SqlDialect sql, HikariDataSource pool, DataSource connections, String description) {
+    this.dialect = sql;
     this.pool = pool;
     this.connections = connections;
     this.description = description;
@@ -112,37 +109,10 @@ public final class JdbcRollupStore implements RollupStore {
     config.setPoolName("metrics-sink");
     config.setInitializationFailTimeout(-1); // start even if the database is down; retry later
     config.setConnectionTimeout(5_000);
-    Dialect dialect;
-    if (jdbcUrl.startsWith("jdbc:sqlite:")) {
-      dialect = Dialect.SQLITE;
-      String file = jdbcUrl.substring("jdbc:sqlite:".length());
-      int query = file.indexOf('?');
-      if (query >= 0) {
-        file = file.substring(0, query);
-      }
-      if (!file.isEmpty() && !file.startsWith(":memory:") && !file.startsWith("file:")) {
-        Path parent = Path.of(file).toAbsolutePath().getParent();
-        try {
-          Files.createDirectories(parent);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot create the directory of " + file, e);
-        }
-      }
-      config.addDataSourceProperty("journal_mode", "WAL");
-      config.addDataSourceProperty("synchronous", "NORMAL");
-      config.addDataSourceProperty("busy_timeout", "30000");
-      config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
-      config.setMaximumPoolSize(4);
-    } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
-      dialect = Dialect.POSTGRESQL;
-      config.setMaximumPoolSize(8);
-      config.addDataSourceProperty("reWriteBatchedInserts", "true");
-    } else {
-      throw new IllegalArgumentException(
-          "unsupported store " + jdbcUrl + ": use jdbc:sqlite:FILE or jdbc:postgresql://...");
-    }
+    SqlDialect sql = SqlDialect.of(jdbcUrl);
+    sql.configure(config, jdbcUrl);
     HikariDataSource pool = new HikariDataSource(config);
-    return new JdbcRollupStore(dialect, pool, connections.apply(pool), redact(jdbcUrl));
+    return new JdbcRollupStore(sql, pool, connections.apply(pool), redact(jdbcUrl));
   }
 
   private static String redact(String url) {
@@ -150,7 +120,7 @@ public final class JdbcRollupStore implements RollupStore {
   }
 
   public Dialect dialect() {
-    return dialect;
+    return Dialect.valueOf(dialect.name());
   }
 
   @Override
@@ -158,9 +128,7 @@ public final class JdbcRollupStore implements RollupStore {
     try (Connection c = connections.getConnection()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        if (dialect == Dialect.POSTGRESQL) {
-          s.execute("SELECT pg_advisory_xact_lock(7301953)"); // one migrating instance at a time
-        }
+        dialect.lockForMigration(s);
         s.execute("CREATE TABLE IF NOT EXISTS sink_schema (version INTEGER NOT NULL)");
         Integer version = null;
         try (ResultSet rs = s.executeQuery("SELECT max(version) FROM sink_schema")) {
@@ -181,7 +149,7 @@ public final class JdbcRollupStore implements RollupStore {
               null);
         }
         if (version == null) {
-          for (String ddl : ddl()) {
+          for (String ddl : dialect.ddl()) {
             s.execute(ddl);
           }
           s.execute("INSERT INTO sink_schema (version) VALUES (" + SCHEMA_VERSION + ")");
@@ -200,38 +168,6 @@ public final class JdbcRollupStore implements RollupStore {
     }
   }
 
-  private List<String> ddl() {
-    if (dialect == Dialect.SQLITE) {
-      return List.of(
-          "CREATE TABLE IF NOT EXISTS metric_series (id INTEGER PRIMARY KEY, series_key TEXT NOT"
-              + " NULL UNIQUE, metric TEXT NOT NULL, labels TEXT NOT NULL, type TEXT)",
-          "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
-          "CREATE TABLE IF NOT EXISTS rollups (series_id INTEGER NOT NULL, resolution TEXT NOT"
-              + " NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL, count INTEGER"
-              + " NOT NULL, sum REAL, min REAL, max REAL, first REAL, last REAL, increase REAL,"
-              + " resets INTEGER, PRIMARY KEY (series_id, resolution, window_start)) WITHOUT"
-              + " ROWID",
-          "CREATE INDEX IF NOT EXISTS rollups_resolution_window ON rollups (resolution,"
-              + " window_start)",
-          "CREATE TABLE IF NOT EXISTS sink_offsets (topic TEXT NOT NULL, kafka_partition INTEGER"
-              + " NOT NULL, next_offset INTEGER NOT NULL, PRIMARY KEY (topic, kafka_partition))");
-    }
-    return List.of(
-        "CREATE TABLE IF NOT EXISTS metric_series (id BIGINT PRIMARY KEY, series_key TEXT NOT NULL"
-            + " UNIQUE, metric TEXT NOT NULL, labels JSONB NOT NULL, type TEXT)",
-        "CREATE INDEX IF NOT EXISTS metric_series_metric ON metric_series (metric)",
-        "CREATE TABLE IF NOT EXISTS rollups (series_id BIGINT NOT NULL, resolution TEXT NOT NULL,"
-            + " window_start BIGINT NOT NULL, window_end BIGINT NOT NULL, time TIMESTAMPTZ"
-            + " GENERATED ALWAYS AS (to_timestamp(window_start / 1000.0)) STORED, count BIGINT NOT"
-            + " NULL, sum DOUBLE PRECISION, min DOUBLE PRECISION, max DOUBLE PRECISION, first"
-            + " DOUBLE PRECISION, last DOUBLE PRECISION, increase DOUBLE PRECISION, resets"
-            + " BIGINT, PRIMARY KEY (series_id, resolution, window_start))",
-        "CREATE INDEX IF NOT EXISTS rollups_resolution_window ON rollups (resolution,"
-            + " window_start)",
-        "CREATE TABLE IF NOT EXISTS sink_offsets (topic TEXT NOT NULL, kafka_partition INTEGER NOT"
-            + " NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, kafka_partition))");
-  }
-
   @Override
   public Map<TopicPartition, Long> nextOffsets(Collection<TopicPartition> partitions)
       throws StoreException {
@@ -247,7 +183,7 @@ public final class JdbcRollupStore implements RollupStore {
     Map<TopicPartition, Long> out = new HashMap<>();
     String sql =
         "SELECT next_offset FROM sink_offsets WHERE topic = ? AND kafka_partition = ?"
-            + (lock && dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : "");
+            + (lock ? dialect.forUpdate() : "");
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (TopicPartition tp : partitions) {
         ps.setString(1, tp.topic());
@@ -275,7 +211,7 @@ public final class JdbcRollupStore implements RollupStore {
     try (Connection c = connections.getConnection()) {
       c.setAutoCommit(false);
       try {
-        if (dialect == Dialect.POSTGRESQL) {
+        if (dialect.locksOffsetRows()) {
           ensureOffsetRows(c, nextByPartition.keySet());
         }
         Map<TopicPartition, Long> stored = readOffsets(c, nextByPartition.keySet(), true);
@@ -331,7 +267,7 @@ public final class JdbcRollupStore implements RollupStore {
     }
     String sql =
         "INSERT INTO metric_series (id, series_key, metric, labels, type) VALUES (?, ?, ?, "
-            + (dialect == Dialect.POSTGRESQL ? "CAST(? AS jsonb)" : "?")
+            + dialect.jsonParameter()
             + ", ?) ON CONFLICT (id) DO UPDATE SET type = excluded.type WHERE metric_series.type IS"
             + " NULL OR metric_series.type <> excluded.type";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -418,11 +354,7 @@ public final class JdbcRollupStore implements RollupStore {
   }
 
   private void setDouble(PreparedStatement ps, int i, double v) throws SQLException {
-    if (Double.isNaN(v) && dialect == Dialect.SQLITE) {
-      ps.setNull(i, Types.DOUBLE);
-    } else {
-      ps.setDouble(i, v);
-    }
+    dialect.setDouble(ps, i, v);
   }
 
   private static void advanceOffsets(
