@@ -1,5 +1,6 @@
 package dev.metricspipeline.pull;
 
+import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,30 @@ public interface ScrapePublisher {
 
   /** Publishes one scrape's samples and report series; completes when they are durable. */
   CompletableFuture<Void> publish(List<MetricSample> samples);
+
+  /**
+   * As {@link #publish(List)}, given the series id of each sample the scraper already computed
+   * (null where it has none) with the {@code SeriesKey} the scraper was started with; this default
+   * ignores them.
+   */
+  default CompletableFuture<Void> publish(List<MetricSample> samples, List<String> seriesIds) {
+    return publish(samples);
+  }
+
+  /** Publishes through a {@link MetricsPublisher}, reusing the scraper's series ids as keys. */
+  static ScrapePublisher of(MetricsPublisher publisher) {
+    return new ScrapePublisher() {
+      @Override
+      public CompletableFuture<Void> publish(List<MetricSample> samples) {
+        return publisher.publish(samples);
+      }
+
+      @Override
+      public CompletableFuture<Void> publish(List<MetricSample> samples, List<String> seriesIds) {
+        return publisher.publishKeyed(samples, seriesIds);
+      }
+    };
+  }
 
   /**
    * How long a publish may take before its loop takes it for lost (a future that never completes):

@@ -10,6 +10,7 @@ import dev.metricspipeline.launcher.internal.StatusLine;
 import dev.metricspipeline.normalizer.KafkaSource;
 import dev.metricspipeline.normalizer.Normalizer;
 import dev.metricspipeline.pull.PullConfig;
+import dev.metricspipeline.pull.ScrapePublisher;
 import dev.metricspipeline.pull.Scraper;
 import dev.metricspipeline.pull.ScraperSettings;
 import dev.metricspipeline.push.PushGateway;
@@ -310,7 +311,7 @@ public final class RunCommand implements Callable<Integer> {
                   .withTimestamps(sampleTime.timestamps())
                   .withWeb(web),
               scrapeSource,
-              publisher::publish,
+              ScrapePublisher.of(publisher),
               publisher.seriesKey(),
               meters,
               vertx);

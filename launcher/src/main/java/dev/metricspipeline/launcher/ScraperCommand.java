@@ -2,6 +2,7 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.launcher.internal.Hangup;
 import dev.metricspipeline.pull.PullConfig;
+import dev.metricspipeline.pull.ScrapePublisher;
 import dev.metricspipeline.pull.Scraper;
 import dev.metricspipeline.pull.ScraperSettings;
 import dev.metricspipeline.schemas.MetricsPublisher;
@@ -120,7 +121,7 @@ public final class ScraperCommand implements Callable<Integer> {
                 .withTimestamps(sampleTime.timestamps())
                 .withWeb(webOptions.web()),
             () -> PullConfig.load(scrapeConfig),
-            publisher::publish,
+            ScrapePublisher.of(publisher),
             publisher.seriesKey(),
             meters);
     Hangup.onHangup(scraper::reload);

@@ -110,6 +110,26 @@ public final class MetricsPublisher implements AutoCloseable {
    *     PublishException} when none became visible
    */
   public CompletableFuture<Void> publish(List<MetricSample> samples, List<SideRecord> sideRecords) {
+    return publish(samples, null, sideRecords);
+  }
+
+  /**
+   * As {@link #publish(List)}, with each sample's series id (its Kafka key) already computed by the
+   * caller with this publisher's {@link #seriesKey()}: the scraper has them from its staleness
+   * tracking and would otherwise pay for each id twice.
+   *
+   * @param seriesIds aligned with {@code samples}; a null entry is computed here
+   */
+  public CompletableFuture<Void> publishKeyed(List<MetricSample> samples, List<String> seriesIds) {
+    if (seriesIds.size() != samples.size()) {
+      throw new IllegalArgumentException(
+          seriesIds.size() + " series ids for " + samples.size() + " samples");
+    }
+    return publish(samples, seriesIds, List.of());
+  }
+
+  private CompletableFuture<Void> publish(
+      List<MetricSample> samples, List<String> seriesIds, List<SideRecord> sideRecords) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (samples.isEmpty() && sideRecords.isEmpty()) {
       done.complete(null);
@@ -144,9 +164,13 @@ public final class MetricsPublisher implements AutoCloseable {
     // about 40% of that thread.
     List<Encoded> encoded = new ArrayList<>(samples.size());
     try {
-      for (MetricSample sample : samples) {
+      for (int i = 0; i < samples.size(); i++) {
+        MetricSample sample = samples.get(i);
+        String id = seriesIds == null ? null : seriesIds.get(i);
         encoded.add(
-            new Encoded(seriesKey.idOf(sample), serializer.serialize(config.topic(), sample)));
+            new Encoded(
+                id == null ? seriesKey.idOf(sample) : id,
+                serializer.serialize(config.topic(), sample)));
       }
     } catch (RuntimeException e) {
       queuedSamples.addAndGet(-samples.size());

@@ -44,7 +44,15 @@ class MetricsPublisherIT {
         MetricsPublisher.start(
             PublisherConfig.defaults(kafka.bootstrapServers(), registry).withTopic(topic))) {
       CompletableFuture<Void> first = publisher.publish(samples.subList(0, 20));
-      CompletableFuture<Void> second = publisher.publish(samples.subList(20, samples.size()));
+      // The scraper's way: ids it already has (every other one here), the rest computed.
+      List<MetricSample> rest = samples.subList(20, samples.size());
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < rest.size(); i++) {
+        ids.add(i % 2 == 0 ? SeriesKey.standard().idOf(rest.get(i)) : null);
+      }
+      CompletableFuture<Void> second = publisher.publishKeyed(rest, ids);
+      assertThatThrownBy(() -> publisher.publishKeyed(rest, ids.subList(1, ids.size())))
+          .isInstanceOf(IllegalArgumentException.class);
       CompletableFuture.allOf(first, second).get(30, TimeUnit.SECONDS);
       assertThat(publisher.samplesPublished()).isEqualTo(samples.size());
     }

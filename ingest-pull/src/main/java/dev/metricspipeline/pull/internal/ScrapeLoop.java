@@ -223,16 +223,17 @@ public final class ScrapeLoop {
       markers.add(stale(report(name, 0, now), now));
     }
     lastSeries = new LinkedHashMap<>();
-    return publishOffLoop(markers);
+    return publishOffLoop(markers, null);
   }
 
   /**
    * The publisher encodes on the calling thread and may ask the Schema Registry on its first call:
    * never on an event loop.
    */
-  private CompletableFuture<Void> publishOffLoop(List<MetricSample> batch) {
+  private CompletableFuture<Void> publishOffLoop(List<MetricSample> batch, List<String> ids) {
     return vertx
-        .executeBlocking(() -> publisher.publish(batch), false)
+        .executeBlocking(
+            () -> ids == null ? publisher.publish(batch) : publisher.publish(batch, ids), false)
         .toCompletionStage()
         .toCompletableFuture()
         .thenCompose(published -> published);
@@ -578,8 +579,14 @@ public final class ScrapeLoop {
       return;
     }
     Map<String, MetricSample> current = new LinkedHashMap<>();
+    // Each id is computed once here and handed to the publisher as the sample's key.
+    List<MetricSample> batch = new ArrayList<>(scraped.samples().size() + 8);
+    List<String> ids = new ArrayList<>(scraped.samples().size() + 8);
     for (MetricSample s : scraped.samples()) {
-      current.put(seriesKey.idOf(s), s);
+      String id = seriesKey.idOf(s);
+      current.put(id, s);
+      batch.add(s);
+      ids.add(id);
     }
     int added = 0;
     for (String id : current.keySet()) {
@@ -587,10 +594,10 @@ public final class ScrapeLoop {
         added++;
       }
     }
-    List<MetricSample> batch = new ArrayList<>(scraped.samples());
     for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
       if (!current.containsKey(e.getKey())) {
         batch.add(stale(e.getValue(), start));
+        ids.add(e.getKey());
       }
     }
     batch.add(report("up", 1, start));
@@ -598,9 +605,12 @@ public final class ScrapeLoop {
     batch.add(report("scrape_samples_scraped", scraped.scraped(), start));
     batch.add(report("scrape_samples_post_metric_relabeling", scraped.samples().size(), start));
     batch.add(report("scrape_series_added", added, start));
+    while (ids.size() < batch.size()) {
+      ids.add(null); // the report series: the publisher keys them
+    }
     lastSeries = current;
     status = new Status("up", "", start, scraped.seconds());
-    send(batch, "success", scraped.samples().size(), gen);
+    send(batch, ids, "success", scraped.samples().size(), gen);
   }
 
   private void failed(Throwable cause, long start, long started, long gen) {
@@ -623,15 +633,16 @@ public final class ScrapeLoop {
     batch.add(report("scrape_samples_post_metric_relabeling", 0, start));
     batch.add(report("scrape_series_added", 0, start));
     status = new Status("down", failure.getMessage(), start, seconds);
-    send(batch, failure.kind(), 0, gen);
+    send(batch, null, failure.kind(), 0, gen);
   }
 
   /**
    * Publishes a scrape's batch. A target that is down is the target's problem ({@code up} 0); a
    * batch the publisher loses is the scraper's: a fault of the stage, and a success clears them.
    */
-  private void send(List<MetricSample> batch, String result, int samples, long gen) {
-    publishOffLoop(batch)
+  private void send(
+      List<MetricSample> batch, List<String> ids, String result, int samples, long gen) {
+    publishOffLoop(batch, ids)
         .whenComplete(
             (ok, e) ->
                 vertx.runOnContext(
