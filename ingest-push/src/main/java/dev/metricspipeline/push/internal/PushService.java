@@ -8,24 +8,15 @@ import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
 import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
 import dev.metricspipeline.schemas.SeriesKey;
-import dev.metricspipeline.schemas.StaleMarker;
-import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
-import dev.metricspipeline.schemas.avro.SampleType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -146,36 +137,16 @@ public final class PushService {
   private CompletableFuture<PushOutcome> apply(PushRequest request, String key) {
     long now = clock.millis();
     Optional<GroupState> previous = store.get(key);
-    long version = store.version(key) + 1;
-    String pushId = request.idempotencyKey().orElseGet(() -> digest(request));
+    PushPlan.Context context =
+        new PushPlan.Context(
+            request,
+            key,
+            previous,
+            store.version(key) + 1,
+            request.idempotencyKey().orElseGet(() -> digest(request)),
+            now);
     if (request.method() == Method.DELETE) {
-      List<MetricSample> samples = new ArrayList<>();
-      previous.ifPresent(
-          g ->
-              g.series()
-                  .values()
-                  .forEach(s -> samples.add(staleMarker(s, key, pushId, request.endpoint(), now))));
-      if (previous.isPresent()) {
-        for (String meta : List.of("push_time_seconds", "push_failure_time_seconds")) {
-          samples.add(
-              staleMarker(
-                  new GroupState.Series(
-                      meta, meta, request.key().labels(), SampleType.GAUGE, 0, now),
-                  key,
-                  pushId,
-                  request.endpoint(),
-                  now));
-        }
-      }
-      GroupState deleted =
-          new GroupState(
-              request.key(),
-              Map.of(),
-              previous.map(GroupState::lastPushMs).orElse(0L),
-              0,
-              version,
-              true);
-      return write(samples, key, deleted, samples.size());
+      return write(PushPlan.delete(context), key);
     }
 
     ParseResult parsed;
@@ -207,102 +178,25 @@ public final class PushService {
               + config.maxSamplesPerPush()
               + " are allowed");
     }
-
-    Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
-    List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
-    Set<String> families = new HashSet<>(parsed.families());
     checkTypesAgainstOtherGroups(key, parsed);
-    for (int i = 0; i < parsed.samples().size(); i++) {
-      MetricSample sample = parsed.samples().get(i);
-      Map<String, String> labels = new TreeMap<>(sample.getLabels());
-      labels.putAll(request.key().labels());
-      LabelLimits.check(config, sample.getName(), labels);
-      sample.setLabels(labels);
-      sample.setOrigin(Origin.PUSH_PROMETHEUS);
-      sample.setPushGroup(key);
-      sample.setPushId(pushId);
-      sample.setSource(request.endpoint());
-      String id = seriesKey.idOf(sample);
-      GroupState.Series series =
-          new GroupState.Series(
-              parsed.families().get(i),
-              sample.getName(),
-              labels,
-              sample.getType(),
-              sample.getValue(),
-              sample.getTimestamp());
-      if (pushed.containsKey(id) && sample.getTimestamp() == pushed.get(id).timestamp()) {
-        throw new PushRejected(
-            400,
-            "duplicate",
-            "pushed metrics are invalid: "
-                + id
-                + " appears twice (after applying the grouping key)");
-      }
-      Optional<String> badTime = config.timestamps().violation(id, sample.getTimestamp(), now);
-      if (badTime.isPresent()) {
-        return failed(key, previous, now, new PushRejected(400, "timestamp", badTime.get()));
-      }
-      pushed.put(id, series);
-      samples.add(sample);
+    PushPlan plan;
+    try {
+      plan = PushPlan.push(context, parsed, config, seriesKey);
+    } catch (PushPlan.RecordedRefusal r) {
+      return failed(key, previous, now, r.refusal());
     }
-    int carried = samples.size();
-
-    Map<String, GroupState.Series> next = new LinkedHashMap<>();
-    if (request.method() == Method.POST) {
-      previous.ifPresent(
-          g ->
-              g.series()
-                  .forEach(
-                      (id, s) -> {
-                        if (!families.contains(s.family())) {
-                          next.put(id, s);
-                        }
-                      }));
-    }
-    next.putAll(pushed);
-    int staleCount = 0;
-    if (previous.isPresent()) {
-      for (Map.Entry<String, GroupState.Series> old : previous.get().series().entrySet()) {
-        if (!next.containsKey(old.getKey())) {
-          samples.add(staleMarker(old.getValue(), key, pushId, request.endpoint(), now));
-          staleCount++;
-        }
-      }
-    }
-    long lastFailure = previous.map(GroupState::lastFailureMs).orElse(0L);
-    samples.add(
-        meta(
-            "push_time_seconds",
-            request.key(),
-            now / 1000.0,
-            now,
-            key,
-            pushId,
-            request.endpoint()));
-    samples.add(
-        meta(
-            "push_failure_time_seconds",
-            request.key(),
-            lastFailure / 1000.0,
-            now,
-            key,
-            pushId,
-            request.endpoint()));
-    GroupState state = new GroupState(request.key(), next, now, lastFailure, version, false);
-    return write(samples, key, state, staleCount)
-        .thenApply(o -> new PushOutcome(carried, o.staleMarkers()));
+    return write(plan, key).thenApply(o -> new PushOutcome(plan.pushed(), o.staleMarkers()));
   }
 
-  private CompletableFuture<PushOutcome> write(
-      List<MetricSample> samples, String key, GroupState state, int staleCount) {
-    SideRecord side = new SideRecord(config.groupsTopic(), key, state.toJson());
+  /** Publishes a plan's samples with the group's next state, in one transaction. */
+  private CompletableFuture<PushOutcome> write(PushPlan plan, String key) {
+    SideRecord side = new SideRecord(config.groupsTopic(), key, plan.state().toJson());
     return writer
-        .write(samples, List.of(side))
+        .write(plan.samples(), List.of(side))
         .thenApply(
             ok -> {
-              store.apply(key, state);
-              return new PushOutcome(samples.size(), staleCount);
+              store.apply(key, plan.state());
+              return new PushOutcome(plan.samples().size(), plan.staleMarkers());
             });
   }
 
@@ -318,18 +212,15 @@ public final class PushService {
     if (previous.isEmpty()) {
       return CompletableFuture.failedFuture(refusal);
     }
-    GroupState g = previous.get();
-    GroupState failed =
-        new GroupState(g.key(), g.series(), g.lastPushMs(), now, store.version(key) + 1, false);
-    MetricSample sample =
-        meta(
-            "push_failure_time_seconds", g.key(), now / 1000.0, now, key, "failure-" + now, "push");
+    PushPlan failure = PushPlan.failure(previous.get(), key, store.version(key) + 1, now);
     return writer
-        .write(List.of(sample), List.of(new SideRecord(config.groupsTopic(), key, failed.toJson())))
+        .write(
+            failure.samples(),
+            List.of(new SideRecord(config.groupsTopic(), key, failure.state().toJson())))
         .handle(
             (ok, e) -> {
               if (e == null) {
-                store.apply(key, failed);
+                store.apply(key, failure.state());
               } else {
                 LOG.warn("Could not record the failed push of {{{}}}: {}", key, e.toString());
               }
@@ -363,47 +254,6 @@ public final class PushService {
               + "} has it as "
               + c.otherType());
     }
-  }
-
-  private static MetricSample staleMarker(
-      GroupState.Series s, String key, String pushId, String endpoint, long now) {
-    return gatewaySample(
-        s.name(), s.labels(), s.type(), StaleMarker.VALUE, now, key, pushId, endpoint);
-  }
-
-  private static MetricSample meta(
-      String name,
-      GroupingKey group,
-      double value,
-      long now,
-      String key,
-      String pushId,
-      String endpoint) {
-    return gatewaySample(name, group.labels(), SampleType.GAUGE, value, now, key, pushId, endpoint);
-  }
-
-  /** A sample the gateway makes itself (stale markers, push times), stamped with the push. */
-  private static MetricSample gatewaySample(
-      String name,
-      Map<String, String> labels,
-      SampleType type,
-      double value,
-      long now,
-      String key,
-      String pushId,
-      String endpoint) {
-    return MetricSample.newBuilder()
-        .setName(name)
-        .setLabels(new TreeMap<>(labels))
-        .setType(type)
-        .setValue(value)
-        .setTimestamp(now)
-        .setIngestTimestamp(now)
-        .setOrigin(Origin.PUSH_PROMETHEUS)
-        .setPushGroup(key)
-        .setPushId(pushId)
-        .setSource(endpoint)
-        .build();
   }
 
   private static String digest(PushRequest request) {

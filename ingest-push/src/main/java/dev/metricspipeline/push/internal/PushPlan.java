@@ -1,0 +1,233 @@
+package dev.metricspipeline.push.internal;
+
+import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What one push does to its group, worked out without Kafka or the group store: the samples to
+ * publish (the pushed ones with the grouping labels, stale markers for series the push ends, {@code
+ * push_time_seconds} and {@code push_failure_time_seconds}) and the group's next state. {@link
+ * PushService} checks what needs the other groups, then publishes a plan in one transaction.
+ *
+ * @param pushed how many of {@code samples} the client pushed
+ * @param staleMarkers how many are stale markers
+ */
+record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int staleMarkers) {
+
+  /**
+   * The push and what it meets.
+   *
+   * @param previous the group's state before the push, if it exists
+   * @param version the version the group's next state gets
+   * @param pushId the push's id (idempotency key or digest), stamped on every sample
+   */
+  record Context(
+      PushService.PushRequest request,
+      String key,
+      Optional<GroupState> previous,
+      long version,
+      String pushId,
+      long now) {}
+
+  /**
+   * A refusal the Pushgateway records as the group's {@code push_failure_time_seconds} (a bad
+   * timestamp), unlike the others, which leave the group as it was.
+   */
+  static final class RecordedRefusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final PushRejected refusal;
+
+    RecordedRefusal(PushRejected refusal) {
+      super(refusal.getMessage(), refusal);
+      this.refusal = refusal;
+    }
+
+    PushRejected refusal() {
+      return refusal;
+    }
+  }
+
+  /** {@code DELETE}: a stale marker for every series of the group and its push times. */
+  static PushPlan delete(Context c) {
+    List<MetricSample> samples = new ArrayList<>();
+    c.previous().ifPresent(g -> g.series().values().forEach(s -> samples.add(staleMarker(s, c))));
+    if (c.previous().isPresent()) {
+      for (String meta : List.of("push_time_seconds", "push_failure_time_seconds")) {
+        samples.add(
+            staleMarker(
+                new GroupState.Series(
+                    meta, meta, c.request().key().labels(), SampleType.GAUGE, 0, c.now()),
+                c));
+      }
+    }
+    GroupState deleted =
+        new GroupState(
+            c.request().key(),
+            Map.of(),
+            c.previous().map(GroupState::lastPushMs).orElse(0L),
+            0,
+            c.version(),
+            true);
+    return new PushPlan(samples, deleted, samples.size(), samples.size());
+  }
+
+  /**
+   * {@code PUT} (the pushed series replace the group's) or {@code POST} (they replace the group's
+   * series of the families pushed).
+   *
+   * @throws PushRejected for label limits and a series pushed twice
+   * @throws RecordedRefusal for a timestamp out of range
+   */
+  static PushPlan push(
+      Context c, ParseResult parsed, PushGatewayConfig config, SeriesKey seriesKey) {
+    PushService.PushRequest request = c.request();
+    Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
+    List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
+    Set<String> families = new HashSet<>(parsed.families());
+    for (int i = 0; i < parsed.samples().size(); i++) {
+      MetricSample sample = parsed.samples().get(i);
+      Map<String, String> labels = new TreeMap<>(sample.getLabels());
+      labels.putAll(request.key().labels());
+      LabelLimits.check(config, sample.getName(), labels);
+      sample.setLabels(labels);
+      sample.setOrigin(Origin.PUSH_PROMETHEUS);
+      sample.setPushGroup(c.key());
+      sample.setPushId(c.pushId());
+      sample.setSource(request.endpoint());
+      String id = seriesKey.idOf(sample);
+      GroupState.Series series =
+          new GroupState.Series(
+              parsed.families().get(i),
+              sample.getName(),
+              labels,
+              sample.getType(),
+              sample.getValue(),
+              sample.getTimestamp());
+      if (pushed.containsKey(id) && sample.getTimestamp() == pushed.get(id).timestamp()) {
+        throw new PushRejected(
+            400,
+            "duplicate",
+            "pushed metrics are invalid: "
+                + id
+                + " appears twice (after applying the grouping key)");
+      }
+      Optional<String> badTime = config.timestamps().violation(id, sample.getTimestamp(), c.now());
+      if (badTime.isPresent()) {
+        throw new RecordedRefusal(new PushRejected(400, "timestamp", badTime.get()));
+      }
+      pushed.put(id, series);
+      samples.add(sample);
+    }
+    int carried = samples.size();
+
+    Map<String, GroupState.Series> next = new LinkedHashMap<>();
+    if (request.method() == PushService.Method.POST) {
+      c.previous()
+          .ifPresent(
+              g ->
+                  g.series()
+                      .forEach(
+                          (id, s) -> {
+                            if (!families.contains(s.family())) {
+                              next.put(id, s);
+                            }
+                          }));
+    }
+    next.putAll(pushed);
+    int staleCount = 0;
+    if (c.previous().isPresent()) {
+      for (Map.Entry<String, GroupState.Series> old : c.previous().get().series().entrySet()) {
+        if (!next.containsKey(old.getKey())) {
+          samples.add(staleMarker(old.getValue(), c));
+          staleCount++;
+        }
+      }
+    }
+    long lastFailure = c.previous().map(GroupState::lastFailureMs).orElse(0L);
+    samples.add(meta("push_time_seconds", c.now() / 1000.0, c));
+    samples.add(meta("push_failure_time_seconds", lastFailure / 1000.0, c));
+    GroupState state =
+        new GroupState(request.key(), next, c.now(), lastFailure, c.version(), false);
+    return new PushPlan(samples, state, carried, staleCount);
+  }
+
+  /**
+   * A refused push on a group that exists: its {@code push_failure_time_seconds} sample and state.
+   */
+  static PushPlan failure(GroupState g, String key, long version, long now) {
+    GroupState failed = new GroupState(g.key(), g.series(), g.lastPushMs(), now, version, false);
+    MetricSample sample =
+        gatewaySample(
+            "push_failure_time_seconds",
+            g.key().labels(),
+            SampleType.GAUGE,
+            now / 1000.0,
+            now,
+            key,
+            "failure-" + now,
+            "push");
+    return new PushPlan(List.of(sample), failed, 0, 0);
+  }
+
+  private static MetricSample staleMarker(GroupState.Series s, Context c) {
+    return gatewaySample(
+        s.name(),
+        s.labels(),
+        s.type(),
+        StaleMarker.VALUE,
+        c.now(),
+        c.key(),
+        c.pushId(),
+        c.request().endpoint());
+  }
+
+  private static MetricSample meta(String name, double value, Context c) {
+    return gatewaySample(
+        name,
+        c.request().key().labels(),
+        SampleType.GAUGE,
+        value,
+        c.now(),
+        c.key(),
+        c.pushId(),
+        c.request().endpoint());
+  }
+
+  /** A sample the gateway makes itself (stale markers, push times), stamped with the push. */
+  private static MetricSample gatewaySample(
+      String name,
+      Map<String, String> labels,
+      SampleType type,
+      double value,
+      long now,
+      String key,
+      String pushId,
+      String endpoint) {
+    return MetricSample.newBuilder()
+        .setName(name)
+        .setLabels(new TreeMap<>(labels))
+        .setType(type)
+        .setValue(value)
+        .setTimestamp(now)
+        .setIngestTimestamp(now)
+        .setOrigin(Origin.PUSH_PROMETHEUS)
+        .setPushGroup(key)
+        .setPushId(pushId)
+        .setSource(endpoint)
+        .build();
+  }
+}
