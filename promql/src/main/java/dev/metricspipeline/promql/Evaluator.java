@@ -169,8 +169,11 @@ public final class Evaluator {
     return (List<Sample>) v;
   }
 
-  /** The windows of one series at one resolution, in start order. */
-  private record SeriesWindows(Labels labels, long[] starts, Window[] windows) {
+  /**
+   * The windows of one series at one resolution, in start order; {@code unnamed} is its labels
+   * without the metric name, made once rather than at every step.
+   */
+  private record SeriesWindows(Labels labels, Labels unnamed, long[] starts, Window[] windows) {
     /** The index of the last window starting at or before {@code t}, or -1. */
     int floor(long t) {
       int i = Arrays.binarySearch(starts, t);
@@ -194,6 +197,9 @@ public final class Evaluator {
     private final long step;
     private final Map<Expr, Fetched> fetched = new IdentityHashMap<>();
     private final Map<String, Pattern> regexes = new HashMap<>();
+
+    /** Per aggregation, each input label set's group (label sets repeat from step to step). */
+    private final Map<Aggregate, Map<Labels, Labels>> groupKeys = new IdentityHashMap<>();
 
     Run(Expr expr, long start, long end, long step) {
       this.start = start;
@@ -308,7 +314,9 @@ public final class Evaluator {
         for (int i = 0; i < starts.length; i++) {
           starts[i] = ws.get(i).start();
         }
-        out.add(new SeriesWindows(s.labels(), starts, ws.toArray(new Window[0])));
+        out.add(
+            new SeriesWindows(
+                s.labels(), s.labels().withoutName(), starts, ws.toArray(new Window[0])));
       }
       return new Fetched(resolution, out);
     }
@@ -463,8 +471,11 @@ public final class Evaluator {
       Map<Labels, List<Sample>> groups = new LinkedHashMap<>();
       Set<String> drop = new HashSet<>(a.grouping());
       drop.add(Labels.NAME);
+      Map<Labels, Labels> keys = groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
       for (Sample s : in) {
-        Labels key = a.without() ? s.labels().without(drop) : s.labels().keep(a.grouping());
+        Labels key =
+            keys.computeIfAbsent(
+                s.labels(), l -> a.without() ? l.without(drop) : l.keep(a.grouping()));
         groups.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
       }
       List<Sample> out = new ArrayList<>();
