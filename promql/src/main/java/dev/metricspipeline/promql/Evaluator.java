@@ -410,7 +410,9 @@ public final class Evaluator {
       };
     }
 
-    private List<Sample> rangeFunction(String fn, MatrixSelector ms, long t) {
+    private List<Sample> rangeFunction(String name, MatrixSelector ms, long t) {
+      RangeFunctions.Fn fn = RangeFunctions.Fn.of(name);
+      boolean keepName = fn == RangeFunctions.Fn.LAST_OVER_TIME;
       Fetched f = fetched.get(ms);
       long r = f.resolution();
       long at = t - ms.selector().offsetMs();
@@ -425,7 +427,7 @@ public final class Evaluator {
         }
         Double v = RangeFunctions.apply(fn, sw.windows(), a, b, ms.rangeMs(), r);
         if (v != null) {
-          Labels labels = fn.equals("last_over_time") ? sw.labels() : sw.labels().withoutName();
+          Labels labels = keepName ? sw.labels() : sw.unnamed();
           out.add(new Sample(labels, v));
         }
       }

@@ -9,6 +9,29 @@ import dev.metricspipeline.promql.Storage.Window;
 final class RangeFunctions {
   private RangeFunctions() {}
 
+  /** The range functions, resolved from their name once per call site rather than per series. */
+  enum Fn {
+    COUNT_OVER_TIME,
+    SUM_OVER_TIME,
+    AVG_OVER_TIME,
+    MIN_OVER_TIME,
+    MAX_OVER_TIME,
+    LAST_OVER_TIME,
+    DELTA,
+    INCREASE,
+    RATE,
+    IRATE,
+    RESETS;
+
+    static Fn of(String name) {
+      try {
+        return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new PromQLException(-1, "function " + name + " is not supported");
+      }
+    }
+  }
+
   /**
    * The function over {@code windows[a..b]} (inclusive, {@code a <= b}), or null where the series
    * has no value for it.
@@ -16,12 +39,12 @@ final class RangeFunctions {
    * @param rangeMs the selector's range
    * @param resolutionMs the windows' size
    */
-  static Double apply(String fn, Window[] windows, int a, int b, long rangeMs, long resolutionMs) {
+  static Double apply(Fn fn, Window[] windows, int a, int b, long rangeMs, long resolutionMs) {
     return switch (fn) {
-      case "count_over_time" -> (double) count(windows, a, b);
-      case "sum_over_time" -> sum(windows, a, b);
-      case "avg_over_time" -> sum(windows, a, b) / count(windows, a, b);
-      case "min_over_time" -> {
+      case COUNT_OVER_TIME -> (double) count(windows, a, b);
+      case SUM_OVER_TIME -> sum(windows, a, b);
+      case AVG_OVER_TIME -> sum(windows, a, b) / count(windows, a, b);
+      case MIN_OVER_TIME -> {
         double min = windows[a].min();
         for (int i = a + 1; i <= b; i++) {
           if (windows[i].min() < min || Double.isNaN(min)) {
@@ -30,7 +53,7 @@ final class RangeFunctions {
         }
         yield min;
       }
-      case "max_over_time" -> {
+      case MAX_OVER_TIME -> {
         double max = windows[a].max();
         for (int i = a + 1; i <= b; i++) {
           if (windows[i].max() > max || Double.isNaN(max)) {
@@ -39,18 +62,18 @@ final class RangeFunctions {
         }
         yield max;
       }
-      case "last_over_time" -> windows[b].last();
-      case "delta" -> count(windows, a, b) < 2 ? null : windows[b].last() - windows[a].first();
-      case "increase" -> increase(windows, a, b);
-      case "rate" -> {
+      case LAST_OVER_TIME -> windows[b].last();
+      case DELTA -> count(windows, a, b) < 2 ? null : windows[b].last() - windows[a].first();
+      case INCREASE -> increase(windows, a, b);
+      case RATE -> {
         Double inc = increase(windows, a, b);
         yield inc == null ? null : inc / (rangeMs / 1000.0);
       }
-      case "irate" -> {
+      case IRATE -> {
         Double inc = windows[b].increase();
         yield inc == null ? null : inc / (resolutionMs / 1000.0);
       }
-      case "resets" -> {
+      case RESETS -> {
         Long total = null;
         for (int i = a; i <= b; i++) {
           Long r = windows[i].resets();
@@ -60,7 +83,6 @@ final class RangeFunctions {
         }
         yield total == null ? null : total.doubleValue();
       }
-      default -> throw new PromQLException(-1, "function " + fn + " is not supported");
     };
   }
 
