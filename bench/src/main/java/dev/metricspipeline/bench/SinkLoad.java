@@ -23,14 +23,17 @@ import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Store write rate and query latency of the sink: writes a day of 1m rollups for {@code series}
- * series (1440 windows each) in batches of 5000 through {@link JdbcRollupStore#write} (rows, series
- * and offsets in one transaction per batch, as the sink does), then times query_range over the
- * whole day through the query API.
+ * Store write rate and query latency of the sink: writes {@code minutes} (default a day) of 1m
+ * rollups of a counter for {@code series} series spread over ten jobs, in batches of 5000 through
+ * {@link JdbcRollupStore#write} (rows, series and offsets in one transaction per batch, as the sink
+ * does), then times PromQL through the query API: {@code sum by (job) (rate(load_total[5m]))} over
+ * the last hour at step 60 (issue #15's dashboard query), and {@code max_over_time} of one series
+ * and of all over the whole span.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.SinkLoad JDBC_URL
- * [series]}; the store must be empty (a new SQLite file, or a fresh PostgreSQL schema via {@code
- * currentSchema=}).
+ * [series] [minutes] [query-only]}; the store must be empty (a new SQLite file, or a fresh
+ * PostgreSQL schema via {@code currentSchema=}), unless {@code query-only} times the queries on a
+ * store an earlier run filled with the same series and minutes.
  */
 public final class SinkLoad {
 
@@ -39,8 +42,18 @@ public final class SinkLoad {
   public static void main(String[] args) throws Exception {
     String jdbc = args[0];
     int series = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-    long day = 86_400_000L;
+    int minutes = args.length > 2 ? Integer.parseInt(args[2]) : 1440;
+    long day = minutes * 60_000L;
+    boolean queryOnly = args.length > 3 && args[3].equals("query-only");
     long start = (System.currentTimeMillis() - day) / 60_000 * 60_000;
+    if (queryOnly) {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc);
+          java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT min(window_start) FROM rollups")) {
+        rs.next();
+        start = rs.getLong(1);
+      }
+    }
     TopicPartition tp = new TopicPartition("metrics.rollups.1m", 0);
     try (JdbcRollupStore store = JdbcRollupStore.open(jdbc)) {
       store.migrate();
@@ -48,22 +61,22 @@ public final class SinkLoad {
       long rows = 0;
       long began = System.nanoTime();
       List<RollupStore.Consumed> batch = new ArrayList<>(5000);
-      for (int w = 0; w < 1440; w++) {
+      for (int w = 0; w < (queryOnly ? 0 : minutes); w++) {
         long ws = start + w * 60_000L;
         for (int s = 0; s < series; s++) {
           TreeMap<String, String> labels = new TreeMap<>();
-          labels.put("job", "load");
+          labels.put("job", "job-" + (s % 10));
           labels.put("instance", "host-" + s + ":9100");
-          double v = s + w;
+          double v = 60.0 * w + s;
           batch.add(
               new RollupStore.Consumed(
                   tp,
                   offset++,
                   Rollup.newBuilder()
-                      .setSeries(SeriesKey.standard().idOf("load_seconds", labels))
-                      .setName("load_seconds")
+                      .setSeries(SeriesKey.standard().idOf("load_total", labels))
+                      .setName("load_total")
                       .setLabels(labels)
-                      .setType(SampleType.GAUGE)
+                      .setType(SampleType.COUNTER)
                       .setResolution("1m")
                       .setWindowStart(ws)
                       .setWindowEnd(ws + 60_000)
@@ -75,6 +88,8 @@ public final class SinkLoad {
                       .setLast(v)
                       .setFirstTimestamp(ws)
                       .setLastTimestamp(ws + 45_000)
+                      .setIncrease(60.0)
+                      .setResets(0L)
                       .build()));
           if (batch.size() == 5000) {
             rows += store.write(batch).written();
@@ -85,8 +100,8 @@ public final class SinkLoad {
       rows += store.write(batch).written();
       double seconds = (System.nanoTime() - began) / 1e9;
       System.out.printf(
-          "%s: wrote %,d rows (%d series x 1440 windows) in %.1f s: %,.0f rows/s%n",
-          store.dialect(), rows, series, seconds, rows / seconds);
+          "%s: wrote %,d rows (%d series x %d windows) in %.1f s: %,.0f rows/s%n",
+          store.dialect(), rows, series, minutes, seconds, rows / seconds);
 
       try (QueryApi server =
           QueryApi.start(
@@ -97,22 +112,34 @@ public final class SinkLoad {
               Map.of(60_000L, "1m"),
               new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
         HttpClient http = HttpClient.newHttpClient();
-        long from = start / 1000;
-        long to = (start + day) / 1000;
-        for (String query :
+        long end = (start + day) / 1000;
+        record Case(String query, long from, String span, int runs) {}
+        for (Case c :
             List.of(
-                "max_over_time(load_seconds{instance=\"host-7:9100\"}[1m])",
-                "max_over_time(load_seconds[1m])")) {
+                new Case(
+                    "sum by (job) (rate(load_total[5m]))",
+                    Math.max(start / 1000, end - 3600),
+                    "the last hour",
+                    12),
+                new Case(
+                    "max_over_time(load_total{instance=\"host-7:9100\"}[1m])",
+                    start / 1000,
+                    "the whole span",
+                    12),
+                new Case("max_over_time(load_total[1m])", start / 1000, "the whole span", 4))) {
+          if (c.runs() == 4 && (long) series * minutes > 2_000_000) {
+            continue; // every point of every series: a response too big to be a useful figure
+          }
           String url =
               server.url()
                   + "/api/v1/query_range?query="
-                  + URLEncoder.encode(query, StandardCharsets.UTF_8)
+                  + URLEncoder.encode(c.query(), StandardCharsets.UTF_8)
                   + "&start="
-                  + from
+                  + c.from()
                   + "&end="
-                  + to
+                  + end
                   + "&step=60";
-          long[] ms = new long[12];
+          long[] ms = new long[c.runs()];
           int bytes = 0;
           for (int i = 0; i < ms.length; i++) {
             long t = System.nanoTime();
@@ -129,8 +156,14 @@ public final class SinkLoad {
           long[] warm = Arrays.copyOfRange(ms, 2, ms.length);
           Arrays.sort(warm);
           System.out.printf(
-              "%s: %s over a day, step 60: median %d ms, max %d ms (10 warm runs), %,d bytes%n",
-              store.dialect(), query, warm[warm.length / 2], warm[warm.length - 1], bytes);
+              "%s: %s over %s, step 60: p50 %d ms, p99 %d ms (%d warm runs), %,d bytes%n",
+              store.dialect(),
+              c.query(),
+              c.span(),
+              warm[warm.length / 2],
+              warm[(int) Math.ceil(warm.length * 0.99) - 1],
+              warm.length,
+              bytes);
         }
       }
     }
