@@ -436,10 +436,11 @@ public final class Evaluator {
 
     private List<Sample> labelReplace(Call c, long t) {
       List<Sample> in = vector(eval(c.args().get(0), t));
-      String dst = ((StringLiteral) c.args().get(1)).value();
-      String replacement = ((StringLiteral) c.args().get(2)).value();
-      String src = ((StringLiteral) c.args().get(3)).value();
-      String regex = ((StringLiteral) c.args().get(4)).value();
+      // Strings may come in parentheses: evaluated, not cast from the literal.
+      String dst = (String) eval(c.args().get(1), t);
+      String replacement = (String) eval(c.args().get(2), t);
+      String src = (String) eval(c.args().get(3), t);
+      String regex = (String) eval(c.args().get(4), t);
       Pattern p =
           regexes.computeIfAbsent(
               regex,

@@ -31,6 +31,16 @@ public final class Parser {
 
   private final List<Token> tokens;
   private int i;
+  private int depth;
+  private int operators;
+
+  /** How many binary operators one query may have (each adds a level to the evaluated tree). */
+  static final int MAX_OPERATORS = 1000;
+
+  /**
+   * How deeply expressions may nest (parentheses, unary signs, arguments): far beyond dashboards.
+   */
+  static final int MAX_DEPTH = 200;
 
   private Parser(String query) {
     this.tokens = Lexer.tokens(query);
@@ -109,6 +119,10 @@ public final class Parser {
         return lhs;
       }
       Token opToken = next();
+      if (++operators > MAX_OPERATORS) {
+        throw new PromQLException(
+            opToken.position(), "more than " + MAX_OPERATORS + " binary operators");
+      }
       if (op.equals("atan2")) {
         throw new PromQLException(opToken.position(), "the atan2 operator is not supported");
       }
@@ -198,6 +212,18 @@ public final class Parser {
   }
 
   private Expr unary() {
+    if (++depth > MAX_DEPTH) {
+      throw new PromQLException(
+          peek().position(), "expression nested more than " + MAX_DEPTH + " deep");
+    }
+    try {
+      return unaryAt();
+    } finally {
+      depth--;
+    }
+  }
+
+  private Expr unaryAt() {
     Token t = peek();
     if (t.kind() == Kind.OPERATOR && (t.text().equals("-") || t.text().equals("+"))) {
       next();

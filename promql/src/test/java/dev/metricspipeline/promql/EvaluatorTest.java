@@ -378,6 +378,26 @@ class EvaluatorTest {
   }
 
   @Test
+  void deepNestingIsRefusedNotAStackOverflow() {
+    assertThatThrownBy(() -> Parser.parse("(".repeat(20_000) + "1" + ")".repeat(20_000)))
+        .isInstanceOf(PromQLException.class)
+        .hasMessageContaining("nested more than 200 deep");
+    assertThatThrownBy(() -> Parser.parse("-".repeat(50_000) + "1"))
+        .isInstanceOf(PromQLException.class);
+    assertThatThrownBy(() -> Parser.parse("1" + " + 1".repeat(100_000)))
+        .isInstanceOf(PromQLException.class)
+        .hasMessageContaining("more than 1000 binary operators");
+    assertThat(instant("(((1 + 2)))", T0).value()).isEqualTo(3);
+    assertThat(
+            instant("label_replace(temperature, (\"area\"), \"x\", \"room\", \".*\")", T0 + 20 * M)
+                .series()
+                .get(0)
+                .labels()
+                .get("area"))
+        .isEqualTo("x");
+  }
+
+  @Test
   void whatRollupsCannotAnswerIsRefusedByName() {
     assertThatThrownBy(() -> instant("rate(http_requests_total[90s])", T0))
         .isInstanceOf(PromQLException.class)
