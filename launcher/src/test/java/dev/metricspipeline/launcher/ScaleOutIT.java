@@ -105,8 +105,9 @@ class ScaleOutIT {
             .ignoreExceptions()
             .untilAsserted(
                 () -> {
-                  assertThat(countsOfStoredWindows(window)).isEqualTo(expected);
-                  assertThat(sumsOfStoredWindows(window)).isEqualTo(55.0 * SERIES);
+                  Stored stored = stored(window);
+                  assertThat(stored.seriesByCount()).isEqualTo(expected);
+                  assertThat(stored.sum()).isEqualTo(55.0 * SERIES);
                 });
         double secondIn = TestPipelines.counter(secondMeters.scrape(), "streams_samples_in_total");
         double firstIn =
@@ -127,39 +128,28 @@ class ScaleOutIT {
     }
   }
 
-  /** For the 1m window: how many series have each sample count. */
-  private Map<Long, Long> countsOfStoredWindows(long window) throws Exception {
-    Map<Long, Long> out = new TreeMap<>();
+  /** For the 1m window: how many series have each sample count, and the sum of their sums. */
+  private record Stored(Map<Long, Long> seriesByCount, double sum) {}
+
+  private Stored stored(long window) throws Exception {
+    Map<Long, Long> counts = new TreeMap<>();
+    double sum = 0;
     try (Connection c =
             DriverManager.getConnection(
                 "jdbc:sqlite:" + dir.resolve("data").resolve("metrics.db"));
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT r.count, count(*) FROM rollups r JOIN metric_series s ON s.id ="
+                "SELECT r.count, count(*), sum(r.sum) FROM rollups r JOIN metric_series s ON s.id ="
                     + " r.series_id WHERE s.metric = 'scale_out' AND r.resolution = '1m' AND"
                     + " r.window_start = "
                     + window
                     + " GROUP BY r.count")) {
       while (rs.next()) {
-        out.put(rs.getLong(1), rs.getLong(2));
+        counts.put(rs.getLong(1), rs.getLong(2));
+        sum += rs.getDouble(3);
       }
     }
-    return out;
-  }
-
-  private double sumsOfStoredWindows(long window) throws Exception {
-    try (Connection c =
-            DriverManager.getConnection(
-                "jdbc:sqlite:" + dir.resolve("data").resolve("metrics.db"));
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT sum(r.sum) FROM rollups r JOIN metric_series s ON s.id = r.series_id"
-                    + " WHERE s.metric = 'scale_out' AND r.resolution = '1m' AND r.window_start = "
-                    + window)) {
-      rs.next();
-      return rs.getDouble(1);
-    }
+    return new Stored(counts, sum);
   }
 }
