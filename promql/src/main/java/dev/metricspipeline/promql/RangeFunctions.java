@@ -74,14 +74,16 @@ final class RangeFunctions {
         yield inc == null ? null : inc / (resolutionMs / 1000.0);
       }
       case RESETS -> {
-        Long total = null;
+        long total = 0;
+        boolean any = false;
         for (int i = a; i <= b; i++) {
           Long r = windows[i].resets();
           if (r != null) {
-            total = (total == null ? 0 : total) + r;
+            total += r;
+            any = true;
           }
         }
-        yield total == null ? null : total.doubleValue();
+        yield any ? (double) total : null;
       }
     };
   }
@@ -102,15 +104,20 @@ final class RangeFunctions {
     return s;
   }
 
-  /** The sum of the windows' increases; null when none is a counter window. */
+  /**
+   * The sum of the windows' increases; null when none is a counter window. Summed unboxed: this
+   * runs for every series at every step.
+   */
   private static Double increase(Window[] windows, int a, int b) {
-    Double total = null;
+    double total = 0;
+    boolean any = false;
     for (int i = a; i <= b; i++) {
       Double inc = windows[i].increase();
       if (inc != null) {
-        total = (total == null ? 0 : total) + inc;
+        total += inc;
+        any = true;
       }
     }
-    return total;
+    return any ? total : null;
   }
 }
