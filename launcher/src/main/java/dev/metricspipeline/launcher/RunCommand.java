@@ -185,6 +185,16 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin RemoteWriteOptions remoteWrite;
 
   @Option(
+      names = "--query-max-windows",
+      defaultValue = "20000000",
+      paramLabel = "N",
+      description =
+          "The most rollup windows one query may read (about 100 bytes of heap each); a query that"
+              + " could read more is refused, as Prometheus's --query.max-samples. Env:"
+              + " METRICS_PIPELINE_QUERY_MAX_WINDOWS. Default: ${DEFAULT-VALUE}")
+  long queryMaxWindows;
+
+  @Option(
       names = "--partitions",
       defaultValue = "6",
       paramLabel = "N",
@@ -321,7 +331,8 @@ public final class RunCommand implements Callable<Integer> {
           RollupSink.start(
               SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
                   .withListen(pushAddress, queryPort)
-                  .withWeb(web),
+                  .withWeb(web)
+                  .withQueryMaxWindows(queryMaxWindows),
               JdbcRollupStore.open("jdbc:sqlite:" + dataDir.resolve("metrics.db")),
               meters,
               vertx);

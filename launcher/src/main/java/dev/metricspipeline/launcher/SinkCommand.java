@@ -31,6 +31,16 @@ public final class SinkCommand implements Callable<Integer> {
   @Mixin RemoteWriteOptions remoteWrite;
 
   @Option(
+      names = "--query-max-windows",
+      defaultValue = "20000000",
+      paramLabel = "N",
+      description =
+          "The most rollup windows one query may read (about 100 bytes of heap each); a query that"
+              + " could read more is refused, as Prometheus's --query.max-samples. Env:"
+              + " METRICS_PIPELINE_QUERY_MAX_WINDOWS. Default: ${DEFAULT-VALUE}")
+  long queryMaxWindows;
+
+  @Option(
       names = "--store",
       defaultValue = "jdbc:sqlite:./data/metrics.db",
       paramLabel = "JDBC_URL",
@@ -92,7 +102,8 @@ public final class SinkCommand implements Callable<Integer> {
             .withGroup(groupId, kafka.kafka())
             .withListen(queryAddress, queryPort)
             .withRetention(SinkConfig.parseRetention(retention))
-            .withWeb(webOptions.web());
+            .withWeb(webOptions.web())
+            .withQueryMaxWindows(queryMaxWindows);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RollupSink sink = RollupSink.start(config, JdbcRollupStore.open(store), meters);
     RemoteWriteSink.Config remoteWriteConfig =

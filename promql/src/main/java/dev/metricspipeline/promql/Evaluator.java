@@ -57,9 +57,21 @@ public final class Evaluator {
   public static final long LOOKBACK_MS = 300_000;
 
   private final Storage storage;
+  private final long maxWindows;
 
+  /** An evaluator without a bound on the windows a query reads (for tests and tools). */
   public Evaluator(Storage storage) {
+    this(storage, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param maxWindows the most windows one query may read: a query whose selectors could read more
+   *     (selected series × windows in the time range, counted before reading) is refused with
+   *     Prometheus's "too many samples" error, as its {@code --query.max-samples} does
+   */
+  public Evaluator(Storage storage, long maxWindows) {
     this.storage = storage;
+    this.maxWindows = maxWindows;
   }
 
   /** One point of a series in a matrix. */
@@ -197,6 +209,7 @@ public final class Evaluator {
     private final long step;
     private final Map<Expr, Fetched> fetched = new IdentityHashMap<>();
     private final Map<String, Pattern> regexes = new HashMap<>();
+    private long windowsBudget = maxWindows;
 
     /** Per aggregation, each input label set's group (label sets repeat from step to step). */
     private final Map<Aggregate, Map<Labels, Labels>> groupKeys = new IdentityHashMap<>();
@@ -296,6 +309,18 @@ public final class Evaluator {
 
     private Fetched fetch(VectorSelector vs, long resolution, long fromStart, long toStart) {
       List<Storage.Series> selected = storage.select(vs.matchers());
+      long possible =
+          toStart < fromStart
+              ? 0
+              : (long) selected.size() * ((toStart - fromStart) / resolution + 1);
+      windowsBudget -= possible;
+      if (windowsBudget < 0) {
+        throw new EvaluationException(
+            "query processing would load too many samples into memory in query execution: its"
+                + " selectors could read more than "
+                + maxWindows
+                + " rollup windows (the query limit); narrow the selectors or the time range");
+      }
       Map<Long, List<Window>> windows =
           selected.isEmpty() || toStart < fromStart
               ? Map.of()

@@ -378,6 +378,22 @@ class EvaluatorTest {
   }
 
   @Test
+  void aQueryThatCouldReadMoreWindowsThanTheLimitIsRefusedBeforeReading() {
+    // Three counters, a [5m] range at one time from 5m windows: 3 windows; the limit is 2.
+    Evaluator bounded = new Evaluator(storage, 2);
+    assertThatThrownBy(
+            () -> bounded.instant(Parser.parse("rate(http_requests_total[5m])"), T0 + 20 * M))
+        .isInstanceOf(EvaluationException.class)
+        .hasMessageContaining("too many samples")
+        .hasMessageContaining("more than 2 rollup windows");
+    assertThat(
+            new Evaluator(storage, 3)
+                .instant(Parser.parse("rate(http_requests_total[5m])"), T0 + 20 * M)
+                .series())
+        .hasSize(3);
+  }
+
+  @Test
   void deepNestingIsRefusedNotAStackOverflow() {
     assertThatThrownBy(() -> Parser.parse("(".repeat(20_000) + "1" + ")".repeat(20_000)))
         .isInstanceOf(PromQLException.class)

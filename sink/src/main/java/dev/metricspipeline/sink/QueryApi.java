@@ -18,7 +18,8 @@ public final class QueryApi implements AutoCloseable {
   }
 
   /**
-   * Serves {@code store} on {@code host:port} (0: any free port), always ready.
+   * Serves {@code store} on {@code host:port} (0: any free port), always ready, without a bound on
+   * the windows a query reads.
    *
    * @param resolutions the rollup resolutions: window size in ms to name ({@code 60000 → 1m})
    */
@@ -30,7 +31,8 @@ public final class QueryApi implements AutoCloseable {
       Map<Long, String> resolutions,
       PrometheusMeterRegistry meters) {
     return new QueryApi(
-        QueryServer.start(web, host, port, store, resolutions, meters, () -> true, null));
+        QueryServer.start(
+            web, host, port, store, resolutions, meters, () -> true, null, Long.MAX_VALUE));
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:9095}. */

@@ -144,7 +144,8 @@ public final class RollupSink implements AutoCloseable {
             resolutions,
             meters,
             this::ready,
-            shared);
+            shared,
+            config.queryMaxWindows());
     this.thread = new Thread(this::run, "metrics-sink");
   }
 

@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param retentionInterval how often old windows are deleted
  * @param maxPollRecords the largest batch written in one transaction
  * @param web the query API's TLS, basic auth and headers ({@code --web.config.file})
+ * @param queryMaxWindows the most rollup windows one query may read: a query that could read more
+ *     is refused (as Prometheus's {@code --query.max-samples}), so no dashboard can exhaust the
+ *     heap
  */
 public record SinkConfig(
     String bootstrapServers,
@@ -37,7 +40,8 @@ public record SinkConfig(
     Map<String, Duration> retention,
     Duration retentionInterval,
     int maxPollRecords,
-    WebConfig web) {
+    WebConfig web,
+    long queryMaxWindows) {
 
   public SinkConfig {
     Objects.requireNonNull(web, "web");
@@ -49,12 +53,16 @@ public record SinkConfig(
     retention = Map.copyOf(retention);
     Checks.notEmpty("topics", topics);
     Checks.positive("maxPollRecords", maxPollRecords);
+    if (queryMaxWindows <= 0) {
+      throw new IllegalArgumentException(
+          "queryMaxWindows must be positive, not " + queryMaxWindows);
+    }
   }
 
   /**
    * Group {@code metrics-pipeline-sink}, topics {@code metrics.rollups.1m/5m/1h}, query API on
    * 127.0.0.1:9095, retention 1m: 7 days, 5m: 30 days, 1h: 400 days, applied every 5 minutes,
-   * batches of up to 5000 rollups.
+   * batches of up to 5000 rollups, queries of up to 20,000,000 windows (about 2 GB of heap).
    */
   public static SinkConfig defaults(String bootstrapServers, RegistryClientConfig registry) {
     Map<String, Duration> retention = new LinkedHashMap<>();
@@ -72,7 +80,8 @@ public record SinkConfig(
         retention,
         Duration.ofMinutes(5),
         5000,
-        WebConfig.none());
+        WebConfig.none(),
+        20_000_000L);
   }
 
   public SinkConfig withListen(String host, int port) {
@@ -124,6 +133,10 @@ public record SinkConfig(
     return toBuilder().topics(topics).build();
   }
 
+  public SinkConfig withQueryMaxWindows(long queryMaxWindows) {
+    return toBuilder().queryMaxWindows(queryMaxWindows).build();
+  }
+
   /** Behind a web config ({@code --web.config.file}): TLS, basic auth, response headers. */
   public SinkConfig withWeb(WebConfig web) {
     return toBuilder().web(web).build();
@@ -147,6 +160,7 @@ public record SinkConfig(
     private Duration retentionInterval;
     private int maxPollRecords;
     private WebConfig web;
+    private long queryMaxWindows;
 
     private Builder(SinkConfig c) {
       bootstrapServers = c.bootstrapServers;
@@ -160,6 +174,7 @@ public record SinkConfig(
       retentionInterval = c.retentionInterval;
       maxPollRecords = c.maxPollRecords;
       web = c.web;
+      queryMaxWindows = c.queryMaxWindows;
     }
 
     public Builder bootstrapServers(String bootstrapServers) {
@@ -212,6 +227,11 @@ public record SinkConfig(
       return this;
     }
 
+    public Builder queryMaxWindows(long queryMaxWindows) {
+      this.queryMaxWindows = queryMaxWindows;
+      return this;
+    }
+
     public Builder web(WebConfig web) {
       this.web = web;
       return this;
@@ -229,7 +249,8 @@ public record SinkConfig(
           retention,
           retentionInterval,
           maxPollRecords,
-          web);
+          web,
+          queryMaxWindows);
     }
   }
 }

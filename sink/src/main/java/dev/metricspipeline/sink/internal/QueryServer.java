@@ -82,6 +82,7 @@ public final class QueryServer implements AutoCloseable {
    *
    * @param resolutions the rollup resolutions: window size in ms to name ({@code 60000 → 1m})
    * @param shared the process's shared Vert.x, left open on close; null for one of its own
+   * @param maxWindows the most rollup windows one query may read
    */
   public static QueryServer start(
       WebConfig web,
@@ -91,10 +92,11 @@ public final class QueryServer implements AutoCloseable {
       Map<Long, String> resolutions,
       PrometheusMeterRegistry meters,
       BooleanSupplier ready,
-      Vertx shared) {
+      Vertx shared,
+      long maxWindows) {
     StageVertx stage = StageVertx.of(shared);
     Vertx vertx = stage.get();
-    Handlers handlers = new Handlers(store, Map.copyOf(resolutions), meters);
+    Handlers handlers = new Handlers(store, Map.copyOf(resolutions), meters, maxWindows);
     Router router = Router.router(vertx);
     OpsRoutes.of(meters::scrape, OpsRoutes.Readiness.of(ready), "Ready").mountFirst(router);
     router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
@@ -167,9 +169,13 @@ public final class QueryServer implements AutoCloseable {
     private final Map<String, Long> sizesByName = new HashMap<>();
     private final Timer latency;
 
-    Handlers(RollupStore store, Map<Long, String> resolutions, PrometheusMeterRegistry meters) {
+    Handlers(
+        RollupStore store,
+        Map<Long, String> resolutions,
+        PrometheusMeterRegistry meters,
+        long maxWindows) {
       this.store = store;
-      this.evaluator = new Evaluator(new RollupStorage(store, resolutions));
+      this.evaluator = new Evaluator(new RollupStorage(store, resolutions), maxWindows);
       resolutions.forEach((ms, name) -> sizesByName.put(name, ms));
       this.latency =
           Timer.builder("sink.query")

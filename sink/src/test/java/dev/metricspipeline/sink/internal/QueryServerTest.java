@@ -96,7 +96,8 @@ class QueryServerTest {
             Map.of(60_000L, "1m", 300_000L, "5m"),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             () -> true,
-            null);
+            null,
+            1_000);
   }
 
   @AfterEach
@@ -293,6 +294,18 @@ class QueryServerTest {
             422);
     assertThat(execution.get("errorType").asText()).isEqualTo("execution");
     assertThat(execution.get("error").asText()).contains("found duplicate series");
+    // The query limit (1,000 windows here): two series over a week of 1m windows could read more.
+    JsonNode tooMany =
+        get(
+            "/api/v1/query_range?query="
+                + q("max_over_time(temp[1m])")
+                + "&start="
+                + (T0 / 1000)
+                + "&end="
+                + (T0 / 1000 + 7 * 86_400)
+                + "&step=3600",
+            422);
+    assertThat(tooMany.get("error").asText()).contains("too many samples");
     assertThat(
             get("/api/v1/query_range?query=" + q("rate(x[1m])") + "&start=10&end=5&step=1", 400)
                 .get("error")
