@@ -4,8 +4,7 @@ import dev.metricspipeline.formats.proto.remote.Remote;
 import dev.metricspipeline.runtime.Checks;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
-import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
+import dev.metricspipeline.sink.internal.RollupConsumers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,7 +26,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -36,7 +34,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xerial.snappy.Snappy;
@@ -166,17 +163,9 @@ public final class RemoteWriteSink implements AutoCloseable {
 
   private RemoteWriteSink(Config config, PrometheusMeterRegistry meters) {
     this.config = config;
-    Map<String, Object> props = new HashMap<>(config.kafka());
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     this.consumer =
-        new KafkaConsumer<>(
-            props,
-            new StringDeserializer(),
-            AvroDeserializer.specific(new SchemaRegistryClient(config.registry()), Rollup.class));
+        RollupConsumers.open(
+            config.bootstrapServers(), config.groupId(), config.registry(), config.kafka(), 0);
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
@@ -194,11 +183,7 @@ public final class RemoteWriteSink implements AutoCloseable {
         Counter.builder("sink.remote.write.retries")
             .description("remote_write requests retried after a network error, 429 or 5xx")
             .register(meters);
-    this.undecodable =
-        Counter.builder("sink.records.dropped")
-            .tag("reason", "undecodable")
-            .description("Records that could not be decoded and were stepped over")
-            .register(meters);
+    this.undecodable = RollupConsumers.undecodable(meters);
     this.requestLatency =
         Timer.builder("sink.remote.write.request")
             .description("Time for one remote_write request, retries not included")
@@ -242,13 +227,9 @@ public final class RemoteWriteSink implements AutoCloseable {
         try {
           records = consumer.poll(Duration.ofMillis(500));
         } catch (RecordDeserializationException e) {
-          undecodable.increment();
-          LOG.error(
-              "Cannot decode the record at {} offset {}; stepping over it: {}",
-              e.topicPartition(),
-              e.offset(),
-              e.getMessage());
-          consumer.seek(e.topicPartition(), e.offset() + 1);
+          if (!RollupConsumers.stepOverIfBad(consumer, e, undecodable, LOG)) {
+            awaitStop(1000); // the registry is away: read the record again
+          }
           continue;
         }
         if (records.isEmpty()) {
@@ -272,6 +253,15 @@ public final class RemoteWriteSink implements AutoCloseable {
       LOG.error("remote_write sink stopped", e);
     } finally {
       consumer.close();
+    }
+  }
+
+  private void awaitStop(long ms) {
+    try {
+      stop.await(ms, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop.countDown();
     }
   }
 

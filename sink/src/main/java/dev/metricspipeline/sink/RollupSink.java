@@ -2,11 +2,9 @@ package dev.metricspipeline.sink;
 
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.runtime.StageHealth;
-import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.schemas.avro.Rollup;
-import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.sink.internal.QueryServer;
+import dev.metricspipeline.sink.internal.RollupConsumers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -25,7 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -34,7 +31,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,18 +80,13 @@ public final class RollupSink implements AutoCloseable {
     this.store = store;
     this.meters = meters;
     this.health = StageHealth.of("sink").bindTo(meters);
-    Map<String, Object> props = new HashMap<>(config.kafka());
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
     this.consumer =
-        new KafkaConsumer<>(
-            props,
-            new StringDeserializer(),
-            AvroDeserializer.specific(new SchemaRegistryClient(config.registry()), Rollup.class));
+        RollupConsumers.open(
+            config.bootstrapServers(),
+            config.groupId(),
+            config.registry(),
+            config.kafka(),
+            config.maxPollRecords());
     this.consumerMetrics = new KafkaClientMetrics(consumer);
     consumerMetrics.bindTo(meters);
     this.written =
@@ -106,11 +97,7 @@ public final class RollupSink implements AutoCloseable {
         Counter.builder("sink.rows.skipped")
             .description("Rollups read again after a restart or rebalance, already in the store")
             .register(meters);
-    this.undecodable =
-        Counter.builder("sink.records.dropped")
-            .tag("reason", "undecodable")
-            .description("Records that could not be decoded and were stepped over")
-            .register(meters);
+    this.undecodable = RollupConsumers.undecodable(meters);
     this.commitLatency =
         Timer.builder("sink.batch.commit")
             .description("Time to write one batch and its offsets in one transaction")
@@ -221,26 +208,11 @@ public final class RollupSink implements AutoCloseable {
       try {
         records = consumer.poll(Duration.ofMillis(500));
       } catch (RecordDeserializationException e) {
-        if (!StreamsFaults.isRecordFault(e)) {
+        if (!RollupConsumers.stepOverIfBad(consumer, e, undecodable, LOG)) {
           // The registry is away, not the record wrong: read it again later.
           health.fault("decoding " + e.topicPartition() + "@" + e.offset() + ": " + e.getMessage());
-          LOG.warn(
-              "Cannot decode {}@{} yet, retrying in {} ms: {}",
-              e.topicPartition(),
-              e.offset(),
-              backoff,
-              e.getMessage());
-          consumer.seek(e.topicPartition(), e.offset());
           backoff = pause(backoff);
-          continue;
         }
-        undecodable.increment();
-        LOG.error(
-            "Skipping undecodable record {}@{}: {}",
-            e.topicPartition(),
-            e.offset(),
-            e.getMessage());
-        consumer.seek(e.topicPartition(), e.offset() + 1);
         continue;
       }
       if (records.isEmpty() || !toSeek.isEmpty()) {
