@@ -1,11 +1,9 @@
 package dev.metricspipeline.launcher;
 
-import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.sink.RemoteWriteSink;
+import dev.metricspipeline.sink.SinkConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** {@code --remote-write-url}: the rollups also remote_written to a TSDB of the user's. */
@@ -21,12 +19,11 @@ final class RemoteWriteOptions {
               + " is sent as basic auth. Env: METRICS_PIPELINE_REMOTE_WRITE_URL. Default: none")
   URI url;
 
-  /** The sink's config, or null when no URL was given. */
-  RemoteWriteSink.Config config(
-      String bootstrapServers,
-      RegistryClientConfig registry,
-      List<String> topics,
-      Map<String, String> kafka) {
+  /**
+   * The sender's config, reading what the store writer {@code sink} reads, or null when no URL was
+   * given.
+   */
+  RemoteWriteSink.Config config(SinkConfig sink) {
     if (url == null) {
       return null;
     }
@@ -47,9 +44,8 @@ final class RemoteWriteOptions {
         throw new IllegalArgumentException("--remote-write-url " + url + ": " + e.getMessage(), e);
       }
     }
-    RemoteWriteSink.Config config =
-        RemoteWriteSink.Config.of(bootstrapServers, registry, target, topics)
-            .withGroup("metrics-pipeline-remote-write", kafka);
-    return userInfo == null ? config : config.withBasicAuth(url.getUserInfo());
+    return RemoteWriteSink.Config.of(sink, target).toBuilder()
+        .basicAuth(userInfo == null ? null : url.getUserInfo())
+        .build();
   }
 }

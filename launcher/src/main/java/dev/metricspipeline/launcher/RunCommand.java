@@ -184,15 +184,7 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin RemoteWriteOptions remoteWrite;
 
-  @Option(
-      names = "--query-max-windows",
-      defaultValue = "20000000",
-      paramLabel = "N",
-      description =
-          "The most rollup windows one query may read (about 100 bytes of heap each); a query that"
-              + " could read more is refused, as Prometheus's --query.max-samples. Env:"
-              + " METRICS_PIPELINE_QUERY_MAX_WINDOWS. Default: ${DEFAULT-VALUE}")
-  long queryMaxWindows;
+  @Mixin QueryOptions query;
 
   @Option(
       names = "--partitions",
@@ -327,23 +319,19 @@ public final class RunCommand implements Callable<Integer> {
               vertx);
       started.add(scraper);
       Hangup.onHangup(scraper::reload);
+      SinkConfig sinkConfig =
+          SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+              .withListen(pushAddress, queryPort)
+              .withWeb(web)
+              .withQueryMaxWindows(query.maxWindows);
       RollupSink sink =
           RollupSink.start(
-              SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
-                  .withListen(pushAddress, queryPort)
-                  .withWeb(web)
-                  .withQueryMaxWindows(queryMaxWindows),
+              sinkConfig,
               JdbcRollupStore.open("jdbc:sqlite:" + dataDir.resolve("metrics.db")),
               meters,
               vertx);
       started.add(sink);
-      RemoteWriteSink.Config remoteWriteConfig =
-          remoteWrite.config(
-              kafka.bootstrapServers(),
-              RegistryClientConfig.of(registry.url()),
-              SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
-                  .topics(),
-              Map.of());
+      RemoteWriteSink.Config remoteWriteConfig = remoteWrite.config(sinkConfig);
       if (remoteWriteConfig != null) {
         started.add(RemoteWriteSink.start(remoteWriteConfig, meters));
       }

@@ -30,15 +30,7 @@ public final class SinkCommand implements Callable<Integer> {
 
   @Mixin RemoteWriteOptions remoteWrite;
 
-  @Option(
-      names = "--query-max-windows",
-      defaultValue = "20000000",
-      paramLabel = "N",
-      description =
-          "The most rollup windows one query may read (about 100 bytes of heap each); a query that"
-              + " could read more is refused, as Prometheus's --query.max-samples. Env:"
-              + " METRICS_PIPELINE_QUERY_MAX_WINDOWS. Default: ${DEFAULT-VALUE}")
-  long queryMaxWindows;
+  @Mixin QueryOptions query;
 
   @Option(
       names = "--store",
@@ -103,12 +95,10 @@ public final class SinkCommand implements Callable<Integer> {
             .withListen(queryAddress, queryPort)
             .withRetention(SinkConfig.parseRetention(retention))
             .withWeb(webOptions.web())
-            .withQueryMaxWindows(queryMaxWindows);
+            .withQueryMaxWindows(query.maxWindows);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RollupSink sink = RollupSink.start(config, JdbcRollupStore.open(store), meters);
-    RemoteWriteSink.Config remoteWriteConfig =
-        remoteWrite.config(
-            kafka.bootstrapServers, kafka.registry(), config.topics(), kafka.kafka());
+    RemoteWriteSink.Config remoteWriteConfig = remoteWrite.config(config);
     if (remoteWriteConfig != null) {
       RemoteWriteSink remote = RemoteWriteSink.start(remoteWriteConfig, meters);
       Shutdown.closeOnSignal(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.sink.RemoteWriteSink;
+import dev.metricspipeline.sink.SinkConfig;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +18,9 @@ class RemoteWriteOptionsTest {
     RemoteWriteOptions options = new RemoteWriteOptions();
     new CommandLine(options).parseArgs(args);
     return options.config(
-        "127.0.0.1:9092",
-        RegistryClientConfig.of("http://127.0.0.1:8081"),
-        List.of("metrics.rollups.1m"),
-        Map.of());
+        SinkConfig.defaults("127.0.0.1:9092", RegistryClientConfig.of("http://127.0.0.1:8081"))
+            .withTopics(List.of("metrics.rollups.1m"))
+            .withGroup("metrics-pipeline-sink", Map.of("security.protocol", "SASL_PLAINTEXT")));
   }
 
   @Test
@@ -35,6 +35,8 @@ class RemoteWriteOptionsTest {
     assertThat(config.url()).isEqualTo(URI.create("https://tsdb.example:8428/api/v1/write?x=1"));
     assertThat(config.basicAuth()).isEqualTo("writer:s3cret");
     assertThat(config.groupId()).isEqualTo("metrics-pipeline-remote-write");
+    assertThat(config.topics()).containsExactly("metrics.rollups.1m");
+    assertThat(config.kafka()).containsEntry("security.protocol", "SASL_PLAINTEXT");
     assertThat(parse("--remote-write-url", "http://prometheus:9090/api/v1/write").basicAuth())
         .isNull();
   }

@@ -104,47 +104,77 @@ public final class RemoteWriteSink implements AutoCloseable {
     }
 
     /**
-     * Group {@code metrics-pipeline-remote-write}, the given topics, 2,000 samples a request (a
+     * Reads what the store writer reads (its Kafka, registry, topics and client settings) in a
+     * group of its own, {@code metrics-pipeline-remote-write}; 2,000 samples a request (a
      * Prometheus sender's default), 30 s timeout, no auth.
      */
-    public static Config of(
-        String bootstrapServers, RegistryClientConfig registry, URI url, List<String> topics) {
+    public static Config of(SinkConfig sink, URI url) {
       return new Config(
-          bootstrapServers,
-          registry,
+          sink.bootstrapServers(),
+          sink.registry(),
           url,
           "metrics-pipeline-remote-write",
-          topics,
-          Map.of(),
+          sink.topics(),
+          sink.kafka(),
           null,
           2000,
           Duration.ofSeconds(30));
     }
 
-    public Config withGroup(String groupId, Map<String, String> kafka) {
-      return new Config(
-          bootstrapServers,
-          registry,
-          url,
-          groupId,
-          topics,
-          kafka,
-          basicAuth,
-          maxSamplesPerRequest,
-          timeout);
+    /** A builder holding this config's values; {@link Builder#build()} validates. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
-    public Config withBasicAuth(String userColonPassword) {
-      return new Config(
-          bootstrapServers,
-          registry,
-          url,
-          groupId,
-          topics,
-          kafka,
-          userColonPassword,
-          maxSamplesPerRequest,
-          timeout);
+    /** Builds a {@link Config}, starting from an existing one. */
+    public static final class Builder {
+      private String groupId;
+      private String basicAuth;
+      private int maxSamplesPerRequest;
+      private Duration timeout;
+      private final Config from;
+
+      private Builder(Config c) {
+        from = c;
+        groupId = c.groupId;
+        basicAuth = c.basicAuth;
+        maxSamplesPerRequest = c.maxSamplesPerRequest;
+        timeout = c.timeout;
+      }
+
+      public Builder groupId(String groupId) {
+        this.groupId = groupId;
+        return this;
+      }
+
+      /** {@code user:password} for the receiver, or null for none. */
+      public Builder basicAuth(String userColonPassword) {
+        this.basicAuth = userColonPassword;
+        return this;
+      }
+
+      public Builder maxSamplesPerRequest(int maxSamplesPerRequest) {
+        this.maxSamplesPerRequest = maxSamplesPerRequest;
+        return this;
+      }
+
+      public Builder timeout(Duration timeout) {
+        this.timeout = timeout;
+        return this;
+      }
+
+      public Config build() {
+        return new Config(
+            from.bootstrapServers,
+            from.registry,
+            from.url,
+            groupId,
+            from.topics,
+            from.kafka,
+            basicAuth,
+            maxSamplesPerRequest,
+            timeout);
+      }
     }
   }
 
