@@ -1,13 +1,6 @@
 package dev.metricspipeline.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,8 +33,6 @@ import java.util.TreeMap;
  * </ul>
  */
 final class PromQLCompatibility {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   enum Kind {
     EXACT,
@@ -170,7 +161,6 @@ final class PromQLCompatibility {
           Case.different("irate(synthetic_requests_total[1m])"),
           Case.different("irate(node_cpu_seconds_total{mode=\"idle\"}[1m])"));
 
-  private final HttpClient http = HttpClient.newHttpClient();
   private final String prometheusUrl;
   private final String ourUrl;
   private final double scrapeIntervalSeconds;
@@ -222,19 +212,7 @@ final class PromQLCompatibility {
 
   /** An instant query's result: labels to value ({@code {}} for a scalar). */
   private Map<String, Double> query(String base, String expr, long timeMs) throws Exception {
-    String url =
-        base
-            + "/api/v1/query?query="
-            + URLEncoder.encode(expr, StandardCharsets.UTF_8)
-            + "&time="
-            + (timeMs / 1000.0);
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode body = JSON.readTree(response.body());
-    if (!"success".equals(body.path("status").asText())) {
-      throw new AssertionError(base + " refused " + expr + ": " + response.body());
-    }
+    JsonNode body = TestPipelines.instantQuery(base, expr, timeMs);
     Map<String, Double> out = new TreeMap<>();
     JsonNode result = body.at("/data/result");
     String type = body.at("/data/resultType").asText();

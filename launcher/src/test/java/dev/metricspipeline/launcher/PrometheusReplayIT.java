@@ -191,21 +191,8 @@ class PrometheusReplayIT {
 
   private List<JsonNode> vector(PrometheusProcess prometheus, String query, long atMs)
       throws Exception {
-    String url =
-        prometheus.url()
-            + "/api/v1/query?query="
-            + URLEncoder.encode(query, StandardCharsets.UTF_8)
-            + "&time="
-            + (atMs / 1000.0);
-    JsonNode body =
-        JSON.readTree(
-            http.send(
-                    HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body());
-    assertThat(body.get("status").asText()).as("%s: %s", query, body).isEqualTo("success");
     List<JsonNode> out = new ArrayList<>();
-    body.at("/data/result").forEach(out::add);
+    TestPipelines.instantQuery(prometheus.url(), query, atMs).at("/data/result").forEach(out::add);
     return out;
   }
 

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.testkit.PrometheusProcess;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +29,6 @@ import org.slf4j.LoggerFactory;
 class RemoteWriteSinkIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(RemoteWriteSinkIT.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MINUTE = 60_000;
 
   @TempDir Path dir;
@@ -96,8 +92,8 @@ class RemoteWriteSinkIT {
                   Map<String, String> theirs = new TreeMap<>();
                   for (String aggregate : expected.keySet()) {
                     JsonNode r =
-                        query(
-                            prometheus,
+                        TestPipelines.instantQuery(
+                            prometheus.url(),
                             "job_duration_seconds:" + aggregate + "_1m{job=\"batch\"}",
                             window + MINUTE);
                     assertThat(r.at("/data/result")).hasSize(1);
@@ -107,8 +103,8 @@ class RemoteWriteSinkIT {
                 });
         // Each window once: one sample at the window's end, whatever the retries did.
         JsonNode samples =
-            query(
-                prometheus,
+            TestPipelines.instantQuery(
+                prometheus.url(),
                 "count_over_time(job_duration_seconds:max_1m{job=\"batch\"}[10m])",
                 System.currentTimeMillis());
         assertThat(samples.at("/data/result/0/value/1").asText()).isEqualTo("1");
@@ -123,22 +119,5 @@ class RemoteWriteSinkIT {
             .isGreaterThanOrEqualTo(5);
       }
     }
-  }
-
-  private JsonNode query(PrometheusProcess prometheus, String expr, long timeMs) throws Exception {
-    String url =
-        prometheus.url()
-            + "/api/v1/query?query="
-            + URLEncoder.encode(expr, StandardCharsets.UTF_8)
-            + "&time="
-            + (timeMs / 1000.0);
-    JsonNode body =
-        JSON.readTree(
-            http.send(
-                    HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body());
-    assertThat(body.get("status").asText()).as("%s", body).isEqualTo("success");
-    return body;
   }
 }

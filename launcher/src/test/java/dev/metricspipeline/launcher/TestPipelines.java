@@ -17,6 +17,10 @@ import picocli.CommandLine;
 final class TestPipelines {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.net.http.HttpClient HTTP =
+      java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1)
+          .build();
 
   private TestPipelines() {}
 
@@ -103,5 +107,32 @@ final class TestPipelines {
       }
     }
     return 0;
+  }
+
+  /**
+   * {@code GET /api/v1/query} of any Prometheus-compatible API (Debian's prometheus, or ours) at
+   * {@code timeMs}: the whole response body, which must have status {@code success}.
+   *
+   * @throws AssertionError naming the server, the expression and the body when it was refused
+   */
+  static JsonNode instantQuery(String baseUrl, String expr, long timeMs) throws Exception {
+    String url =
+        baseUrl
+            + "/api/v1/query?query="
+            + java.net.URLEncoder.encode(expr, java.nio.charset.StandardCharsets.UTF_8)
+            + "&time="
+            + (timeMs / 1000.0);
+    String body =
+        HTTP.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .timeout(java.time.Duration.ofSeconds(60))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    JsonNode json = JSON.readTree(body);
+    if (!"success".equals(json.path("status").asText())) {
+      throw new AssertionError(baseUrl + " refused " + expr + ": " + body);
+    }
+    return json;
   }
 }
