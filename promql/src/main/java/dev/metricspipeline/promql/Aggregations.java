@@ -73,6 +73,61 @@ final class Aggregations {
     }
   }
 
+  /**
+   * {@code sum}, {@code avg}, {@code min}, {@code max}, {@code count} and {@code group} folded one
+   * value at a time into a count and one double, with the same arithmetic in the same order as
+   * {@link #apply} over the members (so the results are bit for bit the same).
+   */
+  enum Fold {
+    SUM,
+    AVG,
+    MIN,
+    MAX,
+    COUNT,
+    GROUP;
+
+    /** The fold of an aggregation operator, or null for those that need all members. */
+    static Fold of(String op) {
+      return switch (op) {
+        case "sum" -> SUM;
+        case "avg" -> AVG;
+        case "min" -> MIN;
+        case "max" -> MAX;
+        case "count" -> COUNT;
+        case "group" -> GROUP;
+        default -> null;
+      };
+    }
+
+    /**
+     * The accumulated value after adding {@code v}.
+     *
+     * @param n the number of values including {@code v}
+     * @param acc the accumulated value before it (anything for the first)
+     */
+    double add(long n, double acc, double v) {
+      return switch (this) {
+        case SUM -> (n == 1 ? 0 : acc) + v;
+        case AVG -> {
+          double mean = n == 1 ? 0 : acc;
+          yield mean + (v / n - mean / n);
+        }
+        case MIN -> n == 1 || v < acc || Double.isNaN(acc) ? v : acc;
+        case MAX -> n == 1 || v > acc || Double.isNaN(acc) ? v : acc;
+        case COUNT, GROUP -> 0;
+      };
+    }
+
+    /** The result over {@code n > 0} values. */
+    double result(long n, double acc) {
+      return switch (this) {
+        case COUNT -> n;
+        case GROUP -> 1;
+        default -> acc;
+      };
+    }
+  }
+
   /** {@code topk}/{@code bottomk}: the k largest/smallest members, labels kept, largest first. */
   static List<Sample> topk(String op, double param, List<Sample> members) {
     long k = (long) param;

@@ -12,9 +12,7 @@ import dev.metricspipeline.promql.Expr.Unary;
 import dev.metricspipeline.promql.Expr.ValueType;
 import dev.metricspipeline.promql.Expr.VectorMatching;
 import dev.metricspipeline.promql.Expr.VectorSelector;
-import dev.metricspipeline.promql.Storage.Window;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -182,22 +180,10 @@ public final class Evaluator {
   }
 
   /**
-   * The windows of one series at one resolution, in start order; {@code unnamed} is its labels
-   * without the metric name, made once rather than at every step.
+   * The windows of one series at one resolution; {@code unnamed} is its labels without the metric
+   * name, made once rather than at every step.
    */
-  private record SeriesWindows(Labels labels, Labels unnamed, long[] starts, Window[] windows) {
-    /** The index of the last window starting at or before {@code t}, or -1. */
-    int floor(long t) {
-      int i = Arrays.binarySearch(starts, t);
-      return i >= 0 ? i : -i - 2;
-    }
-
-    /** The index of the first window starting at or after {@code t} (may be {@code length}). */
-    int ceiling(long t) {
-      int i = Arrays.binarySearch(starts, t);
-      return i >= 0 ? i : -i - 1;
-    }
-  }
+  private record SeriesWindows(Labels labels, Labels unnamed, Windows windows) {}
 
   /** What one selector reads: its resolution and the windows of every series it selects. */
   private record Fetched(long resolution, List<SeriesWindows> series) {}
@@ -214,11 +200,134 @@ public final class Evaluator {
     /** Per aggregation, each input label set's group (label sets repeat from step to step). */
     private final Map<Aggregate, Map<Labels, Labels>> groupKeys = new IdentityHashMap<>();
 
+    /** Aggregations folded series by series before the steps are evaluated (see {@link #fold}). */
+    private final Map<Aggregate, Folded> folded = new IdentityHashMap<>();
+
     Run(Expr expr, long start, long end, long step) {
       this.start = start;
       this.end = end;
       this.step = step;
       prefetch(expr);
+      planFolds(expr);
+    }
+
+    private int steps() {
+      return step == 0 ? 1 : (int) ((end - start) / step) + 1;
+    }
+
+    /**
+     * Folds every aggregation that can be folded ahead: one of sum, avg, min, max, count, group
+     * straight over a selector or a range function of one. Those are computed series by series over
+     * all steps at once, each series' windows read while in cache, instead of visiting every series
+     * at every step; the additions per group and step are in the same order, so the values are the
+     * same bits.
+     */
+    private void planFolds(Expr e) {
+      if (e instanceof Aggregate a) {
+        Folded f = fold(a);
+        if (f != null) {
+          folded.put(a, f);
+          return;
+        }
+        planFolds(a.expr());
+        if (a.param() != null) {
+          planFolds(a.param());
+        }
+      } else if (e instanceof Call c) {
+        c.args().forEach(this::planFolds);
+      } else if (e instanceof Binary b) {
+        planFolds(b.lhs());
+        planFolds(b.rhs());
+      } else if (e instanceof Unary u) {
+        planFolds(u.expr());
+      } else if (e instanceof Paren p) {
+        planFolds(p.expr());
+      }
+    }
+
+    /** The most group × step cells a fold may hold; larger aggregations go step by step. */
+    private static final long MAX_FOLD_CELLS = 4_000_000;
+
+    /** An aggregation's groups and, per group and step, the count and accumulated value. */
+    private record Folded(
+        Aggregations.Fold fold, List<Labels> groups, int steps, long[] counts, double[] values) {
+      List<Sample> column(int k) {
+        List<Sample> out = new ArrayList<>(groups.size());
+        for (int g = 0; g < groups.size(); g++) {
+          long n = counts[g * steps + k];
+          if (n > 0) {
+            out.add(new Sample(groups.get(g), fold.result(n, values[g * steps + k])));
+          }
+        }
+        return out;
+      }
+    }
+
+    private Folded fold(Aggregate a) {
+      Aggregations.Fold fold = a.param() == null ? Aggregations.Fold.of(a.op()) : null;
+      Expr inner = a.expr();
+      while (inner instanceof Paren p) {
+        inner = p.expr();
+      }
+      if (fold == null) {
+        return null;
+      }
+      Fetched f;
+      RangeFunctions.Fn fn = null;
+      long rangeMs = 0;
+      long offset;
+      if (inner instanceof VectorSelector vs) {
+        f = fetched.get(vs);
+        offset = vs.offsetMs();
+      } else if (inner instanceof Call c
+          && c.args().size() == 1
+          && c.args().get(0) instanceof MatrixSelector ms) {
+        fn = RangeFunctions.Fn.of(c.function());
+        f = fetched.get(ms);
+        rangeMs = ms.rangeMs();
+        offset = ms.selector().offsetMs();
+      } else {
+        return null;
+      }
+      boolean keepName = fn == null || fn == RangeFunctions.Fn.LAST_OVER_TIME;
+      Set<String> drop = new HashSet<>(a.grouping());
+      drop.add(Labels.NAME);
+      List<SeriesWindows> series = f.series();
+      int[] group = new int[series.size()];
+      Map<Labels, Integer> index = new LinkedHashMap<>();
+      for (int i = 0; i < group.length; i++) {
+        SeriesWindows sw = series.get(i);
+        Labels l = keepName ? sw.labels() : sw.unnamed();
+        Labels key = a.without() ? l.without(drop) : l.keep(a.grouping());
+        Integer g = index.get(key);
+        if (g == null) {
+          g = index.size();
+          index.put(key, g);
+        }
+        group[i] = g;
+      }
+      int steps = steps();
+      if ((long) index.size() * steps > MAX_FOLD_CELLS) {
+        return null;
+      }
+      long[] counts = new long[index.size() * steps];
+      double[] values = new double[counts.length];
+      for (int i = 0; i < group.length; i++) {
+        Windows w = series.get(i).windows();
+        int base = group[i] * steps;
+        for (int k = 0; k < steps; k++) {
+          long at = start + k * step - offset;
+          double v =
+              fn == null
+                  ? selectorValue(f.resolution(), w, at)
+                  : rangeValue(fn, f.resolution(), rangeMs, w, at);
+          if (!RangeFunctions.isAbsent(v)) {
+            int cell = base + k;
+            values[cell] = fold.add(++counts[cell], values[cell], v);
+          }
+        }
+      }
+      return new Folded(fold, List.copyOf(index.keySet()), steps, counts, values);
     }
 
     private void prefetch(Expr e) {
@@ -321,7 +430,7 @@ public final class Evaluator {
                 + maxWindows
                 + " rollup windows (the query limit); narrow the selectors or the time range");
       }
-      Map<Long, List<Window>> windows =
+      Map<Long, Windows> windows =
           selected.isEmpty() || toStart < fromStart
               ? Map.of()
               : storage.windows(
@@ -331,17 +440,10 @@ public final class Evaluator {
                   toStart);
       List<SeriesWindows> out = new ArrayList<>();
       for (Storage.Series s : selected) {
-        List<Window> ws = windows.get(s.id());
-        if (ws == null || ws.isEmpty()) {
-          continue;
+        Windows ws = windows.get(s.id());
+        if (ws != null && ws.size() > 0) {
+          out.add(new SeriesWindows(s.labels(), s.labels().withoutName(), ws));
         }
-        long[] starts = new long[ws.size()];
-        for (int i = 0; i < starts.length; i++) {
-          starts[i] = ws.get(i).start();
-        }
-        out.add(
-            new SeriesWindows(
-                s.labels(), s.labels().withoutName(), starts, ws.toArray(new Window[0])));
       }
       return new Fetched(resolution, out);
     }
@@ -360,7 +462,8 @@ public final class Evaluator {
       } else if (e instanceof Call c) {
         return call(c, t);
       } else if (e instanceof Aggregate a) {
-        return aggregate(a, t);
+        Folded f = folded.get(a);
+        return f != null ? f.column(step == 0 ? 0 : (int) ((t - start) / step)) : aggregate(a, t);
       } else if (e instanceof Binary b) {
         return binary(b, t);
       }
@@ -376,12 +479,37 @@ public final class Evaluator {
       long at = t - vs.offsetMs();
       List<Sample> out = new ArrayList<>();
       for (SeriesWindows sw : f.series()) {
-        int i = sw.floor(at - f.resolution());
-        if (i >= 0 && sw.windows()[i].end() > at - LOOKBACK_MS) {
-          out.add(new Sample(sw.labels(), sw.windows()[i].last()));
+        double v = selectorValue(f.resolution(), sw.windows(), at);
+        if (!RangeFunctions.isAbsent(v)) {
+          out.add(new Sample(sw.labels(), v));
         }
       }
       return out;
+    }
+
+    /**
+     * An instant selector's value of one series at {@code at} (offset applied): the last value of
+     * the newest window that ended at or before it and within the lookback, else {@link
+     * RangeFunctions#ABSENT}.
+     */
+    private static double selectorValue(long resolution, Windows w, long at) {
+      int i = w.floor(at - resolution);
+      return i >= 0 && w.start(i) + resolution > at - LOOKBACK_MS
+          ? w.last(i)
+          : RangeFunctions.ABSENT;
+    }
+
+    /**
+     * A range function's value of one series at {@code at} (offset applied), else {@link
+     * RangeFunctions#ABSENT}.
+     */
+    private static double rangeValue(
+        RangeFunctions.Fn fn, long resolution, long rangeMs, Windows w, long at) {
+      long last = Math.floorDiv(at, resolution) * resolution - resolution;
+      long first = last + resolution - rangeMs;
+      int a = w.ceiling(first);
+      int b = w.floor(last);
+      return a > b ? RangeFunctions.ABSENT : RangeFunctions.apply(fn, w, a, b, rangeMs, resolution);
     }
 
     private Object unary(Unary u, long t) {
@@ -439,19 +567,11 @@ public final class Evaluator {
       RangeFunctions.Fn fn = RangeFunctions.Fn.of(name);
       boolean keepName = fn == RangeFunctions.Fn.LAST_OVER_TIME;
       Fetched f = fetched.get(ms);
-      long r = f.resolution();
       long at = t - ms.selector().offsetMs();
-      long last = Math.floorDiv(at, r) * r - r;
-      long first = last + r - ms.rangeMs();
       List<Sample> out = new ArrayList<>();
       for (SeriesWindows sw : f.series()) {
-        int a = sw.ceiling(first);
-        int b = sw.floor(last);
-        if (a > b) {
-          continue;
-        }
-        Double v = RangeFunctions.apply(fn, sw.windows(), a, b, ms.rangeMs(), r);
-        if (v != null) {
+        double v = rangeValue(fn, f.resolution(), ms.rangeMs(), sw.windows(), at);
+        if (!RangeFunctions.isAbsent(v)) {
           Labels labels = keepName ? sw.labels() : sw.unnamed();
           out.add(new Sample(labels, v));
         }
@@ -496,10 +616,26 @@ public final class Evaluator {
     private Object aggregate(Aggregate a, long t) {
       List<Sample> in = vector(eval(a.expr(), t));
       double param = a.param() == null ? Double.NaN : scalar(a.param(), t);
-      Map<Labels, List<Sample>> groups = new LinkedHashMap<>();
       Set<String> drop = new HashSet<>(a.grouping());
       drop.add(Labels.NAME);
       Map<Labels, Labels> keys = groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
+      Aggregations.Fold fold = a.param() == null ? Aggregations.Fold.of(a.op()) : null;
+      if (fold != null) {
+        // A count and an accumulated value per group instead of a list of its members.
+        Map<Labels, double[]> groups = new LinkedHashMap<>();
+        for (Sample s : in) {
+          Labels key =
+              keys.computeIfAbsent(
+                  s.labels(), l -> a.without() ? l.without(drop) : l.keep(a.grouping()));
+          double[] g = groups.computeIfAbsent(key, k -> new double[2]);
+          g[0]++;
+          g[1] = fold.add((long) g[0], g[1], s.value());
+        }
+        List<Sample> out = new ArrayList<>(groups.size());
+        groups.forEach((key, g) -> out.add(new Sample(key, fold.result((long) g[0], g[1]))));
+        return out;
+      }
+      Map<Labels, List<Sample>> groups = new LinkedHashMap<>();
       for (Sample s : in) {
         Labels key =
             keys.computeIfAbsent(

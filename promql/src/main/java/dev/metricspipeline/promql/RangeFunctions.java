@@ -1,7 +1,5 @@
 package dev.metricspipeline.promql;
 
-import dev.metricspipeline.promql.Storage.Window;
-
 /**
  * The range functions over whole rollup windows: each is read off the windows' fields (see {@code
  * docs/ARCHITECTURE.md}, "Query").
@@ -33,91 +31,94 @@ final class RangeFunctions {
   }
 
   /**
-   * The function over {@code windows[a..b]} (inclusive, {@code a <= b}), or null where the series
-   * has no value for it.
+   * The function over windows {@code a..b} (inclusive, {@code a <= b}), or {@link #ABSENT} where
+   * the series has no value for it (a function of counter windows over a series that was not a
+   * counter in any of them). Unboxed: this runs for every series at every step.
    *
    * @param rangeMs the selector's range
    * @param resolutionMs the windows' size
    */
-  static Double apply(Fn fn, Window[] windows, int a, int b, long rangeMs, long resolutionMs) {
+  static double apply(Fn fn, Windows w, int a, int b, long rangeMs, long resolutionMs) {
     return switch (fn) {
-      case COUNT_OVER_TIME -> (double) count(windows, a, b);
-      case SUM_OVER_TIME -> sum(windows, a, b);
-      case AVG_OVER_TIME -> sum(windows, a, b) / count(windows, a, b);
+      case COUNT_OVER_TIME -> (double) count(w, a, b);
+      case SUM_OVER_TIME -> sum(w, a, b);
+      case AVG_OVER_TIME -> sum(w, a, b) / count(w, a, b);
       case MIN_OVER_TIME -> {
-        double min = windows[a].min();
+        double min = w.min(a);
         for (int i = a + 1; i <= b; i++) {
-          if (windows[i].min() < min || Double.isNaN(min)) {
-            min = windows[i].min();
+          if (w.min(i) < min || Double.isNaN(min)) {
+            min = w.min(i);
           }
         }
         yield min;
       }
       case MAX_OVER_TIME -> {
-        double max = windows[a].max();
+        double max = w.max(a);
         for (int i = a + 1; i <= b; i++) {
-          if (windows[i].max() > max || Double.isNaN(max)) {
-            max = windows[i].max();
+          if (w.max(i) > max || Double.isNaN(max)) {
+            max = w.max(i);
           }
         }
         yield max;
       }
-      case LAST_OVER_TIME -> windows[b].last();
-      case DELTA -> count(windows, a, b) < 2 ? null : windows[b].last() - windows[a].first();
-      case INCREASE -> increase(windows, a, b);
+      case LAST_OVER_TIME -> w.last(b);
+      case DELTA -> count(w, a, b) < 2 ? ABSENT : w.last(b) - w.first(a);
+      case INCREASE -> increase(w, a, b);
       case RATE -> {
-        Double inc = increase(windows, a, b);
-        yield inc == null ? null : inc / (rangeMs / 1000.0);
+        double inc = increase(w, a, b);
+        yield isAbsent(inc) ? ABSENT : inc / (rangeMs / 1000.0);
       }
-      case IRATE -> {
-        Double inc = windows[b].increase();
-        yield inc == null ? null : inc / (resolutionMs / 1000.0);
-      }
+      case IRATE -> w.counter(b) ? w.increase(b) / (resolutionMs / 1000.0) : ABSENT;
       case RESETS -> {
         long total = 0;
         boolean any = false;
         for (int i = a; i <= b; i++) {
-          Long r = windows[i].resets();
-          if (r != null) {
-            total += r;
+          if (w.counter(i)) {
+            total += w.resets(i);
             any = true;
           }
         }
-        yield any ? (double) total : null;
+        yield any ? (double) total : ABSENT;
       }
     };
   }
 
-  private static long count(Window[] windows, int a, int b) {
+  /**
+   * "No value": a NaN with a payload no arithmetic produces, so that a real NaN result (a NaN
+   * sample) stays a value. Tested with {@link #isAbsent}, never with {@code ==}.
+   */
+  static final double ABSENT = Double.longBitsToDouble(0x7ff8_dead_0000_0001L);
+
+  static boolean isAbsent(double v) {
+    return Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(ABSENT);
+  }
+
+  private static long count(Windows w, int a, int b) {
     long n = 0;
     for (int i = a; i <= b; i++) {
-      n += windows[i].count();
+      n += w.count(i);
     }
     return n;
   }
 
-  private static double sum(Window[] windows, int a, int b) {
+  private static double sum(Windows w, int a, int b) {
     double s = 0;
     for (int i = a; i <= b; i++) {
-      s += windows[i].sum();
+      s += w.sum(i);
     }
     return s;
   }
 
-  /**
-   * The sum of the windows' increases; null when none is a counter window. Summed unboxed: this
-   * runs for every series at every step.
-   */
-  private static Double increase(Window[] windows, int a, int b) {
+  /** The sum of the counter windows' increases; {@link #ABSENT} when none is a counter window. */
+  private static double increase(Windows w, int a, int b) {
     double total = 0;
     boolean any = false;
     for (int i = a; i <= b; i++) {
-      Double inc = windows[i].increase();
-      if (inc != null) {
-        total += inc;
+      if (w.counter(i)) {
+        total += w.increase(i);
         any = true;
       }
     }
-    return any ? total : null;
+    return any ? total : ABSENT;
   }
 }

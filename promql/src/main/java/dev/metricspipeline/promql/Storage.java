@@ -6,32 +6,13 @@ import java.util.Map;
 
 /**
  * What the {@link Evaluator} reads: stored series and their rollup windows. The sink implements it
- * over its store; tests implement it over a list. Windows are aligned to their resolution ({@code
- * start} a multiple of it, {@code end = start + resolution}).
+ * over its store; tests implement it over a list. Windows are aligned to their resolution (see
+ * {@link Windows}).
  */
 public interface Storage {
 
   /** A stored series: an id for {@link #windows} and its labels, the metric name included. */
   record Series(long id, Labels labels) {}
-
-  /**
-   * One stored window of one series: the fields of a rollup.
-   *
-   * @param increase the reset-aware increase since the previous window's last sample; null when the
-   *     series is not a counter
-   * @param resets counter resets in the window; null when not a counter
-   */
-  record Window(
-      long start,
-      long end,
-      long count,
-      double sum,
-      double min,
-      double max,
-      double first,
-      double last,
-      Double increase,
-      Long resets) {}
 
   /** The stored resolutions in ms, finest first. */
   List<Long> resolutions();
@@ -41,8 +22,8 @@ public interface Storage {
 
   /**
    * The windows of some series at one resolution with start in {@code [fromStart, toStart]}, per
-   * series id, each list in start order.
+   * series id; series without a window there may be left out.
    */
-  Map<Long, List<Window>> windows(
+  Map<Long, Windows> windows(
       Collection<Long> seriesIds, long resolutionMs, long fromStart, long toStart);
 }

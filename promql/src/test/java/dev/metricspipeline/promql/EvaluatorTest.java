@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.metricspipeline.promql.Evaluator.Result;
 import dev.metricspipeline.promql.Evaluator.Series;
 import dev.metricspipeline.promql.Expr.ValueType;
-import dev.metricspipeline.promql.Storage.Window;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,6 +30,20 @@ class EvaluatorTest {
 
   /** Windows kept in memory, per resolution and series, the way the sink's store keeps them. */
   static final class MemoryStorage implements Storage {
+    /**
+     * One window as the test writes it; {@code increase} and {@code resets} null when no counter.
+     */
+    record Window(
+        long start,
+        long count,
+        double sum,
+        double min,
+        double max,
+        double first,
+        double last,
+        Double increase,
+        Long resets) {}
+
     final List<Series> series = new ArrayList<>();
     final Map<Long, Map<Long, TreeMap<Long, Window>>> windows = new HashMap<>();
 
@@ -60,13 +73,27 @@ class EvaluatorTest {
     }
 
     @Override
-    public Map<Long, List<Window>> windows(
+    public Map<Long, Windows> windows(
         Collection<Long> ids, long resolution, long fromStart, long toStart) {
-      Map<Long, List<Window>> out = new LinkedHashMap<>();
+      Map<Long, Windows> out = new LinkedHashMap<>();
       for (long id : ids) {
         TreeMap<Long, Window> w = windows.getOrDefault(resolution, Map.of()).get(id);
         if (w != null) {
-          out.put(id, List.copyOf(w.subMap(fromStart, true, toStart, true).values()));
+          Windows.Builder b = Windows.builder();
+          for (Window x : w.subMap(fromStart, true, toStart, true).values()) {
+            b.add(
+                x.start(),
+                x.count(),
+                x.sum(),
+                x.min(),
+                x.max(),
+                x.first(),
+                x.last(),
+                x.increase() != null,
+                x.increase() == null ? 0 : x.increase(),
+                x.resets() == null ? 0 : x.resets());
+          }
+          out.put(id, b.build());
         }
       }
       return out;
@@ -114,7 +141,6 @@ class EvaluatorTest {
               r,
               new Window(
                   start,
-                  start + r,
                   count,
                   sum,
                   min,
@@ -192,6 +218,58 @@ class EvaluatorTest {
     Result r = instant(query, t);
     assertThat(r.series()).as(query).hasSize(1);
     return r.series().get(0).points().get(0).value();
+  }
+
+  /**
+   * Aggregations over a selector or a range function are folded series by series before the steps
+   * (a fast path); wrapping the input in {@code (... + 0)} forces the step-by-step path. Both must
+   * give the same series with the same bits at every step, including steps where some series have
+   * no value (before the data, inside the lookback only, after it).
+   */
+  @Test
+  void foldedAggregationsEqualTheStepByStepOnesBitForBit() {
+    storage.samples(
+        storage.add(Map.of("__name__", "http_requests_total", "job", "api", "instance", "late")),
+        T0 + 20 * M,
+        T0 + 40 * M,
+        true,
+        t -> 0.1 * (t - T0) / 1000.0 + 1e9);
+    for (String op : List.of("sum", "avg", "min", "max", "count", "group")) {
+      for (String inner :
+          List.of(
+              "rate(http_requests_total[5m])",
+              "increase(http_requests_total[2m])",
+              "max_over_time(temperature[3m])",
+              "last_over_time(http_requests_total[1m])",
+              "http_requests_total",
+              "http_requests_total offset 7m")) {
+        for (String grouping : List.of("", " by (job)", " without (instance)")) {
+          String folded = op + grouping + " (" + inner + ")";
+          String stepwise = op + grouping + " (" + inner + " + 0)";
+          Result a = evaluator.range(Parser.parse(folded), T0 - 10 * M, T0 + 80 * M, 60_000);
+          Result b = evaluator.range(Parser.parse(stepwise), T0 - 10 * M, T0 + 80 * M, 60_000);
+          assertThat(a.series()).as(folded).isNotEmpty();
+          assertThat(bits(a)).as(folded).isEqualTo(bits(b));
+          long t = T0 + 23 * M + 17_000;
+          assertThat(bits(evaluator.instant(Parser.parse(folded), t)))
+              .as(folded)
+              .isEqualTo(bits(evaluator.instant(Parser.parse(stepwise), t)));
+        }
+      }
+    }
+  }
+
+  private static Map<String, List<Long>> bits(Result r) {
+    Map<String, List<Long>> out = new TreeMap<>();
+    for (Series s : r.series()) {
+      List<Long> points = new ArrayList<>();
+      for (Evaluator.Point p : s.points()) {
+        points.add(p.timeMs());
+        points.add(Double.doubleToLongBits(p.value()));
+      }
+      out.put(s.labels().toString(), points);
+    }
+    return out;
   }
 
   @Test

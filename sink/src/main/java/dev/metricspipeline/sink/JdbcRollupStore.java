@@ -463,11 +463,16 @@ public final class JdbcRollupStore implements RollupStore {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement per 500 series ({@code series_id IN (...)}), read in primary-key order.
+   */
   @Override
-  public List<StoredRollup> rollups(
-      Collection<Long> seriesIds, String resolution, long from, long to) throws StoreException {
+  public void scanRollups(
+      Collection<Long> seriesIds, String resolution, long from, long to, RollupVisitor visitor)
+      throws StoreException {
     List<Long> ids = new ArrayList<>(seriesIds);
-    List<StoredRollup> out = new ArrayList<>();
     try (Connection c = connections.getConnection()) {
       for (int i = 0; i < ids.size(); i += IN_CHUNK) {
         List<Long> chunk = ids.subList(i, Math.min(ids.size(), i + IN_CHUNK));
@@ -487,28 +492,24 @@ public final class JdbcRollupStore implements RollupStore {
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               double increase = rs.getDouble(10);
-              Double inc = rs.wasNull() ? null : increase;
-              long resets = rs.getLong(11);
-              Long res = rs.wasNull() ? null : resets;
-              out.add(
-                  new StoredRollup(
-                      rs.getLong(1),
-                      resolution,
-                      rs.getLong(2),
-                      rs.getLong(3),
-                      rs.getLong(4),
-                      nanIfNull(rs, 5),
-                      nanIfNull(rs, 6),
-                      nanIfNull(rs, 7),
-                      nanIfNull(rs, 8),
-                      nanIfNull(rs, 9),
-                      inc,
-                      res));
+              boolean counter = !rs.wasNull();
+              visitor.window(
+                  rs.getLong(1),
+                  rs.getLong(2),
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  nanIfNull(rs, 5),
+                  nanIfNull(rs, 6),
+                  nanIfNull(rs, 7),
+                  nanIfNull(rs, 8),
+                  nanIfNull(rs, 9),
+                  counter,
+                  increase,
+                  counter ? rs.getLong(11) : 0);
             }
           }
         }
       }
-      return out;
     } catch (SQLException e) {
       throw new StoreException("cannot read rollups from " + description + ": " + e, e);
     }

@@ -58,9 +58,65 @@ public interface RollupStore extends AutoCloseable {
    */
   List<MetricMetadata> metadata(String family) throws StoreException;
 
-  /** The rollups of some series at one resolution with window start in [from, to]. */
-  List<StoredRollup> rollups(Collection<Long> seriesIds, String resolution, long from, long to)
+  /** Receives the rows of {@link #scanRollups} one at a time, without an object per row. */
+  @FunctionalInterface
+  interface RollupVisitor {
+    /**
+     * One stored window. NaN values were stored as such (SQLite keeps them as NULL).
+     *
+     * @param counter whether the window has an {@code increase} and {@code resets} (its series was
+     *     a counter); when false both are 0
+     */
+    void window(
+        long seriesId,
+        long windowStart,
+        long windowEnd,
+        long count,
+        double sum,
+        double min,
+        double max,
+        double first,
+        double last,
+        boolean counter,
+        double increase,
+        long resets);
+  }
+
+  /**
+   * Hands the rollups of some series at one resolution with window start in [from, to] to {@code
+   * visitor}, each series' windows in start order, read as they come from the database: the query
+   * path reads millions of windows per request.
+   */
+  void scanRollups(
+      Collection<Long> seriesIds, String resolution, long from, long to, RollupVisitor visitor)
       throws StoreException;
+
+  /** The rollups of some series at one resolution with window start in [from, to], as objects. */
+  default List<StoredRollup> rollups(
+      Collection<Long> seriesIds, String resolution, long from, long to) throws StoreException {
+    List<StoredRollup> out = new java.util.ArrayList<>();
+    scanRollups(
+        seriesIds,
+        resolution,
+        from,
+        to,
+        (id, start, end, count, sum, min, max, first, last, counter, increase, resets) ->
+            out.add(
+                new StoredRollup(
+                    id,
+                    resolution,
+                    start,
+                    end,
+                    count,
+                    sum,
+                    min,
+                    max,
+                    first,
+                    last,
+                    counter ? increase : null,
+                    counter ? resets : null)));
+    return out;
+  }
 
   /** Deletes windows of a resolution that start before a time; returns how many. */
   int deleteBefore(String resolution, long windowStartBefore) throws StoreException;

@@ -236,11 +236,15 @@ class RollupSinkIT {
     }
 
     @Override
-    public List<StoredRollup> rollups(
-        java.util.Collection<Long> seriesIds, String resolution, long from, long to)
+    public void scanRollups(
+        java.util.Collection<Long> seriesIds,
+        String resolution,
+        long from,
+        long to,
+        RollupVisitor visitor)
         throws StoreException {
       check();
-      return delegate.rollups(seriesIds, resolution, from, to);
+      delegate.scanRollups(seriesIds, resolution, from, to, visitor);
     }
 
     @Override

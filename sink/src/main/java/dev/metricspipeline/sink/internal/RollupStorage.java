@@ -3,13 +3,12 @@ package dev.metricspipeline.sink.internal;
 import dev.metricspipeline.promql.Expr;
 import dev.metricspipeline.promql.Labels;
 import dev.metricspipeline.promql.Storage;
+import dev.metricspipeline.promql.Windows;
 import dev.metricspipeline.sink.RollupStore;
 import dev.metricspipeline.sink.StoreException;
-import dev.metricspipeline.sink.StoredRollup;
 import dev.metricspipeline.sink.StoredSeries;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,35 +74,34 @@ final class RollupStorage implements Storage {
   }
 
   @Override
-  public Map<Long, List<Window>> windows(
+  public Map<Long, Windows> windows(
       Collection<Long> seriesIds, long resolutionMs, long fromStart, long toStart) {
     String resolution = names.get(resolutionMs);
     if (resolution == null) {
       throw new IllegalArgumentException("no resolution of " + resolutionMs + " ms");
     }
-    List<StoredRollup> rollups;
+    Map<Long, Windows.Builder> builders = new HashMap<>();
+    // Rows come grouped by series: the last builder saves a map lookup per row.
+    long[] lastId = {Long.MIN_VALUE};
+    Windows.Builder[] last = {null};
     try {
-      rollups = store.rollups(seriesIds, resolution, fromStart, toStart);
+      store.scanRollups(
+          seriesIds,
+          resolution,
+          fromStart,
+          toStart,
+          (id, start, end, count, sum, min, max, first, lastValue, counter, increase, resets) -> {
+            if (id != lastId[0] || last[0] == null) {
+              last[0] = builders.computeIfAbsent(id, k -> Windows.builder());
+              lastId[0] = id;
+            }
+            last[0].add(start, count, sum, min, max, first, lastValue, counter, increase, resets);
+          });
     } catch (StoreException e) {
       throw new StoreUnavailable(e);
     }
-    Map<Long, List<Window>> out = new HashMap<>();
-    for (StoredRollup r : rollups) {
-      out.computeIfAbsent(r.seriesId(), k -> new ArrayList<>())
-          .add(
-              new Window(
-                  r.windowStart(),
-                  r.windowEnd(),
-                  r.count(),
-                  r.sum(),
-                  r.min(),
-                  r.max(),
-                  r.first(),
-                  r.last(),
-                  r.increase(),
-                  r.resets()));
-    }
-    out.values().forEach(l -> l.sort(Comparator.comparingLong(Window::start)));
+    Map<Long, Windows> out = new HashMap<>(builders.size() * 2);
+    builders.forEach((id, b) -> out.put(id, b.build()));
     return out;
   }
 }
