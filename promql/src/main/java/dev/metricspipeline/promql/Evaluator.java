@@ -14,6 +14,7 @@ import dev.metricspipeline.promql.Expr.VectorMatching;
 import dev.metricspipeline.promql.Expr.VectorSelector;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -340,7 +341,8 @@ public final class Evaluator {
                 vs,
                 r,
                 Math.floorDiv(start - off - LOOKBACK_MS, r) * r,
-                Math.floorDiv(end - off, r) * r - r));
+                Math.floorDiv(end - off, r) * r - r,
+                EnumSet.of(Windows.Field.LAST)));
       } else if (e instanceof Call call) {
         for (Expr arg : call.args()) {
           if (arg instanceof MatrixSelector ms) {
@@ -352,7 +354,8 @@ public final class Evaluator {
                     ms.selector(),
                     r,
                     Math.floorDiv(start - off, r) * r - ms.rangeMs(),
-                    Math.floorDiv(end - off, r) * r - r));
+                    Math.floorDiv(end - off, r) * r - r,
+                    RangeFunctions.Fn.of(call.function()).fields()));
           } else {
             prefetch(arg);
           }
@@ -416,7 +419,12 @@ public final class Evaluator {
       return dividing.get(0);
     }
 
-    private Fetched fetch(VectorSelector vs, long resolution, long fromStart, long toStart) {
+    private Fetched fetch(
+        VectorSelector vs,
+        long resolution,
+        long fromStart,
+        long toStart,
+        Set<Windows.Field> fields) {
       List<Storage.Series> selected = storage.select(vs.matchers());
       long possible =
           toStart < fromStart
@@ -437,7 +445,8 @@ public final class Evaluator {
                   selected.stream().map(Storage.Series::id).toList(),
                   resolution,
                   fromStart,
-                  toStart);
+                  toStart,
+                  fields);
       List<SeriesWindows> out = new ArrayList<>();
       for (Storage.Series s : selected) {
         Windows ws = windows.get(s.id());

@@ -1,5 +1,8 @@
 package dev.metricspipeline.promql;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * The range functions over whole rollup windows: each is read off the windows' fields (see {@code
  * docs/ARCHITECTURE.md}, "Query").
@@ -20,6 +23,21 @@ final class RangeFunctions {
     RATE,
     IRATE,
     RESETS;
+
+    /** The window fields the function reads. */
+    Set<Windows.Field> fields() {
+      return switch (this) {
+        case COUNT_OVER_TIME -> EnumSet.of(Windows.Field.COUNT);
+        case SUM_OVER_TIME -> EnumSet.of(Windows.Field.SUM);
+        case AVG_OVER_TIME -> EnumSet.of(Windows.Field.SUM, Windows.Field.COUNT);
+        case MIN_OVER_TIME -> EnumSet.of(Windows.Field.MIN);
+        case MAX_OVER_TIME -> EnumSet.of(Windows.Field.MAX);
+        case LAST_OVER_TIME -> EnumSet.of(Windows.Field.LAST);
+        case DELTA -> EnumSet.of(Windows.Field.COUNT, Windows.Field.FIRST, Windows.Field.LAST);
+        case INCREASE, RATE, IRATE -> EnumSet.of(Windows.Field.INCREASE);
+        case RESETS -> EnumSet.of(Windows.Field.RESETS);
+      };
+    }
 
     static Fn of(String name) {
       try {

@@ -3,6 +3,7 @@ package dev.metricspipeline.promql;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the {@link Evaluator} reads: stored series and their rollup windows. The sink implements it
@@ -22,8 +23,13 @@ public interface Storage {
 
   /**
    * The windows of some series at one resolution with start in {@code [fromStart, toStart]}, per
-   * series id; series without a window there may be left out.
+   * series id; series without a window there may be left out. Only {@code fields} need be read: the
+   * others may be left NaN (0 for counts and resets).
    */
   Map<Long, Windows> windows(
-      Collection<Long> seriesIds, long resolutionMs, long fromStart, long toStart);
+      Collection<Long> seriesIds,
+      long resolutionMs,
+      long fromStart,
+      long toStart,
+      Set<Windows.Field> fields);
 }

@@ -13,6 +13,27 @@ import java.util.Arrays;
  * #resets}.
  */
 public final class Windows {
+
+  /**
+   * The fields of a window beside its start. A query reads only those its functions use (an instant
+   * selector only {@code last}, {@code rate} only {@code increase}); the others are left NaN, or 0
+   * for counts. Reading {@code INCREASE} or {@code RESETS} tells counter windows apart.
+   */
+  public enum Field {
+    COUNT,
+    SUM,
+    MIN,
+    MAX,
+    FIRST,
+    LAST,
+    INCREASE,
+    RESETS;
+
+    /** Every field. */
+    public static final java.util.Set<Field> ALL =
+        java.util.Collections.unmodifiableSet(java.util.EnumSet.allOf(Field.class));
+  }
+
   private final int size;
   private final long[] start;
   private final long[] count;

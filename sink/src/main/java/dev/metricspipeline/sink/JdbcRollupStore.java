@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.metricspipeline.promql.Windows;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.sink.internal.SqlDialect;
@@ -470,17 +471,35 @@ public final class JdbcRollupStore implements RollupStore {
    */
   @Override
   public void scanRollups(
-      Collection<Long> seriesIds, String resolution, long from, long to, RollupVisitor visitor)
+      Collection<Long> seriesIds,
+      String resolution,
+      long from,
+      long to,
+      Set<Windows.Field> fields,
+      RollupVisitor visitor)
       throws StoreException {
+    // Column positions of the fields asked for (0: not read), after series_id and window_start.
+    int[] at = new int[Windows.Field.values().length];
+    StringBuilder columns = new StringBuilder("series_id, window_start");
+    int next = 3;
+    for (Windows.Field f : Windows.Field.values()) {
+      if (fields.contains(f)) {
+        columns.append(", ").append(f.name().toLowerCase(java.util.Locale.ROOT));
+        at[f.ordinal()] = next++;
+      }
+    }
+    int increaseAt = at[Windows.Field.INCREASE.ordinal()];
+    int resetsAt = at[Windows.Field.RESETS.ordinal()];
     List<Long> ids = new ArrayList<>(seriesIds);
     try (Connection c = connections.getConnection()) {
       for (int i = 0; i < ids.size(); i += IN_CHUNK) {
         List<Long> chunk = ids.subList(i, Math.min(ids.size(), i + IN_CHUNK));
         try (PreparedStatement ps =
             c.prepareStatement(
-                "SELECT series_id, window_start, window_end, count, sum, min, max, first, last,"
-                    + " increase, resets FROM rollups WHERE resolution = ? AND window_start"
-                    + " BETWEEN ? AND ? AND series_id IN ("
+                "SELECT "
+                    + columns
+                    + " FROM rollups WHERE resolution = ? AND window_start BETWEEN ? AND ? AND"
+                    + " series_id IN ("
                     + marks(chunk.size())
                     + ") ORDER BY series_id, window_start")) {
           ps.setString(1, resolution);
@@ -491,21 +510,31 @@ public final class JdbcRollupStore implements RollupStore {
           }
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              double increase = rs.getDouble(10);
-              boolean counter = !rs.wasNull();
+              double increase = Double.NaN;
+              long resets = 0;
+              boolean counter = false;
+              if (increaseAt > 0) {
+                increase = rs.getDouble(increaseAt);
+                counter = !rs.wasNull();
+              }
+              if (resetsAt > 0) {
+                resets = rs.getLong(resetsAt);
+                counter = increaseAt > 0 ? counter : !rs.wasNull();
+              }
               visitor.window(
                   rs.getLong(1),
                   rs.getLong(2),
-                  rs.getLong(3),
-                  rs.getLong(4),
-                  nanIfNull(rs, 5),
-                  nanIfNull(rs, 6),
-                  nanIfNull(rs, 7),
-                  nanIfNull(rs, 8),
-                  nanIfNull(rs, 9),
+                  at[Windows.Field.COUNT.ordinal()] > 0
+                      ? rs.getLong(at[Windows.Field.COUNT.ordinal()])
+                      : 0,
+                  field(rs, at[Windows.Field.SUM.ordinal()]),
+                  field(rs, at[Windows.Field.MIN.ordinal()]),
+                  field(rs, at[Windows.Field.MAX.ordinal()]),
+                  field(rs, at[Windows.Field.FIRST.ordinal()]),
+                  field(rs, at[Windows.Field.LAST.ordinal()]),
                   counter,
-                  increase,
-                  counter ? rs.getLong(11) : 0);
+                  counter ? increase : 0,
+                  counter ? resets : 0);
             }
           }
         }
@@ -513,6 +542,11 @@ public final class JdbcRollupStore implements RollupStore {
     } catch (SQLException e) {
       throw new StoreException("cannot read rollups from " + description + ": " + e, e);
     }
+  }
+
+  /** A double column that was read (NULL is NaN), or NaN when it was not ({@code i} 0). */
+  private static double field(ResultSet rs, int i) throws SQLException {
+    return i == 0 ? Double.NaN : nanIfNull(rs, i);
   }
 
   private static double nanIfNull(ResultSet rs, int i) throws SQLException {

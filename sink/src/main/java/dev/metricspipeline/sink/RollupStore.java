@@ -1,9 +1,13 @@
 package dev.metricspipeline.sink;
 
+import dev.metricspipeline.formats.PromDurations;
+import dev.metricspipeline.promql.Windows;
 import dev.metricspipeline.schemas.avro.Rollup;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -62,15 +66,16 @@ public interface RollupStore extends AutoCloseable {
   @FunctionalInterface
   interface RollupVisitor {
     /**
-     * One stored window. NaN values were stored as such (SQLite keeps them as NULL).
+     * One stored window (it ends at {@code windowStart} + the resolution). Fields not asked for are
+     * NaN (0 for {@code count} and {@code resets}); NaN values were stored as such (SQLite keeps
+     * them as NULL).
      *
      * @param counter whether the window has an {@code increase} and {@code resets} (its series was
-     *     a counter); when false both are 0
+     *     a counter), known when either was asked for; when false both are 0
      */
     void window(
         long seriesId,
         long windowStart,
-        long windowEnd,
         long count,
         double sum,
         double min,
@@ -84,29 +89,36 @@ public interface RollupStore extends AutoCloseable {
 
   /**
    * Hands the rollups of some series at one resolution with window start in [from, to] to {@code
-   * visitor}, each series' windows in start order, read as they come from the database: the query
-   * path reads millions of windows per request.
+   * visitor}, each series' windows in start order, read as they come from the database and only the
+   * {@code fields} asked for: the query path reads millions of windows per request.
    */
   void scanRollups(
-      Collection<Long> seriesIds, String resolution, long from, long to, RollupVisitor visitor)
+      Collection<Long> seriesIds,
+      String resolution,
+      long from,
+      long to,
+      Set<Windows.Field> fields,
+      RollupVisitor visitor)
       throws StoreException;
 
   /** The rollups of some series at one resolution with window start in [from, to], as objects. */
   default List<StoredRollup> rollups(
       Collection<Long> seriesIds, String resolution, long from, long to) throws StoreException {
-    List<StoredRollup> out = new java.util.ArrayList<>();
+    long size = PromDurations.parse(resolution);
+    List<StoredRollup> out = new ArrayList<>();
     scanRollups(
         seriesIds,
         resolution,
         from,
         to,
-        (id, start, end, count, sum, min, max, first, last, counter, increase, resets) ->
+        Windows.Field.ALL,
+        (id, start, count, sum, min, max, first, last, counter, increase, resets) ->
             out.add(
                 new StoredRollup(
                     id,
                     resolution,
                     start,
-                    end,
+                    start + size,
                     count,
                     sum,
                     min,

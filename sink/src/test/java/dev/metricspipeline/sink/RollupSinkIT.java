@@ -241,10 +241,11 @@ class RollupSinkIT {
         String resolution,
         long from,
         long to,
+        java.util.Set<dev.metricspipeline.promql.Windows.Field> fields,
         RollupVisitor visitor)
         throws StoreException {
       check();
-      delegate.scanRollups(seriesIds, resolution, from, to, visitor);
+      delegate.scanRollups(seriesIds, resolution, from, to, fields, visitor);
     }
 
     @Override

@@ -3,10 +3,12 @@ package dev.metricspipeline.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.metricspipeline.promql.Windows;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -112,6 +114,46 @@ abstract class RollupStoreContract {
             });
     assertThat(store.rollups(List.of(id(a)), "5m", T0, T0 + 60_000)).isEmpty();
     assertThat(store.rollups(List.of(id(a)), "1m", T0 + 1, T0 + 60_000)).hasSize(1);
+  }
+
+  /** Partial reads: the fields asked for, the others NaN or 0, counters known from either field. */
+  @Test
+  void aScanReadsOnlyTheFieldsAskedFor() throws Exception {
+    Rollup gauge = rollup("up", Map.of("job", "a"), T0, 7.0);
+    Rollup counter = rollup("c_total", Map.of("job", "a"), T0, 10.0);
+    counter.setType(SampleType.COUNTER);
+    counter.setIncrease(4.5);
+    counter.setResets(1L);
+    store.write(List.of(at(P0, 0, gauge), at(P0, 1, counter)));
+    List<String> seen = new ArrayList<>();
+    RollupStore.RollupVisitor record =
+        (id, start, count, sum, min, max, first, last, isCounter, increase, resets) ->
+            seen.add(
+                (id == id(counter) ? "c" : "g")
+                    + " count="
+                    + count
+                    + " max="
+                    + max
+                    + " last="
+                    + last
+                    + " counter="
+                    + isCounter
+                    + " increase="
+                    + increase
+                    + " resets="
+                    + resets);
+    List<Long> ids = List.of(id(gauge), id(counter));
+    store.scanRollups(ids, "1m", T0, T0, EnumSet.of(Windows.Field.LAST), record);
+    store.scanRollups(ids, "1m", T0, T0, EnumSet.of(Windows.Field.INCREASE), record);
+    store.scanRollups(ids, "1m", T0, T0, EnumSet.of(Windows.Field.RESETS), record);
+    assertThat(seen)
+        .containsExactlyInAnyOrder(
+            "g count=0 max=NaN last=7.0 counter=false increase=0.0 resets=0",
+            "c count=0 max=NaN last=10.0 counter=false increase=0.0 resets=0",
+            "g count=0 max=NaN last=NaN counter=false increase=0.0 resets=0",
+            "c count=0 max=NaN last=NaN counter=true increase=4.5 resets=0",
+            "g count=0 max=NaN last=NaN counter=false increase=0.0 resets=0",
+            "c count=0 max=NaN last=NaN counter=true increase=NaN resets=1");
   }
 
   @Test

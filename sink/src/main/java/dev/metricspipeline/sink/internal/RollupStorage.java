@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -75,7 +76,11 @@ final class RollupStorage implements Storage {
 
   @Override
   public Map<Long, Windows> windows(
-      Collection<Long> seriesIds, long resolutionMs, long fromStart, long toStart) {
+      Collection<Long> seriesIds,
+      long resolutionMs,
+      long fromStart,
+      long toStart,
+      Set<Windows.Field> fields) {
     String resolution = names.get(resolutionMs);
     if (resolution == null) {
       throw new IllegalArgumentException("no resolution of " + resolutionMs + " ms");
@@ -90,7 +95,8 @@ final class RollupStorage implements Storage {
           resolution,
           fromStart,
           toStart,
-          (id, start, end, count, sum, min, max, first, lastValue, counter, increase, resets) -> {
+          fields,
+          (id, start, count, sum, min, max, first, lastValue, counter, increase, resets) -> {
             if (id != lastId[0] || last[0] == null) {
               last[0] = builders.computeIfAbsent(id, k -> Windows.builder());
               lastId[0] = id;
