@@ -161,6 +161,10 @@ class ScraperTest {
         .append(target)
         .append("}]}\n");
     y.append(
+            "  - {job_name: limited, metrics_path: /ok, label_limit: 3, static_configs: [{targets: ")
+        .append(target)
+        .append("}]}\n");
+    y.append(
             "  - {job_name: crowded, metrics_path: /ok, target_limit: 1, static_configs: [{targets: ")
         .append(target)
         .append(", labels: {n: '1'}}, {targets: ")
@@ -187,6 +191,15 @@ class ScraperTest {
       }
     }
     return out;
+  }
+
+  /** The scraped (not report) series of a batch: name and labels. */
+  private static List<String> series(List<MetricSample> batch) {
+    return batch.stream()
+        .filter(s -> !s.getName().equals("up") && !s.getName().startsWith("scrape_"))
+        .map(s -> s.getName() + new java.util.TreeMap<>(s.getLabels()))
+        .sorted()
+        .toList();
   }
 
   private static double value(List<MetricSample> batch, String name) {
@@ -247,6 +260,7 @@ class ScraperTest {
                         "error",
                         "big",
                         "many",
+                        "limited",
                         "crowded")
                     .stream()
                     .allMatch(j -> batchesOf(j).size() >= 2));
@@ -282,7 +296,14 @@ class ScraperTest {
     assertThat(value(relabeled, "scrape_samples_post_metric_relabeling")).isEqualTo(1.0);
     assertThat(relabeled).noneMatch(s -> s.getName().equals("app_temp"));
 
-    for (String bad : List.of("stall", "reset", "error", "big", "many")) {
+    // The second scrape resolves its series from the scrape cache: the same series, labels and
+    // drops as the first, which worked them out.
+    for (String job : List.of("ok", "honor", "relabeled")) {
+      assertThat(series(batchesOf(job).get(1))).as(job).isEqualTo(series(batchesOf(job).get(0)));
+    }
+    assertThat(batchesOf("relabeled").get(1)).noneMatch(s -> s.getName().equals("app_temp"));
+
+    for (String bad : List.of("stall", "reset", "error", "big", "many", "limited")) {
       List<MetricSample> b = batchesOf(bad).get(0);
       assertThat(value(b, "up")).as(bad).isZero();
       assertThat(b)
@@ -294,6 +315,9 @@ class ScraperTest {
     assertThat(lastError("big")).isEqualTo("body size limit exceeded (limit: 1024 bytes)");
     assertThat(lastError("many")).isEqualTo("sample limit exceeded: 50 samples, limit 10");
     assertThat(lastError("reset")).isNotEmpty();
+    // A series over a limit is never cached: every scrape fails, not only the first.
+    assertThat(value(batchesOf("limited").get(1), "up")).isZero();
+    assertThat(lastError("limited")).startsWith("label_limit exceeded (metric: app_requests_total");
     assertThat(lastError("crowded"))
         .isEqualTo("target_limit exceeded (number of targets: 2, limit: 1)");
     assertThat(batchesOf("crowded"))
@@ -301,7 +325,7 @@ class ScraperTest {
     assertThat(lastError("ok")).isEmpty();
     JsonNode t = targets();
     assertThat(t.get("status").asText()).isEqualTo("success");
-    assertThat(t.at("/data/activeTargets")).hasSize(12);
+    assertThat(t.at("/data/activeTargets")).hasSize(13);
   }
 
   @Test
@@ -349,12 +373,12 @@ class ScraperTest {
         .allMatch(s -> StaleMarker.isStale(s.getValue()))
         .anyMatch(s -> s.getName().equals("app_requests_total"))
         .anyMatch(s -> s.getName().equals("up"));
-    assertThat(targets().at("/data/activeTargets")).hasSize(11);
+    assertThat(targets().at("/data/activeTargets")).hasSize(12);
 
     Files.writeString(configFile, "scrape_configs: [{job_name: x, scrape_intervall: 1s}]");
     HttpResponse<String> refused = postReload();
     assertThat(refused.statusCode()).isEqualTo(500);
     assertThat(refused.body()).contains("unknown key 'scrape_intervall'");
-    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(11);
+    assertThat(targets().at("/data/activeTargets")).as("the old config keeps running").hasSize(12);
   }
 }

@@ -30,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,9 @@ public final class ScrapeLoop {
   private final ScrapeMetrics metrics;
   private final Consumer<Consumer<Runnable>> concurrency;
   private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
+  // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
+  // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
+  private volatile Map<SeriesRef, Resolved> resolved = Map.of();
   private volatile Status status = new Status("unknown", "", 0, 0);
   private long timerId = -1;
   private boolean inFlight;
@@ -398,8 +403,9 @@ public final class ScrapeLoop {
     return null;
   }
 
-  /** A processed scrape: the samples to publish and the counts for the report series. */
-  private record Scraped(List<MetricSample> samples, int scraped, double seconds) {}
+  /** A processed scrape: the samples to publish, their series ids, the report series' counts. */
+  private record Scraped(
+      List<MetricSample> samples, List<String> ids, int scraped, double seconds) {}
 
   private Scraped process(byte[] body, String contentType, long start, long started)
       throws ScrapeFailure {
@@ -417,25 +423,26 @@ public final class ScrapeLoop {
     }
     PullConfig.ScrapeJob job = target.job();
     List<MetricSample> out = new ArrayList<>(parsed.samples().size());
+    List<String> ids = new ArrayList<>(parsed.samples().size());
+    Map<SeriesRef, Resolved> known = resolved;
+    Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
     int outOfBounds = 0;
     String firstOutOfBounds = null;
     for (MetricSample sample : parsed.samples()) {
-      TreeMap<String, String> labels = new TreeMap<>(sample.getLabels());
-      labels.put("__name__", sample.getName());
-      if (!job.metricRelabelConfigs().isEmpty()) {
-        labels = Relabeler.apply(labels, job.metricRelabelConfigs());
-        if (labels == null) {
-          continue;
+      SeriesRef ref = new SeriesRef(sample.getName(), sample.getLabels());
+      Resolved r = known.get(ref);
+      if (r == null) {
+        r = seen.get(ref);
+        if (r == null) {
+          r = resolve(sample.getName(), sample.getLabels());
         }
       }
-      String name = labels.remove("__name__");
-      if (name == null || name.isEmpty()) {
+      seen.put(ref, r);
+      if (r == Resolved.DROPPED) {
         continue;
       }
-      attachTargetLabels(labels);
-      checkLimits(name, labels);
-      sample.setName(name);
-      sample.setLabels(labels);
+      sample.setName(r.name());
+      sample.setLabels(r.labels());
       if (!job.honorTimestamps()) {
         sample.setTimestamp(start);
       } else {
@@ -449,6 +456,7 @@ public final class ScrapeLoop {
       sample.setIngestTimestamp(start);
       decorate(sample);
       out.add(sample);
+      ids.add(r.id());
     }
     if (outOfBounds > 0) {
       metrics.outOfBounds(outOfBounds);
@@ -462,7 +470,44 @@ public final class ScrapeLoop {
       throw new ScrapeFailure(
           "limit", "sample limit exceeded: " + out.size() + " samples, limit " + job.sampleLimit());
     }
-    return new Scraped(out, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
+    // Only after every limit passed: a failed scrape leaves the cache as it was.
+    resolved = seen;
+    return new Scraped(out, ids, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
+  }
+
+  /** A series as scraped: its name and labels before relabeling, the scrape cache's key. */
+  private record SeriesRef(String name, Map<String, String> labels) {}
+
+  /**
+   * What metric relabeling, the target labels and the label limits make of a series as scraped: its
+   * name, labels and id, or {@link #DROPPED}. These depend only on the series and the target's
+   * fixed config, so they are worked out once per series, not once per sample (Prometheus keeps the
+   * same per-target cache).
+   */
+  private record Resolved(String name, Map<String, String> labels, String id) {
+    static final Resolved DROPPED = new Resolved(null, null, null);
+  }
+
+  private Resolved resolve(String scrapedName, Map<String, String> scrapedLabels)
+      throws ScrapeFailure {
+    PullConfig.ScrapeJob job = target.job();
+    TreeMap<String, String> labels = new TreeMap<>(scrapedLabels);
+    labels.put("__name__", scrapedName);
+    if (!job.metricRelabelConfigs().isEmpty()) {
+      labels = Relabeler.apply(labels, job.metricRelabelConfigs());
+      if (labels == null) {
+        return Resolved.DROPPED;
+      }
+    }
+    String name = labels.remove("__name__");
+    if (name == null || name.isEmpty()) {
+      return Resolved.DROPPED;
+    }
+    attachTargetLabels(labels);
+    checkLimits(name, labels);
+    // Shared by the samples of every scrape that has this series: nothing may change it.
+    return new Resolved(
+        name, Collections.unmodifiableSortedMap(labels), seriesKey.idOf(name, labels));
   }
 
   private void attachTargetLabels(TreeMap<String, String> labels) {
@@ -579,11 +624,12 @@ public final class ScrapeLoop {
       return;
     }
     Map<String, MetricSample> current = new LinkedHashMap<>();
-    // Each id is computed once here and handed to the publisher as the sample's key.
+    // Each id comes from the scrape cache and is handed to the publisher as the sample's key.
     List<MetricSample> batch = new ArrayList<>(scraped.samples().size() + 8);
     List<String> ids = new ArrayList<>(scraped.samples().size() + 8);
-    for (MetricSample s : scraped.samples()) {
-      String id = seriesKey.idOf(s);
+    for (int i = 0; i < scraped.samples().size(); i++) {
+      MetricSample s = scraped.samples().get(i);
+      String id = scraped.ids().get(i);
       current.put(id, s);
       batch.add(s);
       ids.add(id);
