@@ -1,21 +1,11 @@
 package dev.metricspipeline.pull.internal;
 
-import dev.metricspipeline.formats.LimitExceededException;
-import dev.metricspipeline.formats.MetricsParser;
-import dev.metricspipeline.formats.ParseException;
-import dev.metricspipeline.formats.ParseResult;
-import dev.metricspipeline.formats.ProtobufExpositionParser;
-import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
-import dev.metricspipeline.pull.Relabeler;
 import dev.metricspipeline.pull.ScrapePublisher;
 import dev.metricspipeline.pull.Target;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
-import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
-import dev.metricspipeline.schemas.avro.SampleType;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,13 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -47,14 +32,13 @@ import org.slf4j.LoggerFactory;
  * target), so that many targets spread over the interval as Prometheus spreads them.
  *
  * <p>Each scrape: GET with Prometheus's {@code Accept} (OpenMetrics preferred, then text 0.0.4),
- * gzip, the timeout; the body read up to {@code body_size_limit}; parsed by content type; {@code
- * metric_relabel_configs}; target labels attached ({@code honor_labels: false} renames a clash to
- * {@code exported_<name>}); limits checked ({@code sample_limit} after metric relabeling, {@code
- * label_limit}, name and value lengths). A scrape that fails in any of these ways publishes none of
- * its samples, only {@code up 0} and the report series. Staleness: series of the previous scrape
- * missing from this one, all series after a failed scrape, and all series (report series too) when
- * the target goes away get a stale marker ({@link StaleMarker}). Everything of one scrape is
- * published in one call (one Kafka transaction, or part of one group commit).
+ * gzip, the timeout; the body read up to {@code body_size_limit}; then {@link ScrapeProcessor}
+ * (parse, metric relabeling, target labels, limits, the report series) off the event loop, and
+ * {@link ScrapeStaleness} (stale markers for series that went). A scrape that fails in any of these
+ * ways publishes none of its samples, only {@code up 0} and the report series, and stale markers
+ * for the last scrape's series; when the target goes away, all its series (report series too) get
+ * one. Everything of one scrape is published in one call (one Kafka transaction, or part of one
+ * group commit).
  */
 public final class ScrapeLoop {
 
@@ -78,16 +62,10 @@ public final class ScrapeLoop {
   private final HttpClient client;
   private final Target target;
   private final ScrapePublisher publisher;
-  private final Map<String, String> externalLabels;
-  private final String replica;
-  private final SeriesKey seriesKey;
-  private final SampleTimestamps timestamps;
+  private final ScrapeProcessor processor;
+  private final ScrapeStaleness staleness = new ScrapeStaleness();
   private final ScrapeMetrics metrics;
   private final Consumer<Consumer<Runnable>> concurrency;
-  private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
-  // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
-  // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
-  private volatile Map<SeriesRef, Resolved> resolved = Map.of();
   private volatile Status status = new Status("unknown", "", 0, 0);
   private long timerId = -1;
   private boolean inFlight;
@@ -115,10 +93,8 @@ public final class ScrapeLoop {
     this.client = client;
     this.target = target;
     this.publisher = publisher;
-    this.externalLabels = Map.copyOf(externalLabels);
-    this.replica = replica;
-    this.seriesKey = seriesKey;
-    this.timestamps = timestamps;
+    this.processor =
+        new ScrapeProcessor(target, externalLabels, replica, seriesKey, timestamps, metrics);
     this.metrics = metrics;
     this.concurrency = concurrency;
   }
@@ -141,7 +117,7 @@ public final class ScrapeLoop {
 
   /** Takes over a previous loop's state for the same target (after a reload changed it). */
   public void adopt(ScrapeLoop previous) {
-    this.lastSeries = previous.lastSeries;
+    this.staleness.adopt(previous.staleness);
     this.status = previous.status;
   }
 
@@ -220,14 +196,10 @@ public final class ScrapeLoop {
       return CompletableFuture.completedFuture(null);
     }
     long now = System.currentTimeMillis();
-    List<MetricSample> markers = new ArrayList<>();
-    for (MetricSample s : lastSeries.values()) {
-      markers.add(stale(s, now));
-    }
+    List<MetricSample> markers = staleness.allStale(now);
     for (String name : REPORT_SERIES) {
-      markers.add(stale(report(name, 0, now), now));
+      markers.add(ScrapeProcessor.stale(processor.report(name, 0, now), now));
     }
-    lastSeries = new LinkedHashMap<>();
     return publishOffLoop(markers, null);
   }
 
@@ -247,14 +219,15 @@ public final class ScrapeLoop {
   private void scrape(Runnable release, long gen) {
     long start = System.currentTimeMillis();
     long started = System.nanoTime();
-    Future<Scraped> scraped;
+    Future<ScrapeProcessor.Scraped> scraped;
     try {
       scraped =
           fetch()
               .compose(
                   body ->
                       vertx.executeBlocking(
-                          () -> process(body.bytes, body.contentType, start, started), false));
+                          () -> processor.process(body.bytes, body.contentType, start, started),
+                          false));
     } catch (RuntimeException e) {
       // Thrown before anything was under way: give the permit back, or every loop starves.
       release.run();
@@ -403,258 +376,24 @@ public final class ScrapeLoop {
     return null;
   }
 
-  /** A processed scrape: the samples to publish, their series ids, the report series' counts. */
-  private record Scraped(
-      List<MetricSample> samples, List<String> ids, int scraped, double seconds) {}
-
-  private Scraped process(byte[] body, String contentType, long start, long started)
-      throws ScrapeFailure {
-    MetricsParser parser =
-        ProtobufExpositionParser.handles(contentType)
-            ? ProtobufExpositionParser.instance()
-            : TextFormatParser.forContentType(contentType);
-    ParseResult parsed;
-    try {
-      parsed = parser.parse(body, start);
-    } catch (LimitExceededException e) {
-      throw new ScrapeFailure("limit", e.getMessage());
-    } catch (ParseException e) {
-      throw new ScrapeFailure("parse", e.getMessage());
-    }
-    PullConfig.ScrapeJob job = target.job();
-    List<MetricSample> out = new ArrayList<>(parsed.samples().size());
-    List<String> ids = new ArrayList<>(parsed.samples().size());
-    Map<SeriesRef, Resolved> known = resolved;
-    Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
-    int outOfBounds = 0;
-    String firstOutOfBounds = null;
-    for (MetricSample sample : parsed.samples()) {
-      SeriesRef ref = new SeriesRef(sample.getName(), sample.getLabels());
-      Resolved r = known.get(ref);
-      if (r == null) {
-        r = seen.get(ref);
-        if (r == null) {
-          r = resolve(sample.getName(), sample.getLabels());
-        }
-      }
-      seen.put(ref, r);
-      if (r == Resolved.DROPPED) {
-        continue;
-      }
-      sample.setName(r.name());
-      sample.setLabels(r.labels());
-      if (!job.honorTimestamps()) {
-        sample.setTimestamp(start);
-      } else {
-        Optional<String> badTime = timestamps.violation(seriesKey, sample, start);
-        if (badTime.isPresent()) {
-          outOfBounds++;
-          firstOutOfBounds = firstOutOfBounds == null ? badTime.get() : firstOutOfBounds;
-          continue;
-        }
-      }
-      sample.setIngestTimestamp(start);
-      decorate(sample);
-      out.add(sample);
-      ids.add(r.id());
-    }
-    if (outOfBounds > 0) {
-      metrics.outOfBounds(outOfBounds);
-      LOG.warn(
-          "Scrape of {} dropped {} samples with timestamps out of bounds, first: {}",
-          target.url(),
-          outOfBounds,
-          firstOutOfBounds);
-    }
-    if (job.sampleLimit() > 0 && out.size() > job.sampleLimit()) {
-      throw new ScrapeFailure(
-          "limit", "sample limit exceeded: " + out.size() + " samples, limit " + job.sampleLimit());
-    }
-    // Only after every limit passed: a failed scrape leaves the cache as it was.
-    resolved = seen;
-    return new Scraped(out, ids, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
-  }
-
-  /** A series as scraped: its name and labels before relabeling, the scrape cache's key. */
-  private record SeriesRef(String name, Map<String, String> labels) {}
-
-  /**
-   * What metric relabeling, the target labels and the label limits make of a series as scraped: its
-   * name, labels and id, or {@link #DROPPED}. These depend only on the series and the target's
-   * fixed config, so they are worked out once per series, not once per sample (Prometheus keeps the
-   * same per-target cache).
-   */
-  private record Resolved(String name, Map<String, String> labels, String id) {
-    static final Resolved DROPPED = new Resolved(null, null, null);
-  }
-
-  private Resolved resolve(String scrapedName, Map<String, String> scrapedLabels)
-      throws ScrapeFailure {
-    PullConfig.ScrapeJob job = target.job();
-    TreeMap<String, String> labels = new TreeMap<>(scrapedLabels);
-    labels.put("__name__", scrapedName);
-    if (!job.metricRelabelConfigs().isEmpty()) {
-      labels = Relabeler.apply(labels, job.metricRelabelConfigs());
-      if (labels == null) {
-        return Resolved.DROPPED;
-      }
-    }
-    String name = labels.remove("__name__");
-    if (name == null || name.isEmpty()) {
-      return Resolved.DROPPED;
-    }
-    attachTargetLabels(labels);
-    checkLimits(name, labels);
-    // Shared by the samples of every scrape that has this series: nothing may change it.
-    return new Resolved(
-        name, Collections.unmodifiableSortedMap(labels), seriesKey.idOf(name, labels));
-  }
-
-  private void attachTargetLabels(TreeMap<String, String> labels) {
-    boolean honor = target.job().honorLabels();
-    for (Map.Entry<String, String> e : target.labels().entrySet()) {
-      String k = e.getKey();
-      if (honor) {
-        labels.putIfAbsent(k, e.getValue());
-      } else {
-        String clash = labels.get(k);
-        if (clash != null) {
-          String exported = "exported_" + k;
-          while (labels.containsKey(exported)) {
-            exported = "exported_" + exported;
-          }
-          labels.put(exported, clash);
-        }
-        labels.put(k, e.getValue());
-      }
-    }
-    externalLabels.forEach(labels::putIfAbsent);
-    if (replica != null) {
-      labels.put(SeriesKey.DEFAULT_REPLICA_LABEL, replica);
-    }
-  }
-
-  private void checkLimits(String name, Map<String, String> labels) throws ScrapeFailure {
-    PullConfig.ScrapeJob job = target.job();
-    if (job.labelLimit() > 0 && labels.size() + 1 > job.labelLimit()) {
-      throw new ScrapeFailure(
-          "limit",
-          "label_limit exceeded (metric: "
-              + name
-              + ", number of labels: "
-              + (labels.size() + 1)
-              + ", limit: "
-              + job.labelLimit()
-              + ")");
-    }
-    for (Map.Entry<String, String> e : labels.entrySet()) {
-      if (job.labelNameLengthLimit() > 0 && e.getKey().length() > job.labelNameLengthLimit()) {
-        throw new ScrapeFailure(
-            "limit",
-            "label_name_length_limit exceeded (metric: "
-                + name
-                + ", label name: "
-                + e.getKey()
-                + ", length: "
-                + e.getKey().length()
-                + ", limit: "
-                + job.labelNameLengthLimit()
-                + ")");
-      }
-      if (job.labelValueLengthLimit() > 0 && e.getValue().length() > job.labelValueLengthLimit()) {
-        throw new ScrapeFailure(
-            "limit",
-            "label_value_length_limit exceeded (metric: "
-                + name
-                + ", label name: "
-                + e.getKey()
-                + ", value length: "
-                + e.getValue().length()
-                + ", limit: "
-                + job.labelValueLengthLimit()
-                + ")");
-      }
-    }
-  }
-
-  private void decorate(MetricSample sample) {
-    sample.setOrigin(Origin.PULL);
-    sample.setScrapeTarget(target.url());
-    sample.setScraperReplica(replica);
-    sample.setSource("scrape " + target.job().jobName());
-  }
-
-  private MetricSample report(String name, double value, long ts) {
-    TreeMap<String, String> labels = new TreeMap<>();
-    attachTargetLabels(labels);
-    MetricSample s =
-        MetricSample.newBuilder()
-            .setName(name)
-            .setLabels(labels)
-            .setType(SampleType.GAUGE)
-            .setValue(value)
-            .setTimestamp(ts)
-            .setIngestTimestamp(ts)
-            .setOrigin(Origin.PULL)
-            .build();
-    decorate(s);
-    return s;
-  }
-
-  private static MetricSample stale(MetricSample prototype, long ts) {
-    // Field by field: Avro's builder copy would deep-copy through its class allow-list.
-    return new MetricSample(
-        prototype.getName(),
-        prototype.getLabels(),
-        prototype.getType(),
-        StaleMarker.VALUE,
-        ts,
-        ts,
-        prototype.getOrigin(),
-        prototype.getPushGroup(),
-        prototype.getPushId(),
-        prototype.getScrapeTarget(),
-        prototype.getScraperReplica(),
-        prototype.getSource());
-  }
-
-  private void publish(Scraped scraped, long start, long gen) {
+  private void publish(ScrapeProcessor.Scraped scraped, long start, long gen) {
     if (stopped) {
       done(gen);
       return;
     }
-    Map<String, MetricSample> current = new LinkedHashMap<>();
     // Each id comes from the scrape cache and is handed to the publisher as the sample's key.
     List<MetricSample> batch = new ArrayList<>(scraped.samples().size() + 8);
     List<String> ids = new ArrayList<>(scraped.samples().size() + 8);
-    for (int i = 0; i < scraped.samples().size(); i++) {
-      MetricSample s = scraped.samples().get(i);
-      String id = scraped.ids().get(i);
-      current.put(id, s);
-      batch.add(s);
-      ids.add(id);
-    }
-    int added = 0;
-    for (String id : current.keySet()) {
-      if (!lastSeries.containsKey(id)) {
-        added++;
-      }
-    }
-    for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
-      if (!current.containsKey(e.getKey())) {
-        batch.add(stale(e.getValue(), start));
-        ids.add(e.getKey());
-      }
-    }
-    batch.add(report("up", 1, start));
-    batch.add(report("scrape_duration_seconds", scraped.seconds(), start));
-    batch.add(report("scrape_samples_scraped", scraped.scraped(), start));
-    batch.add(report("scrape_samples_post_metric_relabeling", scraped.samples().size(), start));
-    batch.add(report("scrape_series_added", added, start));
+    int added = staleness.succeeded(scraped.samples(), scraped.ids(), start, batch, ids);
+    batch.add(processor.report("up", 1, start));
+    batch.add(processor.report("scrape_duration_seconds", scraped.seconds(), start));
+    batch.add(processor.report("scrape_samples_scraped", scraped.scraped(), start));
+    batch.add(
+        processor.report("scrape_samples_post_metric_relabeling", scraped.samples().size(), start));
+    batch.add(processor.report("scrape_series_added", added, start));
     while (ids.size() < batch.size()) {
       ids.add(null); // the report series: the publisher keys them
     }
-    lastSeries = current;
     status = new Status("up", "", start, scraped.seconds());
     send(batch, ids, "success", scraped.samples().size(), gen);
   }
@@ -668,16 +407,12 @@ public final class ScrapeLoop {
       return;
     }
     LOG.debug("Scrape of {} failed: {}", target.url(), failure.getMessage());
-    List<MetricSample> batch = new ArrayList<>();
-    for (MetricSample s : lastSeries.values()) {
-      batch.add(stale(s, start));
-    }
-    lastSeries = new LinkedHashMap<>();
-    batch.add(report("up", 0, start));
-    batch.add(report("scrape_duration_seconds", seconds, start));
-    batch.add(report("scrape_samples_scraped", 0, start));
-    batch.add(report("scrape_samples_post_metric_relabeling", 0, start));
-    batch.add(report("scrape_series_added", 0, start));
+    List<MetricSample> batch = staleness.allStale(start);
+    batch.add(processor.report("up", 0, start));
+    batch.add(processor.report("scrape_duration_seconds", seconds, start));
+    batch.add(processor.report("scrape_samples_scraped", 0, start));
+    batch.add(processor.report("scrape_samples_post_metric_relabeling", 0, start));
+    batch.add(processor.report("scrape_series_added", 0, start));
     status = new Status("down", failure.getMessage(), start, seconds);
     send(batch, null, failure.kind(), 0, gen);
   }
@@ -707,20 +442,5 @@ public final class ScrapeLoop {
                         metrics.loopOk();
                       }
                     }));
-  }
-
-  /** Why a scrape failed: {@code kind} is the metric label, the message the target's lastError. */
-  static final class ScrapeFailure extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final String kind;
-
-    ScrapeFailure(String kind, String message) {
-      super(message, null, false, false);
-      this.kind = kind;
-    }
-
-    String kind() {
-      return kind;
-    }
   }
 }

@@ -1,0 +1,280 @@
+package dev.metricspipeline.pull.internal;
+
+import dev.metricspipeline.formats.LimitExceededException;
+import dev.metricspipeline.formats.MetricsParser;
+import dev.metricspipeline.formats.ParseException;
+import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ProtobufExpositionParser;
+import dev.metricspipeline.formats.TextFormatParser;
+import dev.metricspipeline.pull.PullConfig;
+import dev.metricspipeline.pull.Relabeler;
+import dev.metricspipeline.pull.Target;
+import dev.metricspipeline.schemas.SampleTimestamps;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a scrape's body becomes, with no I/O of its own (testable without a socket): parsed by
+ * content type; {@code metric_relabel_configs}; target labels attached ({@code honor_labels: false}
+ * renames a clash to {@code exported_<name>}); limits checked ({@code sample_limit} after metric
+ * relabeling, {@code label_limit}, name and value lengths); honored timestamps bounded; and the
+ * report series. One per target: it keeps the target's scrape cache (see {@link #process}).
+ */
+final class ScrapeProcessor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScrapeProcessor.class);
+
+  private final Target target;
+  private final Map<String, String> externalLabels;
+  private final String replica;
+  private final SeriesKey seriesKey;
+  private final SampleTimestamps timestamps;
+  private final ScrapeMetrics metrics;
+  // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
+  // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
+  private volatile Map<SeriesRef, Resolved> resolved = Map.of();
+
+  /**
+   * @param externalLabels added to every series that does not have them
+   * @param replica this scraper's replica label value, or null
+   */
+  ScrapeProcessor(
+      Target target,
+      Map<String, String> externalLabels,
+      String replica,
+      SeriesKey seriesKey,
+      SampleTimestamps timestamps,
+      ScrapeMetrics metrics) {
+    this.target = target;
+    this.externalLabels = Map.copyOf(externalLabels);
+    this.replica = replica;
+    this.seriesKey = seriesKey;
+    this.timestamps = timestamps;
+    this.metrics = metrics;
+  }
+
+  /** A processed scrape: the samples to publish, their series ids, the report series' counts. */
+  record Scraped(List<MetricSample> samples, List<String> ids, int scraped, double seconds) {}
+
+  Scraped process(byte[] body, String contentType, long start, long started) throws ScrapeFailure {
+    MetricsParser parser =
+        ProtobufExpositionParser.handles(contentType)
+            ? ProtobufExpositionParser.instance()
+            : TextFormatParser.forContentType(contentType);
+    ParseResult parsed;
+    try {
+      parsed = parser.parse(body, start);
+    } catch (LimitExceededException e) {
+      throw new ScrapeFailure("limit", e.getMessage());
+    } catch (ParseException e) {
+      throw new ScrapeFailure("parse", e.getMessage());
+    }
+    PullConfig.ScrapeJob job = target.job();
+    List<MetricSample> out = new ArrayList<>(parsed.samples().size());
+    List<String> ids = new ArrayList<>(parsed.samples().size());
+    Map<SeriesRef, Resolved> known = resolved;
+    Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
+    int outOfBounds = 0;
+    String firstOutOfBounds = null;
+    for (MetricSample sample : parsed.samples()) {
+      SeriesRef ref = new SeriesRef(sample.getName(), sample.getLabels());
+      Resolved r = known.get(ref);
+      if (r == null) {
+        r = seen.get(ref);
+        if (r == null) {
+          r = resolve(sample.getName(), sample.getLabels());
+        }
+      }
+      seen.put(ref, r);
+      if (r == Resolved.DROPPED) {
+        continue;
+      }
+      sample.setName(r.name());
+      sample.setLabels(r.labels());
+      if (!job.honorTimestamps()) {
+        sample.setTimestamp(start);
+      } else {
+        Optional<String> badTime = timestamps.violation(seriesKey, sample, start);
+        if (badTime.isPresent()) {
+          outOfBounds++;
+          firstOutOfBounds = firstOutOfBounds == null ? badTime.get() : firstOutOfBounds;
+          continue;
+        }
+      }
+      sample.setIngestTimestamp(start);
+      decorate(sample);
+      out.add(sample);
+      ids.add(r.id());
+    }
+    if (outOfBounds > 0) {
+      metrics.outOfBounds(outOfBounds);
+      LOG.warn(
+          "Scrape of {} dropped {} samples with timestamps out of bounds, first: {}",
+          target.url(),
+          outOfBounds,
+          firstOutOfBounds);
+    }
+    if (job.sampleLimit() > 0 && out.size() > job.sampleLimit()) {
+      throw new ScrapeFailure(
+          "limit", "sample limit exceeded: " + out.size() + " samples, limit " + job.sampleLimit());
+    }
+    // Only after every limit passed: a failed scrape leaves the cache as it was.
+    resolved = seen;
+    return new Scraped(out, ids, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
+  }
+
+  /** A series as scraped: its name and labels before relabeling, the scrape cache's key. */
+  private record SeriesRef(String name, Map<String, String> labels) {}
+
+  /**
+   * What metric relabeling, the target labels and the label limits make of a series as scraped: its
+   * name, labels and id, or {@link #DROPPED}. These depend only on the series and the target's
+   * fixed config, so they are worked out once per series, not once per sample (Prometheus keeps the
+   * same per-target cache).
+   */
+  private record Resolved(String name, Map<String, String> labels, String id) {
+    static final Resolved DROPPED = new Resolved(null, null, null);
+  }
+
+  private Resolved resolve(String scrapedName, Map<String, String> scrapedLabels)
+      throws ScrapeFailure {
+    PullConfig.ScrapeJob job = target.job();
+    TreeMap<String, String> labels = new TreeMap<>(scrapedLabels);
+    labels.put("__name__", scrapedName);
+    if (!job.metricRelabelConfigs().isEmpty()) {
+      labels = Relabeler.apply(labels, job.metricRelabelConfigs());
+      if (labels == null) {
+        return Resolved.DROPPED;
+      }
+    }
+    String name = labels.remove("__name__");
+    if (name == null || name.isEmpty()) {
+      return Resolved.DROPPED;
+    }
+    attachTargetLabels(labels);
+    checkLimits(name, labels);
+    // Shared by the samples of every scrape that has this series: nothing may change it.
+    return new Resolved(
+        name, Collections.unmodifiableSortedMap(labels), seriesKey.idOf(name, labels));
+  }
+
+  private void attachTargetLabels(TreeMap<String, String> labels) {
+    boolean honor = target.job().honorLabels();
+    for (Map.Entry<String, String> e : target.labels().entrySet()) {
+      String k = e.getKey();
+      if (honor) {
+        labels.putIfAbsent(k, e.getValue());
+      } else {
+        String clash = labels.get(k);
+        if (clash != null) {
+          String exported = "exported_" + k;
+          while (labels.containsKey(exported)) {
+            exported = "exported_" + exported;
+          }
+          labels.put(exported, clash);
+        }
+        labels.put(k, e.getValue());
+      }
+    }
+    externalLabels.forEach(labels::putIfAbsent);
+    if (replica != null) {
+      labels.put(SeriesKey.DEFAULT_REPLICA_LABEL, replica);
+    }
+  }
+
+  private void checkLimits(String name, Map<String, String> labels) throws ScrapeFailure {
+    PullConfig.ScrapeJob job = target.job();
+    if (job.labelLimit() > 0 && labels.size() + 1 > job.labelLimit()) {
+      throw new ScrapeFailure(
+          "limit",
+          "label_limit exceeded (metric: "
+              + name
+              + ", number of labels: "
+              + (labels.size() + 1)
+              + ", limit: "
+              + job.labelLimit()
+              + ")");
+    }
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      if (job.labelNameLengthLimit() > 0 && e.getKey().length() > job.labelNameLengthLimit()) {
+        throw new ScrapeFailure(
+            "limit",
+            "label_name_length_limit exceeded (metric: "
+                + name
+                + ", label name: "
+                + e.getKey()
+                + ", length: "
+                + e.getKey().length()
+                + ", limit: "
+                + job.labelNameLengthLimit()
+                + ")");
+      }
+      if (job.labelValueLengthLimit() > 0 && e.getValue().length() > job.labelValueLengthLimit()) {
+        throw new ScrapeFailure(
+            "limit",
+            "label_value_length_limit exceeded (metric: "
+                + name
+                + ", label name: "
+                + e.getKey()
+                + ", value length: "
+                + e.getValue().length()
+                + ", limit: "
+                + job.labelValueLengthLimit()
+                + ")");
+      }
+    }
+  }
+
+  private void decorate(MetricSample sample) {
+    sample.setOrigin(Origin.PULL);
+    sample.setScrapeTarget(target.url());
+    sample.setScraperReplica(replica);
+    sample.setSource("scrape " + target.job().jobName());
+  }
+
+  MetricSample report(String name, double value, long ts) {
+    TreeMap<String, String> labels = new TreeMap<>();
+    attachTargetLabels(labels);
+    MetricSample s =
+        MetricSample.newBuilder()
+            .setName(name)
+            .setLabels(labels)
+            .setType(SampleType.GAUGE)
+            .setValue(value)
+            .setTimestamp(ts)
+            .setIngestTimestamp(ts)
+            .setOrigin(Origin.PULL)
+            .build();
+    decorate(s);
+    return s;
+  }
+
+  static MetricSample stale(MetricSample prototype, long ts) {
+    // Field by field: Avro's builder copy would deep-copy through its class allow-list.
+    return new MetricSample(
+        prototype.getName(),
+        prototype.getLabels(),
+        prototype.getType(),
+        StaleMarker.VALUE,
+        ts,
+        ts,
+        prototype.getOrigin(),
+        prototype.getPushGroup(),
+        prototype.getPushId(),
+        prototype.getScrapeTarget(),
+        prototype.getScraperReplica(),
+        prototype.getSource());
+  }
+}
