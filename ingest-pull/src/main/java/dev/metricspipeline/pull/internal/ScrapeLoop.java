@@ -222,7 +222,8 @@ public final class ScrapeLoop {
     Future<ScrapeProcessor.Scraped> scraped;
     try {
       scraped =
-          fetch()
+          authorization()
+              .compose(this::fetch)
               .compose(
                   body ->
                       vertx.executeBlocking(
@@ -255,7 +256,30 @@ public final class ScrapeLoop {
 
   private record Body(byte[] bytes, String contentType) {}
 
-  private Future<Body> fetch() {
+  /**
+   * The Authorization header value (null for none). Credential files are read again at every scrape
+   * (so a rotated secret is picked up, as in Prometheus), on a worker thread: never file I/O on the
+   * event loop.
+   */
+  private Future<String> authorization() {
+    PullConfig.ScrapeJob job = target.job();
+    boolean readsFile =
+        (job.basicAuth() != null && job.basicAuth().passwordFile() != null)
+            || job.authorizationCredentialsFile() != null;
+    if (!readsFile) {
+      try {
+        return Future.succeededFuture(authorization(job));
+      } catch (java.io.IOException e) {
+        return Future.failedFuture(e); // not reached: nothing is read
+      }
+    }
+    return vertx
+        .executeBlocking(() -> authorization(job), false)
+        .recover(
+            e -> Future.failedFuture(new ScrapeFailure("auth", "cannot read credentials: " + e)));
+  }
+
+  private Future<Body> fetch(String auth) {
     Promise<Body> promise = Promise.promise();
     long timeoutMs = target.timeout().toMillis();
     RequestOptions options =
@@ -272,13 +296,8 @@ public final class ScrapeLoop {
     if (tls != null && tls.serverName() != null && target.url().startsWith("https:")) {
       withServerName(options, tls.serverName());
     }
-    try {
-      String auth = authorization(target.job());
-      if (auth != null) {
-        options.putHeader("Authorization", auth);
-      }
-    } catch (java.io.IOException e) {
-      return Future.failedFuture(new ScrapeFailure("auth", "cannot read credentials: " + e));
+    if (auth != null) {
+      options.putHeader("Authorization", auth);
     }
     long limit = target.job().bodySizeLimit();
     long timer =
