@@ -64,7 +64,7 @@ METRICS_PIPELINE_JAVA_OPTS="-Xmx1g" "$root/metrics-pipeline" run --data-dir "$wo
   --status-interval PT0S >"$work/ours.log" 2>&1 &
 ours_pid=$!
 wait_http "http://127.0.0.1:$push_port/-/ready" 180
-METRICS_PIPELINE_JAVA_OPTS="-Xmx1g" "$root/metrics-pipeline" scraper \
+METRICS_PIPELINE_JAVA_OPTS="-Xmx1g ${SCRAPER_JAVA_OPTS:-}" "$root/metrics-pipeline" scraper \
   --bootstrap-servers "127.0.0.1:$kafka_port" --schema-registry "http://127.0.0.1:$registry_port" \
   --scrape-config "$work/scrape.yml" --listen-address 127.0.0.1 --port "$scraper_port" \
   >"$work/scraper.log" 2>&1 &
