@@ -372,7 +372,8 @@ public final class Scraper implements AutoCloseable {
         seriesKey,
         settings.timestamps(),
         metrics,
-        this::withPermit);
+        this::withPermit,
+        java.time.Clock.systemUTC());
   }
 
   private void withPermit(Consumer<Runnable> task) {

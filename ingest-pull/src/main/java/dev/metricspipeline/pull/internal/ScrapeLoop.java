@@ -18,6 +18,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class ScrapeLoop {
   private final ScrapeProcessor processor;
   private final ScrapeStaleness staleness = new ScrapeStaleness();
   private final ScrapeMetrics metrics;
+  private final Clock clock;
   private final Consumer<Consumer<Runnable>> concurrency;
   private volatile Status status = new Status("unknown", "", 0, 0);
   private long timerId = -1;
@@ -77,6 +79,7 @@ public final class ScrapeLoop {
 
   /**
    * @param concurrency runs a scrape (given the permit's release) when a permit is free
+   * @param clock the wall clock: scrape phases, sample timestamps, stale marker times
    */
   public ScrapeLoop(
       Vertx vertx,
@@ -88,7 +91,8 @@ public final class ScrapeLoop {
       SeriesKey seriesKey,
       SampleTimestamps timestamps,
       ScrapeMetrics metrics,
-      Consumer<Consumer<Runnable>> concurrency) {
+      Consumer<Consumer<Runnable>> concurrency,
+      Clock clock) {
     this.vertx = vertx;
     this.client = client;
     this.target = target;
@@ -97,6 +101,7 @@ public final class ScrapeLoop {
         new ScrapeProcessor(target, externalLabels, replica, seriesKey, timestamps, metrics);
     this.metrics = metrics;
     this.concurrency = concurrency;
+    this.clock = clock;
   }
 
   public Target target() {
@@ -124,16 +129,23 @@ public final class ScrapeLoop {
   /** The first scrape is at the target's offset within the interval, then every interval. */
   public void start() {
     long interval = target.interval().toMillis();
-    long offset = Math.floorMod(target.key().hashCode() * 0x9E3779B97F4A7C15L, interval);
-    long now = System.currentTimeMillis();
-    long delay = Math.floorMod(offset - now, interval);
     timerId =
         vertx.setTimer(
-            Math.max(1, delay),
+            firstDelayMs(target.key(), interval, clock.millis()),
             id -> {
               tick();
               timerId = vertx.setPeriodic(interval, t -> tick());
             });
+  }
+
+  /**
+   * How long from {@code nowMs} until the target's first scrape: its scrapes fall at a fixed phase
+   * within the interval (a hash of the target's key), the same on every instance and after every
+   * restart, so many targets spread over the interval as Prometheus spreads them. At least 1 ms.
+   */
+  static long firstDelayMs(String targetKey, long intervalMs, long nowMs) {
+    long offset = Math.floorMod(targetKey.hashCode() * 0x9E3779B97F4A7C15L, intervalMs);
+    return Math.max(1, Math.floorMod(offset - nowMs, intervalMs));
   }
 
   /**
@@ -146,7 +158,7 @@ public final class ScrapeLoop {
     if (stopped) {
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (inFlight) {
       long bound = target.timeout().toMillis() + publisher.deadline().toMillis();
       if (now - inFlightSinceMs <= bound) {
@@ -195,7 +207,7 @@ public final class ScrapeLoop {
     if (!stale) {
       return CompletableFuture.completedFuture(null);
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     List<MetricSample> markers = staleness.allStale(now);
     for (String name : REPORT_SERIES) {
       markers.add(ScrapeProcessor.stale(processor.report(name, 0, now), now));
@@ -217,7 +229,7 @@ public final class ScrapeLoop {
   }
 
   private void scrape(Runnable release, long gen) {
-    long start = System.currentTimeMillis();
+    long start = clock.millis();
     long started = System.nanoTime();
     Future<ScrapeProcessor.Scraped> scraped;
     try {
