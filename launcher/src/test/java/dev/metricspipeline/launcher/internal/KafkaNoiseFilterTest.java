@@ -36,4 +36,35 @@ class KafkaNoiseFilterTest {
     assertThat(decide("org.apache.kafka.streams.StreamsConfig", Level.ERROR, noise))
         .isEqualTo(FilterReply.NEUTRAL);
   }
+
+  @Test
+  void dropsTheEmbeddedBrokersFirstStartAndShutdownWarnings() {
+    assertThat(
+            decide(
+                "org.apache.kafka.controller.QuorumController",
+                Level.WARN,
+                "[QuorumController id=1] Performing controller activation. The metadata log appears"
+                    + " to be empty. Appending {} bootstrap record(s) in {} at metadata.version"
+                    + " {}."))
+        .isEqualTo(FilterReply.DENY);
+    assertThat(
+            decide(
+                "org.apache.kafka.clients.NetworkClient",
+                Level.WARN,
+                "[NodeToControllerChannelManager id=1 name=registration] Attempting to close"
+                    + " NetworkClient that has already been closed."))
+        .isEqualTo(FilterReply.DENY);
+    assertThat(
+            decide(
+                "org.apache.kafka.clients.NetworkClient",
+                Level.WARN,
+                "[Producer clientId=p] Connection to node 1 could not be established."))
+        .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(
+            decide(
+                "org.apache.kafka.controller.QuorumController",
+                Level.WARN,
+                "[QuorumController id=1] Renouncing the leadership due to a metadata log event."))
+        .isEqualTo(FilterReply.NEUTRAL);
+  }
 }
