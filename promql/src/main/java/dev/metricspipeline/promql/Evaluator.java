@@ -266,12 +266,12 @@ public final class Evaluator {
 
     private Folded fold(Aggregate a) {
       Aggregations.Fold fold = a.param() == null ? Aggregations.Fold.of(a.op()) : null;
+      if (fold == null) {
+        return null;
+      }
       Expr inner = a.expr();
       while (inner instanceof Paren p) {
         inner = p.expr();
-      }
-      if (fold == null) {
-        return null;
       }
       Fetched f;
       RangeFunctions.Fn fn = null;
