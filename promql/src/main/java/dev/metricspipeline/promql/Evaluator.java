@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
@@ -291,15 +292,14 @@ public final class Evaluator {
         return null;
       }
       boolean keepName = fn == null || fn == RangeFunctions.Fn.LAST_OVER_TIME;
-      Set<String> drop = new HashSet<>(a.grouping());
-      drop.add(Labels.NAME);
+      UnaryOperator<Labels> groupOf = groupKey(a);
       List<SeriesWindows> series = f.series();
       int[] group = new int[series.size()];
       Map<Labels, Integer> index = new LinkedHashMap<>();
       for (int i = 0; i < group.length; i++) {
         SeriesWindows sw = series.get(i);
         Labels l = keepName ? sw.labels() : sw.unnamed();
-        Labels key = a.without() ? l.without(drop) : l.keep(a.grouping());
+        Labels key = groupOf.apply(l);
         Integer g = index.get(key);
         if (g == null) {
           g = index.size();
@@ -622,20 +622,31 @@ public final class Evaluator {
       return out;
     }
 
+    /**
+     * A member's group under {@code a}: {@code by} keeps the listed labels; {@code without} drops
+     * them and the metric name. Made once per aggregation, used for every member.
+     */
+    private static UnaryOperator<Labels> groupKey(Aggregate a) {
+      if (!a.without()) {
+        List<String> keep = a.grouping();
+        return l -> l.keep(keep);
+      }
+      Set<String> drop = new HashSet<>(a.grouping());
+      drop.add(Labels.NAME);
+      return l -> l.without(drop);
+    }
+
     private Object aggregate(Aggregate a, long t) {
       List<Sample> in = vector(eval(a.expr(), t));
       double param = a.param() == null ? Double.NaN : scalar(a.param(), t);
-      Set<String> drop = new HashSet<>(a.grouping());
-      drop.add(Labels.NAME);
+      UnaryOperator<Labels> groupOf = groupKey(a);
       Map<Labels, Labels> keys = groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
       Aggregations.Fold fold = a.param() == null ? Aggregations.Fold.of(a.op()) : null;
       if (fold != null) {
         // A count and an accumulated value per group instead of a list of its members.
         Map<Labels, double[]> groups = new LinkedHashMap<>();
         for (Sample s : in) {
-          Labels key =
-              keys.computeIfAbsent(
-                  s.labels(), l -> a.without() ? l.without(drop) : l.keep(a.grouping()));
+          Labels key = keys.computeIfAbsent(s.labels(), groupOf);
           double[] g = groups.computeIfAbsent(key, k -> new double[2]);
           g[0]++;
           g[1] = fold.add((long) g[0], g[1], s.value());
@@ -646,9 +657,7 @@ public final class Evaluator {
       }
       Map<Labels, List<Sample>> groups = new LinkedHashMap<>();
       for (Sample s : in) {
-        Labels key =
-            keys.computeIfAbsent(
-                s.labels(), l -> a.without() ? l.without(drop) : l.keep(a.grouping()));
+        Labels key = keys.computeIfAbsent(s.labels(), groupOf);
         groups.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
       }
       List<Sample> out = new ArrayList<>();
