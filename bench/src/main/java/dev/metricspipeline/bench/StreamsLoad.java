@@ -2,6 +2,7 @@ package dev.metricspipeline.bench;
 
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -94,11 +95,10 @@ public final class StreamsLoad {
       try (StreamsApp app =
           StreamsApp.start(
               settings,
-              kafka.bootstrapServers(),
+              new KafkaConnection(kafka.bootstrapServers(), streamsProperties()),
               RegistryClientConfig.of(registry.url()),
               "streams-load",
-              stateDir,
-              streamsProperties())) {
+              stateDir)) {
         if (!app.awaitRunning(Duration.ofMinutes(2))) {
           throw new IllegalStateException("the streams stage did not start");
         }

@@ -3,6 +3,7 @@ package dev.metricspipeline.normalizer;
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.runtime.StreamsRunner;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.Topics;
@@ -14,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -51,22 +51,20 @@ public final class Normalizer implements AutoCloseable {
   public static Normalizer start(
       List<KafkaSource> sources,
       SampleTimestamps timestamps,
-      String bootstrapServers,
+      KafkaConnection kafka,
       RegistryClientConfig registry,
       String applicationId,
       Path stateDir,
-      Map<String, String> kafka,
       MeterRegistry meters) {
     return start(
         sources,
         timestamps,
         Topics.SAMPLES,
         Topics.REJECTED,
-        bootstrapServers,
+        kafka,
         registry,
         applicationId,
         stateDir,
-        kafka,
         meters);
   }
 
@@ -76,15 +74,14 @@ public final class Normalizer implements AutoCloseable {
       SampleTimestamps timestamps,
       String samplesTopic,
       String rejectedTopic,
-      String bootstrapServers,
+      KafkaConnection kafka,
       RegistryClientConfig registry,
       String applicationId,
       Path stateDir,
-      Map<String, String> kafka,
       MeterRegistry meters) {
     SchemaRegistryClient client = new SchemaRegistryClient(registry);
     NormalizerTopology.Counts counts = new NormalizerTopology.Counts();
-    Properties props = StreamsRunner.properties(applicationId, bootstrapServers, stateDir, kafka);
+    Properties props = StreamsRunner.properties(applicationId, kafka, stateDir);
     StageHealth health = StageHealth.of("normalizer").bindTo(meters);
     StreamsFaults faults =
         new StreamsFaults(

@@ -8,6 +8,7 @@ import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.formats.proto.remote.Remote;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
@@ -190,11 +191,10 @@ class NormalizerIT {
             SampleTimestamps.defaults(),
             samples,
             rejected,
-            kafka.bootstrapServers(),
+            KafkaConnection.of(kafka.bootstrapServers()),
             RegistryClientConfig.of(kafka.schemaRegistryUrl()),
             appId,
             state,
-            Map.of(),
             new SimpleMeterRegistry())) {
       List<MetricSample> expected = new ArrayList<>();
       expected.addAll(
@@ -252,11 +252,10 @@ class NormalizerIT {
             SampleTimestamps.defaults(),
             samples,
             rejected,
-            kafka.bootstrapServers(),
+            KafkaConnection.of(kafka.bootstrapServers()),
             RegistryClientConfig.of(kafka.schemaRegistryUrl()),
             appId,
             state,
-            Map.of(),
             new SimpleMeterRegistry())) {
       List<MetricSample> all =
           read(kafka, samples, MetricSample.class, 10).stream().map(ConsumerRecord::value).toList();

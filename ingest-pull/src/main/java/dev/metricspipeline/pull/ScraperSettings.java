@@ -2,8 +2,8 @@ package dev.metricspipeline.pull;
 
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.runtime.Checks;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SampleTimestamps;
-import java.util.Map;
 
 /**
  * How a scraper instance runs (the scrape config itself is a {@link PullConfig}).
@@ -43,37 +43,27 @@ public record ScraperSettings(
    * the group assigns it, and a target belongs to partition {@code murmur2(target key) mod
    * partitions}.
    *
+   * @param kafka the connection to the Kafka holding the coordination topic
    * @param partitions partitions of the coordination topic when this instance creates it
    * @param sessionTimeoutMs how long a dead instance holds its targets
    */
   public record Coordination(
-      String bootstrapServers,
-      String topic,
-      String groupId,
-      int partitions,
-      int sessionTimeoutMs,
-      Map<String, String> kafka) {
+      KafkaConnection kafka, String topic, String groupId, int partitions, int sessionTimeoutMs) {
     public Coordination {
-      Checks.present("bootstrapServers", bootstrapServers);
+      Checks.present("kafka", kafka);
       Checks.present("topic", topic);
       Checks.present("groupId", groupId);
       Checks.positive("partitions", partitions);
       Checks.positive("sessionTimeoutMs", sessionTimeoutMs);
-      kafka = Map.copyOf(kafka);
     }
 
     /**
      * Topic {@code metrics.scrape-shards} (32 partitions), group {@code metrics-pipeline-scraper},
      * 10 s.
      */
-    public static Coordination defaults(String bootstrapServers) {
+    public static Coordination defaults(KafkaConnection kafka) {
       return new Coordination(
-          bootstrapServers,
-          "metrics.scrape-shards",
-          "metrics-pipeline-scraper",
-          32,
-          10_000,
-          Map.of());
+          kafka, "metrics.scrape-shards", "metrics-pipeline-scraper", 32, 10_000);
     }
   }
 

@@ -1,10 +1,10 @@
 package dev.metricspipeline.pull;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,7 +18,7 @@ public final class ScraperProcessMain {
   public static void main(String[] args) throws Exception {
     ScraperSettings.Coordination coordination =
         new ScraperSettings.Coordination(
-            args[0], args[1], args[2], 32, Integer.parseInt(args[3]), Map.of());
+            KafkaConnection.of(args[0]), args[1], args[2], 32, Integer.parseInt(args[3]));
     Scraper.start(
         ScraperSettings.defaults().withListen("127.0.0.1", 0).withCoordination(coordination),
         () -> PullConfig.load(Path.of(args[4])),

@@ -3,6 +3,7 @@ package dev.metricspipeline.pull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import org.junit.jupiter.api.Test;
 
 class ScraperSettingsTest {
@@ -19,7 +20,7 @@ class ScraperSettingsTest {
         .hasMessage("port must be 0..65535, got 70000");
     assertThatThrownBy(
             () ->
-                new ScraperSettings.Coordination("k:9092", "t", "g", 0, 10_000, java.util.Map.of()))
+                new ScraperSettings.Coordination(KafkaConnection.of("k:9092"), "t", "g", 0, 10_000))
         .hasMessage("partitions must be at least 1, got 0");
     assertThat(defaults.maxConcurrentScrapes()).isEqualTo(256);
   }

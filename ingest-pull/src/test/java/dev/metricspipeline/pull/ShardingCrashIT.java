@@ -3,6 +3,7 @@ package dev.metricspipeline.pull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
@@ -11,7 +12,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class ShardingCrashIT {
     String group = "sharding-crash-" + topic;
     ScraperSettings.Coordination coordination =
         new ScraperSettings.Coordination(
-            kafka.bootstrapServers(), topic, group, 32, SESSION_TIMEOUT_MS, Map.of());
+            KafkaConnection.of(kafka.bootstrapServers()), topic, group, 32, SESSION_TIMEOUT_MS);
     try (Scraper survivor =
         Scraper.start(
             ScraperSettings.defaults().withListen("127.0.0.1", 0).withCoordination(coordination),

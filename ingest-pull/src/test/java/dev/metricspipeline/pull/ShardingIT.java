@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.testkit.KafkaCluster;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,12 +76,11 @@ class ShardingIT {
             + groups;
     ScraperSettings.Coordination coordination =
         new ScraperSettings.Coordination(
-            kafka.bootstrapServers(),
+            KafkaConnection.of(kafka.bootstrapServers()),
             kafka.uniqueTopic("shards"),
             "sharding-it",
             32,
-            6000,
-            Map.of());
+            6000);
     ScraperSettings settings =
         ScraperSettings.defaults().withListen("127.0.0.1", 0).withCoordination(coordination);
     Seen seenA = new Seen();

@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * the group labels (at least {@code job}) and origin {@code PUSH_CLIENT}.
  *
  * <pre>{@code
- * MetricsPublisher publisher = MetricsPublisher.start(PublisherConfig.defaults(bootstrap, registry));
+ * MetricsPublisher publisher =
+ *     MetricsPublisher.start(PublisherConfig.defaults(KafkaConnection.of(bootstrap), registry));
  * MetricsPipelineMeterRegistry meters =
  *     MetricsPipelineMeterRegistry.start(publisher, Duration.ofSeconds(15), Map.of("job", "billing"));
  * Metrics.addRegistry(meters);

@@ -12,6 +12,7 @@ import dev.metricspipeline.push.internal.PushRoutes;
 import dev.metricspipeline.push.internal.PushService;
 import dev.metricspipeline.push.internal.TopicMirror;
 import dev.metricspipeline.runtime.StageHealth;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.SeriesKey;
 import io.micrometer.core.instrument.Gauge;
@@ -20,7 +21,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -66,20 +66,11 @@ public final class PushGateway implements AutoCloseable {
    *
    * @param publisher the producer of metrics.samples (also writes group state in the same
    *     transaction)
-   * @param bootstrapServers Kafka, for reading the group topic
-   * @param kafka further client settings (SASL, TLS) for that consumer
+   * @param kafka the connection for reading the group and metadata topics (the publisher's)
    */
   public static PushGateway start(
-      PushGatewayConfig config,
-      MetricsPublisher publisher,
-      String bootstrapServers,
-      Map<String, String> kafka) {
-    return start(
-        config,
-        publisher,
-        bootstrapServers,
-        kafka,
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      PushGatewayConfig config, MetricsPublisher publisher, KafkaConnection kafka) {
+    return start(config, publisher, kafka, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   /**
@@ -90,22 +81,20 @@ public final class PushGateway implements AutoCloseable {
   public static PushGateway start(
       PushGatewayConfig config,
       MetricsPublisher publisher,
-      String bootstrapServers,
-      Map<String, String> kafka,
+      KafkaConnection kafka,
       PrometheusMeterRegistry registry) {
-    return start(config, publisher, bootstrapServers, kafka, registry, null);
+    return start(config, publisher, kafka, registry, null);
   }
 
   /**
-   * As {@link #start(PushGatewayConfig, MetricsPublisher, String, Map, PrometheusMeterRegistry)},
-   * on a Vert.x the process shares ({@code run}: one set of event loops and workers for every
-   * stage), which closing the gateway leaves open; null for one of its own.
+   * As {@link #start(PushGatewayConfig, MetricsPublisher, KafkaConnection,
+   * PrometheusMeterRegistry)}, on a Vert.x the process shares ({@code run}: one set of event loops
+   * and workers for every stage), which closing the gateway leaves open; null for one of its own.
    */
   public static PushGateway start(
       PushGatewayConfig config,
       MetricsPublisher publisher,
-      String bootstrapServers,
-      Map<String, String> kafka,
+      KafkaConnection kafka,
       PrometheusMeterRegistry registry,
       Vertx shared) {
     Gauge.builder("push_publisher_queued_samples", publisher, MetricsPublisher::queuedSamples)
@@ -124,11 +113,10 @@ public final class PushGateway implements AutoCloseable {
     GroupStore store = new GroupStore();
     TopicMirror topic =
         TopicMirror.groups(
-            bootstrapServers,
+            kafka,
             config.groupsTopic(),
             store,
             publisher.seriesKey(),
-            kafka,
             StageHealth.of("push-groups").bindTo(registry));
     Gauge.builder("push_groups", store, s -> s.all().size())
         .description("Live push groups")
@@ -138,9 +126,8 @@ public final class PushGateway implements AutoCloseable {
     try {
       metadataTopic =
           TopicMirror.open(
-              bootstrapServers,
-              config.metadataTopic(),
               kafka,
+              config.metadataTopic(),
               StageHealth.of("push-metadata").bindTo(registry),
               "metric metadata",
               metadata::apply);

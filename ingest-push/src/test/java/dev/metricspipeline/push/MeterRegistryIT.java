@@ -2,6 +2,7 @@ package dev.metricspipeline.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -24,7 +25,8 @@ class MeterRegistryIT {
     kafka.createTopic(topic, 1);
     PublisherConfig config =
         PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopic(topic);
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       MetricsPipelineMeterRegistry meters =

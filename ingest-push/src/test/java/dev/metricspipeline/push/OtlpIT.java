@@ -2,6 +2,7 @@ package dev.metricspipeline.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -203,7 +204,8 @@ class OtlpIT {
   private static MetricsPublisher publisher(KafkaCluster kafka, String topic) {
     return MetricsPublisher.start(
         PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopic(topic));
   }
 
@@ -213,7 +215,7 @@ class OtlpIT {
             .withListen("127.0.0.1", 0)
             .withGroupsTopic(kafka.uniqueTopic("groups"))
             .withOtlp(OtlpConfig.defaults().withGrpcPort(0));
-    return PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of());
+    return PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()));
   }
 
   private HttpResponse<String> post(String url, byte[] body, String type, String encoding)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.SeriesKey;
@@ -62,7 +63,8 @@ class PushGatewayIT {
 
   private static PublisherConfig publisherConfig(KafkaCluster kafka, String topic) {
     return PublisherConfig.defaults(
-            kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            KafkaConnection.of(kafka.bootstrapServers()),
+            RegistryClientConfig.of(kafka.schemaRegistryUrl()))
         .withTopic(topic);
   }
 
@@ -79,7 +81,8 @@ class PushGatewayIT {
     kafka.createTopic(samplesTopic, 2);
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopic(samplesTopic);
     PushGatewayConfig config =
         PushGatewayConfig.defaults()
@@ -88,7 +91,7 @@ class PushGatewayIT {
             .withLimits(4096, 1 << 20, 1000);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
       try (PushGateway gateway =
-          PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+          PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
         String base = gateway.url();
         HttpResponse<String> seed =
             curl(base + "/metrics/job/batch_job", "job_duration_seconds 12.5");
@@ -184,7 +187,7 @@ class PushGatewayIT {
 
       // A restarted gateway knows the groups: replacing one ends the series it no longer has.
       try (PushGateway restarted =
-          PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+          PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
         HttpResponse<String> replace =
             send(
                 "PUT",
@@ -218,7 +221,7 @@ class PushGatewayIT {
     PushGatewayConfig config = gatewayConfig(kafka);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
         PushGateway gateway =
-            PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+            PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
       // outputs.influxdb (v1): plain body, precision in the query.
       HttpResponse<String> v1 =
           send(
@@ -277,8 +280,10 @@ class PushGatewayIT {
     try (MetricsPublisher publisherA = MetricsPublisher.start(publisherConfig);
         MetricsPublisher publisherB =
             MetricsPublisher.start(publisherConfig.withTransactionalId("b-" + System.nanoTime()));
-        PushGateway a = PushGateway.start(config, publisherA, kafka.bootstrapServers(), Map.of());
-        PushGateway b = PushGateway.start(config, publisherB, kafka.bootstrapServers(), Map.of())) {
+        PushGateway a =
+            PushGateway.start(config, publisherA, KafkaConnection.of(kafka.bootstrapServers()));
+        PushGateway b =
+            PushGateway.start(config, publisherB, KafkaConnection.of(kafka.bootstrapServers()))) {
       assertThat(send("PUT", a.url() + "/metrics/job/shared", utf8("x 1\ny 2\n")).statusCode())
           .isEqualTo(200);
       org.awaitility.Awaitility.await("instance B sees the group pushed to A")
@@ -311,7 +316,7 @@ class PushGatewayIT {
     PushGatewayConfig config = gatewayConfig(kafka);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
         PushGateway gateway =
-            PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+            PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
       io.prometheus.metrics.model.registry.PrometheusRegistry registry =
           new io.prometheus.metrics.model.registry.PrometheusRegistry();
       io.prometheus.metrics.core.metrics.Counter processed =
@@ -379,7 +384,9 @@ class PushGatewayIT {
         EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0)) {
       registryUrl = registry.url();
       PublisherConfig publisherConfig =
-          PublisherConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registryUrl))
+          PublisherConfig.defaults(
+                  KafkaConnection.of(kafka.bootstrapServers()),
+                  RegistryClientConfig.of(registryUrl))
               .withTimeout(Duration.ofSeconds(3));
       new KafkaTopics(kafka.bootstrapServers()).create(publisherConfig.topic());
       try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
@@ -387,8 +394,7 @@ class PushGatewayIT {
               PushGateway.start(
                   PushGatewayConfig.defaults().withListen("127.0.0.1", 0),
                   publisher,
-                  kafka.bootstrapServers(),
-                  Map.of())) {
+                  KafkaConnection.of(kafka.bootstrapServers()))) {
         assertThat(curl(gateway.url() + "/metrics/job/before", "before_stop 1").statusCode())
             .isEqualTo(200);
 

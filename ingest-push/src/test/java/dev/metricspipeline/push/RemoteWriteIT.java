@@ -3,6 +3,7 @@ package dev.metricspipeline.push;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -49,7 +50,8 @@ class RemoteWriteIT {
     kafka.createTopic(topic, 2);
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopic(topic);
     PushGatewayConfig config =
         PushGatewayConfig.defaults()
@@ -58,7 +60,7 @@ class RemoteWriteIT {
             .withLimits(1 << 20, 1 << 20, 100_000);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
         PushGateway gateway =
-            PushGateway.start(config, publisher, kafka.bootstrapServers(), Map.of())) {
+            PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
       String write = gateway.url() + "/api/v1/write";
 
       assertThat(post(write, Snappy.compress(new byte[0]), "application/x-protobuf"))

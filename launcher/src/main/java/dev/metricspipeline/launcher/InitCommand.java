@@ -1,6 +1,7 @@
 package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.runtime.TopicAdmin;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,10 +49,8 @@ public final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> created =
-        PipelineTopics.createMissing(
-            kafka.bootstrapServers,
-            kafka.kafka(),
-            PipelineTopics.all(partitions, replicationFactor));
+        TopicAdmin.createMissing(
+            kafka.connection(), PipelineTopics.all(partitions, replicationFactor));
     RunCommand.registerSchemas(kafka.schemaRegistry);
     spec.commandLine()
         .getOut()

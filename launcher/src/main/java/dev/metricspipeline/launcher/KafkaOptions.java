@@ -1,9 +1,12 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Where Kafka and the Schema Registry are, for the commands that run against external ones. */
 public final class KafkaOptions {
@@ -37,7 +40,17 @@ public final class KafkaOptions {
     return RegistryClientConfig.of(schemaRegistry);
   }
 
-  Map<String, String> kafka() {
-    return kafka == null ? Map.of() : Map.copyOf(kafka);
+  /**
+   * The one connection every Kafka client of the command uses.
+   *
+   * @throws ParameterException when the settings contradict the options (e.g. {@code --kafka
+   *     bootstrap.servers=...})
+   */
+  KafkaConnection connection() {
+    try {
+      return new KafkaConnection(bootstrapServers, kafka == null ? Map.of() : kafka);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
   }
 }

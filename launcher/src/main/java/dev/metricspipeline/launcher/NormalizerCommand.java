@@ -72,11 +72,10 @@ public final class NormalizerCommand implements Callable<Integer> {
         Normalizer.start(
             kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
             sampleTime.timestamps(),
-            kafka.bootstrapServers,
+            kafka.connection(),
             kafka.registry(),
             applicationId,
             stateDir,
-            kafka.kafka(),
             meters);
     OpsServer ops =
         OpsServer.start(

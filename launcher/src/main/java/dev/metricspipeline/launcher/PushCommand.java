@@ -90,8 +90,7 @@ public final class PushCommand implements Callable<Integer> {
       return 1;
     }
     PublisherConfig config =
-        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
-            .withKafka(kafka.kafka())
+        PublisherConfig.defaults(kafka.connection(), kafka.registry())
             .withTimestamps(sampleTime.timestamps());
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       publisher.publish(samples).get(config.timeout().toSeconds() * 3, TimeUnit.SECONDS);

@@ -64,8 +64,7 @@ public final class PushGatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PublisherConfig publisherConfig =
-        PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
-            .withKafka(kafka.kafka())
+        PublisherConfig.defaults(kafka.connection(), kafka.registry())
             .withTimestamps(sampleTime.timestamps());
     if (instanceId != null) {
       publisherConfig = publisherConfig.withTransactionalId("metrics-push-" + instanceId);
@@ -80,7 +79,7 @@ public final class PushGatewayCommand implements Callable<Integer> {
     MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
     PushGateway gateway;
     try {
-      gateway = PushGateway.start(config, publisher, kafka.bootstrapServers, kafka.kafka());
+      gateway = PushGateway.start(config, publisher, publisherConfig.kafka());
     } catch (RuntimeException e) {
       publisher.close();
       throw e;

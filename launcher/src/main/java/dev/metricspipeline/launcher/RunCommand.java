@@ -16,6 +16,8 @@ import dev.metricspipeline.pull.ScraperSettings;
 import dev.metricspipeline.push.PushGateway;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.runtime.Checks;
+import dev.metricspipeline.runtime.TopicAdmin;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.Topics;
@@ -234,8 +236,8 @@ public final class RunCommand implements Callable<Integer> {
     try {
       EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, Map.of());
       started.add(kafka);
-      PipelineTopics.createMissing(
-          kafka.bootstrapServers(), Map.of(), PipelineTopics.all(partitions, (short) 1));
+      KafkaConnection connection = KafkaConnection.of(kafka.bootstrapServers());
+      TopicAdmin.createMissing(connection, PipelineTopics.all(partitions, (short) 1));
       EmbeddedSchemaRegistry registry =
           EmbeddedSchemaRegistry.start(
               kafka.bootstrapServers(),
@@ -250,8 +252,7 @@ public final class RunCommand implements Callable<Integer> {
       // run's open transaction at once instead of after the transaction timeout.
       MetricsPublisher publisher =
           MetricsPublisher.start(
-              PublisherConfig.defaults(
-                      kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+              PublisherConfig.defaults(connection, RegistryClientConfig.of(registry.url()))
                   .withTransactionalId("metrics-pipeline-run-push")
                   .withTimestamps(sampleTime.timestamps()));
       started.add(publisher);
@@ -263,19 +264,17 @@ public final class RunCommand implements Callable<Integer> {
                   .withWeb(web)
                   .withOtlp(otlp.config()),
               publisher,
-              kafka.bootstrapServers(),
-              Map.of(),
+              connection,
               meters,
               vertx);
       started.add(gateway);
       StreamsApp streams =
           StreamsApp.start(
               streamsOptions.settings().withTimestamps(sampleTime.timestamps()),
-              kafka.bootstrapServers(),
+              streamsOptions.streamsConnection(connection),
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-streams",
               dataDir.resolve("streams"),
-              streamsOptions.streamsProperties(Map.of()),
               meters);
       started.add(streams);
       awaitStreams(streams);
@@ -283,11 +282,10 @@ public final class RunCommand implements Callable<Integer> {
           Normalizer.start(
               kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
               sampleTime.timestamps(),
-              kafka.bootstrapServers(),
+              connection,
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-normalizer",
               dataDir.resolve("normalizer"),
-              Map.of(),
               meters);
       started.add(normalizer);
       String self = gateway.url().substring(gateway.url().indexOf("://") + 3);
@@ -320,7 +318,7 @@ public final class RunCommand implements Callable<Integer> {
       started.add(scraper);
       Hangup.onHangup(scraper::reload);
       SinkConfig sinkConfig =
-          SinkConfig.defaults(kafka.bootstrapServers(), RegistryClientConfig.of(registry.url()))
+          SinkConfig.defaults(connection, RegistryClientConfig.of(registry.url()))
               .withListen(pushAddress, queryPort)
               .withWeb(web)
               .withQueryMaxWindows(query.maxWindows);

@@ -100,18 +100,12 @@ public final class ScraperCommand implements Callable<Integer> {
     PullConfig.load(scrapeConfig); // fail fast, with file and line, before connecting anywhere
     MetricsPublisher publisher =
         MetricsPublisher.start(
-            PublisherConfig.defaults(kafka.bootstrapServers, kafka.registry())
-                .withKafka(kafka.kafka())
+            PublisherConfig.defaults(kafka.connection(), kafka.registry())
                 .withTimestamps(sampleTime.timestamps())
                 .withTransactionalId("metrics-pipeline-scraper-" + UUID.randomUUID()));
     ScraperSettings.Coordination coordination =
         new ScraperSettings.Coordination(
-            kafka.bootstrapServers,
-            coordinationTopic,
-            groupId,
-            32,
-            sessionTimeoutMs,
-            kafka.kafka());
+            kafka.connection(), coordinationTopic, groupId, 32, sessionTimeoutMs);
     Scraper scraper =
         Scraper.start(
             ScraperSettings.defaults()

@@ -89,9 +89,9 @@ public final class SinkCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     SinkConfig config =
-        SinkConfig.defaults(kafka.bootstrapServers, kafka.registry())
+        SinkConfig.defaults(kafka.connection(), kafka.registry())
             .withTopics(resolutions.stream().map(Topics::rollups).toList())
-            .withGroup(groupId, kafka.kafka())
+            .withGroup(groupId)
             .withListen(queryAddress, queryPort)
             .withRetention(SinkConfig.parseRetention(retention))
             .withWeb(webOptions.web())

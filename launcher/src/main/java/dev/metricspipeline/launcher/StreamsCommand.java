@@ -70,11 +70,10 @@ public final class StreamsCommand implements Callable<Integer> {
     StreamsApp app =
         StreamsApp.start(
             streamsOptions.settings().withTimestamps(sampleTime.timestamps()),
-            kafka.bootstrapServers,
+            streamsOptions.streamsConnection(kafka.connection()),
             kafka.registry(),
             applicationId,
             stateDir,
-            streamsOptions.streamsProperties(kafka.kafka()),
             meters);
     OpsServer ops = OpsServer.start(web, metricsAddress, metricsPort, meters, app::ready);
     Shutdown.closeOnSignal(

@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.streams.AggregationRules;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.nio.file.Path;
@@ -57,11 +58,11 @@ final class StreamsOptions {
     return streamThreads == 0 ? Runtime.getRuntime().availableProcessors() : streamThreads;
   }
 
-  /** Kafka Streams settings these options make, merged over {@code kafka}'s. */
-  java.util.Map<String, String> streamsProperties(java.util.Map<String, String> kafka) {
-    java.util.Map<String, String> props = new java.util.HashMap<>(kafka);
+  /** {@code kafka} with the Kafka Streams settings these options make merged over its own. */
+  KafkaConnection streamsConnection(KafkaConnection kafka) {
+    java.util.Map<String, String> props = new java.util.HashMap<>(kafka.settings());
     props.put("num.stream.threads", Integer.toString(threads()));
-    return props;
+    return kafka.withSettings(props);
   }
 
   /**

@@ -86,9 +86,7 @@ public final class TailCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     AvroDeserializer<GenericRecord> avro =
         AvroDeserializer.generic(new SchemaRegistryClient(kafka.registry()));
-    Properties p = new Properties();
-    p.putAll(kafka.kafka());
-    p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers);
+    Properties p = kafka.connection().properties();
     p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.setProperty(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,

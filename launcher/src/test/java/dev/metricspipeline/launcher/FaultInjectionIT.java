@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.metricspipeline.embedded.EmbeddedKafka;
 import dev.metricspipeline.embedded.EmbeddedSchemaRegistry;
 import dev.metricspipeline.launcher.internal.PipelineTopics;
+import dev.metricspipeline.runtime.TopicAdmin;
+import dev.metricspipeline.schemas.KafkaConnection;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -139,8 +141,8 @@ class FaultInjectionIT {
         EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0);
     int registryPort = registry.port();
     try {
-      PipelineTopics.createMissing(
-          kafka.bootstrapServers(), Map.of(), PipelineTopics.all(2, (short) 1));
+      TopicAdmin.createMissing(
+          KafkaConnection.of(kafka.bootstrapServers()), PipelineTopics.all(2, (short) 1));
       RunCommand.registerSchemas(registry.url());
       int pushPort = freePort();
       int queryPort = freePort();

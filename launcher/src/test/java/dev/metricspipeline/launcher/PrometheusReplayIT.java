@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.push.PushGateway;
 import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.SeriesKey;
@@ -76,7 +77,7 @@ class PrometheusReplayIT {
         MetricsPublisher publisher =
             MetricsPublisher.start(
                 PublisherConfig.defaults(
-                        running.bootstrapServers(),
+                        KafkaConnection.of(running.bootstrapServers()),
                         RegistryClientConfig.of(running.schemaRegistryUrl()))
                     .withTransactionalId("prometheus-replay-it"))) {
       PushGatewayConfig config =
@@ -84,7 +85,7 @@ class PrometheusReplayIT {
               .withListen("127.0.0.1", gatewayPort)
               .withLimits(16 << 20, 16 << 20, 1_000_000);
       PushGateway gateway =
-          PushGateway.start(config, publisher, running.bootstrapServers(), Map.of());
+          PushGateway.start(config, publisher, KafkaConnection.of(running.bootstrapServers()));
       String prometheusConfig =
           """
           global:
@@ -123,7 +124,8 @@ class PrometheusReplayIT {
             .pollInterval(Duration.ofSeconds(5))
             .ignoreExceptions()
             .until(() -> backlogSeconds(prometheus) > 120);
-        gateway = PushGateway.start(config, publisher, running.bootstrapServers(), Map.of());
+        gateway =
+            PushGateway.start(config, publisher, KafkaConnection.of(running.bootstrapServers()));
         long restartedAt = System.currentTimeMillis();
         await()
             .atMost(Duration.ofMinutes(3))

@@ -3,6 +3,7 @@ package dev.metricspipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.sink.RemoteWriteSink;
 import dev.metricspipeline.sink.SinkConfig;
@@ -18,9 +19,12 @@ class RemoteWriteOptionsTest {
     RemoteWriteOptions options = new RemoteWriteOptions();
     new CommandLine(options).parseArgs(args);
     return options.config(
-        SinkConfig.defaults("127.0.0.1:9092", RegistryClientConfig.of("http://127.0.0.1:8081"))
+        SinkConfig.defaults(
+                new KafkaConnection(
+                    "127.0.0.1:9092", Map.of("security.protocol", "SASL_PLAINTEXT")),
+                RegistryClientConfig.of("http://127.0.0.1:8081"))
             .withTopics(List.of("metrics.rollups.1m"))
-            .withGroup("metrics-pipeline-sink", Map.of("security.protocol", "SASL_PLAINTEXT")));
+            .withGroup("metrics-pipeline-sink"));
   }
 
   @Test
@@ -36,7 +40,7 @@ class RemoteWriteOptionsTest {
     assertThat(config.basicAuth()).isEqualTo("writer:s3cret");
     assertThat(config.groupId()).isEqualTo("metrics-pipeline-remote-write");
     assertThat(config.topics()).containsExactly("metrics.rollups.1m");
-    assertThat(config.kafka()).containsEntry("security.protocol", "SASL_PLAINTEXT");
+    assertThat(config.kafka().settings()).containsEntry("security.protocol", "SASL_PLAINTEXT");
     assertThat(parse("--remote-write-url", "http://prometheus:9090/api/v1/write").basicAuth())
         .isNull();
   }

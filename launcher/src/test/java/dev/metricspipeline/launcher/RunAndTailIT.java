@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.StaleMarker;
@@ -74,7 +75,7 @@ class RunAndTailIT {
       try (MetricsPublisher publisher =
           MetricsPublisher.start(
               PublisherConfig.defaults(
-                  running.bootstrapServers(),
+                  KafkaConnection.of(running.bootstrapServers()),
                   RegistryClientConfig.of(running.schemaRegistryUrl())))) {
         publisher.publish(List.of(sample, stale)).get(30, TimeUnit.SECONDS);
       }

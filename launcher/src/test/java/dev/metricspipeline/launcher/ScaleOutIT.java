@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.metricspipeline.push.PushGateway;
 import dev.metricspipeline.push.PushGatewayConfig;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
@@ -55,23 +56,21 @@ class ScaleOutIT {
       PrometheusMeterRegistry secondMeters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       try (MetricsPublisher publisher =
               MetricsPublisher.start(
-                  PublisherConfig.defaults(running.bootstrapServers(), registry)
+                  PublisherConfig.defaults(KafkaConnection.of(running.bootstrapServers()), registry)
                       .withTransactionalId("scale-out-second-gateway"));
           PushGateway second =
               PushGateway.start(
                   PushGatewayConfig.defaults().withListen("127.0.0.1", 0),
                   publisher,
-                  running.bootstrapServers(),
-                  Map.of(),
+                  KafkaConnection.of(running.bootstrapServers()),
                   secondMeters);
           StreamsApp streams =
               StreamsApp.start(
                   StreamsSettings.defaults(),
-                  running.bootstrapServers(),
+                  KafkaConnection.of(running.bootstrapServers()),
                   registry,
                   "metrics-pipeline-streams",
                   dir.resolve("second-streams"),
-                  Map.of(),
                   secondMeters)) {
         assertThat(streams.awaitRunning(Duration.ofMinutes(2))).isTrue();
         // Ten samples a series in a minute three minutes back, alternating between the gateways.

@@ -3,6 +3,7 @@ package dev.metricspipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -96,7 +97,8 @@ class StreamsCrashIT {
     // Publish in three parts, killing the streams process (SIGKILL) after each of the first two.
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopic(samples);
     int third = input.size() / 3;
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
@@ -160,7 +162,8 @@ class StreamsCrashIT {
       List<MetricSample> input = counters(60);
       PublisherConfig publisherConfig =
           PublisherConfig.defaults(
-                  kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                  KafkaConnection.of(kafka.bootstrapServers()),
+                  RegistryClientConfig.of(kafka.schemaRegistryUrl()))
               .withTopic(samples);
       try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
         publisher.publish(input).get(30, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package dev.metricspipeline.launcher;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.streams.StreamsApp;
 import dev.metricspipeline.streams.StreamsSettings;
@@ -25,11 +26,11 @@ public final class StreamsProcessMain {
             .withGrace(Duration.ofMillis(Long.parseLong(args[7])));
     StreamsApp.start(
         settings,
-        args[0],
+        new KafkaConnection(
+            args[0], Map.of("session.timeout.ms", "6000", "heartbeat.interval.ms", "1000")),
         RegistryClientConfig.of(args[1]),
         args[2],
-        Path.of(args[3]),
-        Map.of("session.timeout.ms", "6000", "heartbeat.interval.ms", "1000"));
+        Path.of(args[3]));
     System.out.println("started");
     System.out.flush();
     new CountDownLatch(1).await(); // until killed

@@ -1,5 +1,6 @@
 package dev.metricspipeline.runtime;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
@@ -33,15 +34,12 @@ public final class StreamsRunner implements AutoCloseable {
   /**
    * The properties of a stage's application.
    *
-   * @param kafka further client settings (SASL, TLS, tuning), passed to every client; a commit
-   *     interval given here wins
+   * @param kafka the stage's connection; its settings (SASL, TLS, Kafka Streams tuning) go to every
+   *     client, and a commit interval given there wins
    */
-  public static Properties properties(
-      String applicationId, String bootstrapServers, Path stateDir, Map<String, String> kafka) {
-    Properties props = new Properties();
-    props.putAll(kafka);
+  public static Properties properties(String applicationId, KafkaConnection kafka, Path stateDir) {
+    Properties props = kafka.properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");

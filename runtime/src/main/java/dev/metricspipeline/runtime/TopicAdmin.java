@@ -1,7 +1,7 @@
 package dev.metricspipeline.runtime;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -32,14 +31,13 @@ public final class TopicAdmin {
   /**
    * Creates those of {@code wanted} that do not exist.
    *
-   * @param kafka further client settings, as the stage's other clients get them
+   * @param kafka the stage's connection, as its other clients get it (SASL, TLS, ...)
    * @return the names this call created
    * @throws IllegalStateException naming the broker and the topics, when Kafka cannot be reached or
    *     refuses
    */
-  public static List<String> createMissing(
-      String bootstrapServers, Map<String, String> kafka, List<NewTopic> wanted) {
-    try (Admin admin = admin(bootstrapServers, kafka)) {
+  public static List<String> createMissing(KafkaConnection kafka, List<NewTopic> wanted) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
       Set<String> existing =
           admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
@@ -56,7 +54,7 @@ public final class TopicAdmin {
         }
       }
       if (!created.isEmpty()) {
-        LOG.info("Created topics {} on {}", created, bootstrapServers);
+        LOG.info("Created topics {} on {}", created, kafka.bootstrapServers());
       }
       return created;
     } catch (ExecutionException | TimeoutException e) {
@@ -65,7 +63,7 @@ public final class TopicAdmin {
           "cannot create topics "
               + wanted.stream().map(NewTopic::name).toList()
               + " on "
-              + bootstrapServers
+              + kafka.bootstrapServers()
               + ": "
               + cause,
           cause);
@@ -81,8 +79,8 @@ public final class TopicAdmin {
    * @throws IllegalStateException naming the topic and the broker, when it does not exist or Kafka
    *     cannot be reached
    */
-  public static int partitions(String bootstrapServers, Map<String, String> kafka, String topic) {
-    try (Admin admin = admin(bootstrapServers, kafka)) {
+  public static int partitions(KafkaConnection kafka, String topic) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
       return admin
           .describeTopics(List.of(topic))
           .allTopicNames()
@@ -93,16 +91,11 @@ public final class TopicAdmin {
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new IllegalStateException(
-          "cannot describe topic " + topic + " on " + bootstrapServers + ": " + cause, cause);
+          "cannot describe topic " + topic + " on " + kafka.bootstrapServers() + ": " + cause,
+          cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while describing " + topic, e);
     }
-  }
-
-  private static Admin admin(String bootstrapServers, Map<String, String> kafka) {
-    Map<String, Object> config = new HashMap<>(kafka);
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return Admin.create(config);
   }
 }

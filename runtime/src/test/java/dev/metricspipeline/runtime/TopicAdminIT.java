@@ -3,6 +3,7 @@ package dev.metricspipeline.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
 import java.util.List;
@@ -32,12 +33,13 @@ class TopicAdminIT {
                 .configs(
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
 
-    assertThat(TopicAdmin.createMissing(kafka.bootstrapServers(), Map.of(), wanted))
+    assertThat(TopicAdmin.createMissing(KafkaConnection.of(kafka.bootstrapServers()), wanted))
         .containsExactly(fresh);
-    assertThat(TopicAdmin.partitions(kafka.bootstrapServers(), Map.of(), existing))
+    assertThat(TopicAdmin.partitions(KafkaConnection.of(kafka.bootstrapServers()), existing))
         .as("an existing topic keeps its partitions")
         .isEqualTo(2);
-    assertThat(TopicAdmin.partitions(kafka.bootstrapServers(), Map.of(), fresh)).isEqualTo(3);
+    assertThat(TopicAdmin.partitions(KafkaConnection.of(kafka.bootstrapServers()), fresh))
+        .isEqualTo(3);
     try (Admin admin =
         Admin.create(
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -52,7 +54,7 @@ class TopicAdminIT {
                   .value())
           .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
     }
-    assertThat(TopicAdmin.createMissing(kafka.bootstrapServers(), Map.of(), wanted))
+    assertThat(TopicAdmin.createMissing(KafkaConnection.of(kafka.bootstrapServers()), wanted))
         .as("a second call creates nothing")
         .isEmpty();
   }
@@ -63,25 +65,27 @@ class TopicAdminIT {
     assertThatThrownBy(
             () ->
                 TopicAdmin.createMissing(
-                    kafka.bootstrapServers(),
-                    Map.of(
-                        "security.protocol",
-                        "SASL_PLAINTEXT",
-                        "sasl.mechanism",
-                        "PLAIN",
-                        "default.api.timeout.ms",
-                        "3000",
-                        "request.timeout.ms",
-                        "2000",
-                        "sasl.jaas.config",
-                        "org.apache.kafka.common.security.plain.PlainLoginModule required"
-                            + " username=\"u\" password=\"p\";"),
+                    new KafkaConnection(
+                        kafka.bootstrapServers(),
+                        Map.of(
+                            "security.protocol",
+                            "SASL_PLAINTEXT",
+                            "sasl.mechanism",
+                            "PLAIN",
+                            "default.api.timeout.ms",
+                            "3000",
+                            "request.timeout.ms",
+                            "2000",
+                            "sasl.jaas.config",
+                            "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                                + " username=\"u\" password=\"p\";")),
                     List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))))
         .as("SASL against a plaintext listener fails: the settings were used")
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(kafka.bootstrapServers())
         .hasMessageContaining(topic);
-    assertThatThrownBy(() -> TopicAdmin.partitions(kafka.bootstrapServers(), Map.of(), topic))
+    assertThatThrownBy(
+            () -> TopicAdmin.partitions(KafkaConnection.of(kafka.bootstrapServers()), topic))
         .hasMessageContaining("cannot describe topic " + topic);
   }
 }

@@ -284,9 +284,7 @@ public final class MetricsPublisher implements AutoCloseable {
 
   private KafkaProducer<String, byte[]> producer() {
     if (producer == null) {
-      Properties p = new Properties();
-      p.putAll(config.kafka());
-      p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+      Properties p = config.kafka().properties();
       p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
       p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
       p.setProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
@@ -321,7 +319,7 @@ public final class MetricsPublisher implements AutoCloseable {
       LOG.info(
           "Publishing to {} on {} as transactional id {}",
           config.topic(),
-          config.bootstrapServers(),
+          config.kafka().bootstrapServers(),
           config.transactionalId());
     }
     return producer;

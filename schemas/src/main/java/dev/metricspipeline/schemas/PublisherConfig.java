@@ -2,16 +2,16 @@ package dev.metricspipeline.schemas;
 
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * Settings of a {@link MetricsPublisher}. Build with {@link #defaults(String,
+ * Settings of a {@link MetricsPublisher}. Build with {@link #defaults(KafkaConnection,
  * RegistryClientConfig)} and the {@code with*} methods; every value is checked when built.
  *
- * @param bootstrapServers Kafka's {@code bootstrap.servers}
+ * @param kafka where Kafka is and the shared client settings (SASL, TLS, ...), passed through; the
+ *     settings this class owns (acks, idempotence, transactions, serializers) cannot be overridden
  * @param registry how to reach the Schema Registry
  * @param topic the topic samples go to (default {@value Topics#SAMPLES})
  * @param transactionalId the producer's {@code transactional.id}; unique per running publisher. A
@@ -25,11 +25,9 @@ import java.util.UUID;
  * @param replicaLabels labels left out of the series key (see {@link SeriesKey})
  * @param timestamps the sample times taken; a publish with a sample outside them fails whole,
  *     before anything is sent
- * @param kafka further producer settings (SASL, TLS, ...), passed through; the settings this class
- *     owns (acks, idempotence, transactions, serializers) cannot be overridden
  */
 public record PublisherConfig(
-    String bootstrapServers,
+    KafkaConnection kafka,
     RegistryClientConfig registry,
     String topic,
     String transactionalId,
@@ -38,14 +36,10 @@ public record PublisherConfig(
     long maxQueuedSamples,
     Duration timeout,
     Set<String> replicaLabels,
-    SampleTimestamps timestamps,
-    Map<String, String> kafka) {
+    SampleTimestamps timestamps) {
 
   public PublisherConfig {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-    if (bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must not be blank");
-    }
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(topic, "topic");
     Objects.requireNonNull(transactionalId, "transactionalId");
@@ -66,16 +60,15 @@ public record PublisherConfig(
     }
     replicaLabels = Set.copyOf(replicaLabels);
     Objects.requireNonNull(timestamps, "timestamps");
-    kafka = Map.copyOf(kafka);
   }
 
   /**
    * Defaults: topic metrics.samples, 5 ms group commit, 10 s timeout, a random transactional id,
    * samples at most 10 minutes ahead.
    */
-  public static PublisherConfig defaults(String bootstrapServers, RegistryClientConfig registry) {
+  public static PublisherConfig defaults(KafkaConnection kafka, RegistryClientConfig registry) {
     return new PublisherConfig(
-        bootstrapServers,
+        kafka,
         registry,
         Topics.SAMPLES,
         "metrics-publisher-" + UUID.randomUUID(),
@@ -84,8 +77,7 @@ public record PublisherConfig(
         1_000_000,
         Duration.ofSeconds(10),
         Set.of(SeriesKey.DEFAULT_REPLICA_LABEL),
-        SampleTimestamps.defaults(),
-        Map.of());
+        SampleTimestamps.defaults());
   }
 
   public PublisherConfig withTopic(String topic) {
@@ -119,7 +111,7 @@ public record PublisherConfig(
     return toBuilder().timestamps(timestamps).build();
   }
 
-  public PublisherConfig withKafka(Map<String, String> kafka) {
+  public PublisherConfig withKafka(KafkaConnection kafka) {
     return toBuilder().kafka(kafka).build();
   }
 
@@ -130,7 +122,7 @@ public record PublisherConfig(
 
   /** Builds a {@link PublisherConfig}, starting from an existing one. */
   public static final class Builder {
-    private String bootstrapServers;
+    private KafkaConnection kafka;
     private RegistryClientConfig registry;
     private String topic;
     private String transactionalId;
@@ -140,10 +132,9 @@ public record PublisherConfig(
     private Duration timeout;
     private Set<String> replicaLabels;
     private SampleTimestamps timestamps;
-    private Map<String, String> kafka;
 
     private Builder(PublisherConfig c) {
-      bootstrapServers = c.bootstrapServers;
+      kafka = c.kafka;
       registry = c.registry;
       topic = c.topic;
       transactionalId = c.transactionalId;
@@ -153,11 +144,10 @@ public record PublisherConfig(
       timeout = c.timeout;
       replicaLabels = c.replicaLabels;
       timestamps = c.timestamps;
-      kafka = c.kafka;
     }
 
-    public Builder bootstrapServers(String bootstrapServers) {
-      this.bootstrapServers = bootstrapServers;
+    public Builder kafka(KafkaConnection kafka) {
+      this.kafka = kafka;
       return this;
     }
 
@@ -206,14 +196,9 @@ public record PublisherConfig(
       return this;
     }
 
-    public Builder kafka(Map<String, String> kafka) {
-      this.kafka = kafka;
-      return this;
-    }
-
     public PublisherConfig build() {
       return new PublisherConfig(
-          bootstrapServers,
+          kafka,
           registry,
           topic,
           transactionalId,
@@ -222,8 +207,7 @@ public record PublisherConfig(
           maxQueuedSamples,
           timeout,
           replicaLabels,
-          timestamps,
-          kafka);
+          timestamps);
     }
   }
 }

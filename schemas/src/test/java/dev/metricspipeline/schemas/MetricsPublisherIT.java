@@ -42,7 +42,8 @@ class MetricsPublisherIT {
 
     try (MetricsPublisher publisher =
         MetricsPublisher.start(
-            PublisherConfig.defaults(kafka.bootstrapServers(), registry).withTopic(topic))) {
+            PublisherConfig.defaults(KafkaConnection.of(kafka.bootstrapServers()), registry)
+                .withTopic(topic))) {
       CompletableFuture<Void> first = publisher.publish(samples.subList(0, 20));
       // The scraper's way: ids it already has (every other one here), the rest computed.
       List<MetricSample> rest = samples.subList(20, samples.size());
@@ -84,7 +85,9 @@ class MetricsPublisherIT {
   @Test
   void kafkaUnreachableFailsThePublishAsRetriable(KafkaCluster kafka) {
     PublisherConfig config =
-        PublisherConfig.defaults("127.0.0.1:1", RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+        PublisherConfig.defaults(
+                KafkaConnection.of("127.0.0.1:1"),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTimeout(Duration.ofSeconds(2));
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       CompletableFuture<Void> done = publisher.publish(List.of(Samples.gauge("x", Map.of(), 1, 1)));
@@ -102,7 +105,8 @@ class MetricsPublisherIT {
   @Test
   void aRegistryThatDoesNotAnswerFailsThePublishAsRetriableBeforeKafka() {
     PublisherConfig config =
-        PublisherConfig.defaults("127.0.0.1:1", RegistryClientConfig.of("http://127.0.0.1:1"))
+        PublisherConfig.defaults(
+                KafkaConnection.of("127.0.0.1:1"), RegistryClientConfig.of("http://127.0.0.1:1"))
             .withTimeout(Duration.ofSeconds(2));
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       CompletableFuture<Void> done = publisher.publish(List.of(Samples.gauge("x", Map.of(), 1, 1)));

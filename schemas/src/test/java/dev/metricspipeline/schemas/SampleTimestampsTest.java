@@ -82,7 +82,7 @@ class SampleTimestampsTest {
     // Nothing listens on port 1: a publish that got as far as Kafka would time out instead.
     PublisherConfig config =
         PublisherConfig.defaults(
-            "127.0.0.1:1",
+            KafkaConnection.of("127.0.0.1:1"),
             dev.metricspipeline.schemas.registry.RegistryClientConfig.of("http://127.0.0.1:1"));
     try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
       var done =

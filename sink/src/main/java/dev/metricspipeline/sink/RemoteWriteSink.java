@@ -2,6 +2,7 @@ package dev.metricspipeline.sink;
 
 import dev.metricspipeline.formats.proto.remote.Remote;
 import dev.metricspipeline.runtime.Checks;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.sink.internal.RollupConsumers;
@@ -70,31 +71,29 @@ public final class RemoteWriteSink implements AutoCloseable {
   /**
    * How the remote_write sink runs.
    *
+   * @param kafka where Kafka is and the client settings (SASL, TLS, ...)
    * @param url the receiver, e.g. {@code http://prometheus:9090/api/v1/write}
    * @param groupId the consumer group instances share
    * @param topics the rollup topics to read ({@code metrics.rollups.<resolution>})
-   * @param kafka further client settings (SASL, TLS)
    * @param basicAuth {@code user:password} for the receiver, or null
    * @param maxSamplesPerRequest the largest request sent
    * @param timeout how long one request may take
    */
   public record Config(
-      String bootstrapServers,
+      KafkaConnection kafka,
       RegistryClientConfig registry,
       URI url,
       String groupId,
       List<String> topics,
-      Map<String, String> kafka,
       String basicAuth,
       int maxSamplesPerRequest,
       Duration timeout) {
     public Config {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Objects.requireNonNull(kafka, "kafka");
       Objects.requireNonNull(registry, "registry");
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(groupId, "groupId");
       topics = List.copyOf(topics);
-      kafka = Map.copyOf(kafka);
       Checks.notEmpty("topics", topics);
       Checks.positive("maxSamplesPerRequest", maxSamplesPerRequest);
       if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
@@ -110,12 +109,11 @@ public final class RemoteWriteSink implements AutoCloseable {
      */
     public static Config of(SinkConfig sink, URI url) {
       return new Config(
-          sink.bootstrapServers(),
+          sink.kafka(),
           sink.registry(),
           url,
           "metrics-pipeline-remote-write",
           sink.topics(),
-          sink.kafka(),
           null,
           2000,
           Duration.ofSeconds(30));
@@ -165,12 +163,11 @@ public final class RemoteWriteSink implements AutoCloseable {
 
       public Config build() {
         return new Config(
-            from.bootstrapServers,
+            from.kafka,
             from.registry,
             from.url,
             groupId,
             from.topics,
-            from.kafka,
             basicAuth,
             maxSamplesPerRequest,
             timeout);
@@ -193,9 +190,7 @@ public final class RemoteWriteSink implements AutoCloseable {
 
   private RemoteWriteSink(Config config, PrometheusMeterRegistry meters) {
     this.config = config;
-    this.consumer =
-        RollupConsumers.open(
-            config.bootstrapServers(), config.groupId(), config.registry(), config.kafka(), 0);
+    this.consumer = RollupConsumers.open(config.kafka(), config.groupId(), config.registry(), 0);
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))

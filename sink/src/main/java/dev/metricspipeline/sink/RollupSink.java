@@ -82,11 +82,7 @@ public final class RollupSink implements AutoCloseable {
     this.health = StageHealth.of("sink").bindTo(meters);
     this.consumer =
         RollupConsumers.open(
-            config.bootstrapServers(),
-            config.groupId(),
-            config.registry(),
-            config.kafka(),
-            config.maxPollRecords());
+            config.kafka(), config.groupId(), config.registry(), config.maxPollRecords());
     this.consumerMetrics = new KafkaClientMetrics(consumer);
     consumerMetrics.bindTo(meters);
     this.written =

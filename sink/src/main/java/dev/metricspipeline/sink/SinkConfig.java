@@ -3,6 +3,7 @@ package dev.metricspipeline.sink;
 import dev.metricspipeline.formats.PromDurations;
 import dev.metricspipeline.http.WebConfig;
 import dev.metricspipeline.runtime.Checks;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.time.Duration;
@@ -14,11 +15,10 @@ import java.util.Objects;
 /**
  * How the sink runs. {@link #defaults} holds the defaults.
  *
- * @param bootstrapServers Kafka
+ * @param kafka where Kafka is and the client settings (SASL, TLS, ...) the consumers share
  * @param registry the Schema Registry the rollups were written with
  * @param groupId the consumer group instances share (partitions are split between them)
  * @param topics the rollup topics to read
- * @param kafka further client settings (SASL, TLS)
  * @param host the query API's address
  * @param port the query API's port (0: any free one)
  * @param retention per resolution, how long windows are kept; resolutions not listed are kept
@@ -30,11 +30,10 @@ import java.util.Objects;
  *     heap
  */
 public record SinkConfig(
-    String bootstrapServers,
+    KafkaConnection kafka,
     RegistryClientConfig registry,
     String groupId,
     List<String> topics,
-    Map<String, String> kafka,
     String host,
     int port,
     Map<String, Duration> retention,
@@ -45,11 +44,10 @@ public record SinkConfig(
 
   public SinkConfig {
     Objects.requireNonNull(web, "web");
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(groupId, "groupId");
     topics = List.copyOf(topics);
-    kafka = Map.copyOf(kafka);
     retention = Map.copyOf(retention);
     Checks.notEmpty("topics", topics);
     Checks.positive("maxPollRecords", maxPollRecords);
@@ -64,17 +62,16 @@ public record SinkConfig(
    * 127.0.0.1:9095, retention 1m: 7 days, 5m: 30 days, 1h: 400 days, applied every 5 minutes,
    * batches of up to 5000 rollups, queries of up to 20,000,000 windows (about 2 GB of heap).
    */
-  public static SinkConfig defaults(String bootstrapServers, RegistryClientConfig registry) {
+  public static SinkConfig defaults(KafkaConnection kafka, RegistryClientConfig registry) {
     Map<String, Duration> retention = new LinkedHashMap<>();
     retention.put("1m", Duration.ofDays(7));
     retention.put("5m", Duration.ofDays(30));
     retention.put("1h", Duration.ofDays(400));
     return new SinkConfig(
-        bootstrapServers,
+        kafka,
         registry,
         "metrics-pipeline-sink",
         Topics.DEFAULT_RESOLUTIONS.stream().map(Topics::rollups).toList(),
-        Map.of(),
         "127.0.0.1",
         9095,
         retention,
@@ -88,8 +85,8 @@ public record SinkConfig(
     return toBuilder().host(host).port(port).build();
   }
 
-  public SinkConfig withGroup(String groupId, Map<String, String> kafka) {
-    return toBuilder().groupId(groupId).kafka(kafka).build();
+  public SinkConfig withGroup(String groupId) {
+    return toBuilder().groupId(groupId).build();
   }
 
   public SinkConfig withRetention(Map<String, Duration> retention) {
@@ -149,11 +146,10 @@ public record SinkConfig(
 
   /** Builds a {@link SinkConfig}, starting from an existing one. */
   public static final class Builder {
-    private String bootstrapServers;
+    private KafkaConnection kafka;
     private RegistryClientConfig registry;
     private String groupId;
     private List<String> topics;
-    private Map<String, String> kafka;
     private String host;
     private int port;
     private Map<String, Duration> retention;
@@ -163,11 +159,10 @@ public record SinkConfig(
     private long queryMaxWindows;
 
     private Builder(SinkConfig c) {
-      bootstrapServers = c.bootstrapServers;
+      kafka = c.kafka;
       registry = c.registry;
       groupId = c.groupId;
       topics = c.topics;
-      kafka = c.kafka;
       host = c.host;
       port = c.port;
       retention = c.retention;
@@ -177,8 +172,8 @@ public record SinkConfig(
       queryMaxWindows = c.queryMaxWindows;
     }
 
-    public Builder bootstrapServers(String bootstrapServers) {
-      this.bootstrapServers = bootstrapServers;
+    public Builder kafka(KafkaConnection kafka) {
+      this.kafka = kafka;
       return this;
     }
 
@@ -194,11 +189,6 @@ public record SinkConfig(
 
     public Builder topics(List<String> topics) {
       this.topics = topics;
-      return this;
-    }
-
-    public Builder kafka(Map<String, String> kafka) {
-      this.kafka = kafka;
       return this;
     }
 
@@ -239,11 +229,10 @@ public record SinkConfig(
 
     public SinkConfig build() {
       return new SinkConfig(
-          bootstrapServers,
+          kafka,
           registry,
           groupId,
           topics,
-          kafka,
           host,
           port,
           retention,

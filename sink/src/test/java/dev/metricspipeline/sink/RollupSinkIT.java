@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -108,9 +109,10 @@ class RollupSinkIT {
     String jdbc = "jdbc:sqlite:" + dir.resolve("metrics.db");
     SinkConfig base =
         SinkConfig.defaults(
-            kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()));
+            KafkaConnection.of(kafka.bootstrapServers()),
+            RegistryClientConfig.of(kafka.schemaRegistryUrl()));
     SinkConfig config =
-        base.withGroup("sink-it-" + UUID.randomUUID(), Map.of())
+        base.withGroup("sink-it-" + UUID.randomUUID())
             .withTopics(List.of(topic))
             .withListen("127.0.0.1", 0)
             .withMaxPollRecords(200);
@@ -273,9 +275,10 @@ class RollupSinkIT {
     FlakyStore store = new FlakyStore(JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("m.db")));
     SinkConfig config =
         SinkConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopics(List.of(topic))
-            .withGroup("sink-outage-" + UUID.randomUUID(), Map.of())
+            .withGroup("sink-outage-" + UUID.randomUUID())
             .withListen("127.0.0.1", 0)
             .withMaxPollRecords(50);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -355,9 +358,10 @@ class RollupSinkIT {
     JdbcRollupStore store = JdbcRollupStore.open(url);
     SinkConfig config =
         SinkConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
             .withTopics(List.of(topic))
-            .withGroup("sink-pg-outage-" + UUID.randomUUID(), Map.of())
+            .withGroup("sink-pg-outage-" + UUID.randomUUID())
             .withListen("127.0.0.1", 0)
             .withMaxPollRecords(50);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -427,9 +431,10 @@ class RollupSinkIT {
     }
     SinkConfig config =
         SinkConfig.defaults(
-                kafka.bootstrapServers(), RegistryClientConfig.of("http://127.0.0.1:" + port))
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of("http://127.0.0.1:" + port))
             .withTopics(List.of(topic))
-            .withGroup("sink-registry-outage-" + UUID.randomUUID(), Map.of())
+            .withGroup("sink-registry-outage-" + UUID.randomUUID())
             .withListen("127.0.0.1", 0);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JdbcRollupStore store = JdbcRollupStore.open("jdbc:sqlite:" + dir.resolve("m.db"));

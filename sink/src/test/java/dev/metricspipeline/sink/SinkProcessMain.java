@@ -1,5 +1,6 @@
 package dev.metricspipeline.sink;
 
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,9 +34,11 @@ public final class SinkProcessMain {
     RollupStore store =
         crashPoint.equals("after-db-commit") ? afterWrite(jdbc, batches, crashAt) : jdbc;
     SinkConfig config =
-        SinkConfig.defaults(args[0], RegistryClientConfig.of(args[1]))
+        SinkConfig.defaults(
+                new KafkaConnection(args[0], Map.of("session.timeout.ms", "6000")),
+                RegistryClientConfig.of(args[1]))
             .withListen("127.0.0.1", 0)
-            .withGroup(args[4], Map.of("session.timeout.ms", "6000"))
+            .withGroup(args[4])
             .withMaxPollRecords(100);
     config = config.withTopics(List.of(args[2]));
     RollupSink.start(config, store, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

@@ -4,6 +4,7 @@ import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.runtime.StreamsRunner;
 import dev.metricspipeline.runtime.TopicAdmin;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
@@ -66,23 +67,15 @@ public final class StreamsApp implements AutoCloseable {
    *
    * @param applicationId the Kafka Streams application id (consumer group, internal topic prefix)
    * @param stateDir where the RocksDB stores live
-   * @param kafka further client settings (SASL, TLS), passed to every client
+   * @param kafka where Kafka is; its settings (SASL, TLS, Kafka Streams tuning) go to every client
    */
   public static StreamsApp start(
       StreamsSettings settings,
-      String bootstrapServers,
+      KafkaConnection kafka,
       RegistryClientConfig registry,
       String applicationId,
-      Path stateDir,
-      Map<String, String> kafka) {
-    return start(
-        settings,
-        bootstrapServers,
-        registry,
-        applicationId,
-        stateDir,
-        kafka,
-        new SimpleMeterRegistry());
+      Path stateDir) {
+    return start(settings, kafka, registry, applicationId, stateDir, new SimpleMeterRegistry());
   }
 
   /**
@@ -94,19 +87,18 @@ public final class StreamsApp implements AutoCloseable {
    */
   public static StreamsApp start(
       StreamsSettings settings,
-      String bootstrapServers,
+      KafkaConnection kafka,
       RegistryClientConfig registry,
       String applicationId,
       Path stateDir,
-      Map<String, String> kafka,
       MeterRegistry meters) {
     SchemaRegistryClient client = new SchemaRegistryClient(registry);
     DropCounters drops = new DropCounters();
     drops.bindTo(meters);
     if (!settings.aggregationRules().isEmpty()) {
-      createAggregationTopics(settings, bootstrapServers, kafka);
+      createAggregationTopics(settings, kafka);
     }
-    Properties props = StreamsRunner.properties(applicationId, bootstrapServers, stateDir, kafka);
+    Properties props = StreamsRunner.properties(applicationId, kafka, stateDir);
     StageHealth health = StageHealth.of("streams").bindTo(meters);
     StreamsFaults faults =
         new StreamsFaults(
@@ -143,9 +135,8 @@ public final class StreamsApp implements AutoCloseable {
    * Creates {@code metrics.aggregation.<resolution>} with as many partitions as the samples topic,
    * if missing. They carry closed per-series rollups to their group; a day's retention is plenty.
    */
-  private static void createAggregationTopics(
-      StreamsSettings settings, String bootstrapServers, Map<String, String> kafka) {
-    int partitions = TopicAdmin.partitions(bootstrapServers, kafka, settings.samplesTopic());
+  private static void createAggregationTopics(StreamsSettings settings, KafkaConnection kafka) {
+    int partitions = TopicAdmin.partitions(kafka, settings.samplesTopic());
     List<NewTopic> wanted = new ArrayList<>();
     for (StreamsSettings.Resolution resolution : settings.resolutions()) {
       wanted.add(
@@ -153,7 +144,7 @@ public final class StreamsApp implements AutoCloseable {
                   settings.aggregationTopic(resolution), Optional.of(partitions), Optional.empty())
               .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "86400000")));
     }
-    TopicAdmin.createMissing(bootstrapServers, kafka, wanted);
+    TopicAdmin.createMissing(kafka, wanted);
   }
 
   /** What was not rolled up, and rollups emitted. */

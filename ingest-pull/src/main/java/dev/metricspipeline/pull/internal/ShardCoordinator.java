@@ -5,7 +5,6 @@ import dev.metricspipeline.runtime.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,8 +48,7 @@ public final class ShardCoordinator implements AutoCloseable {
       ScraperSettings.Coordination c, int partitions, Consumer<Set<Integer>> onChange, String id) {
     this.partitions = partitions;
     this.onChange = onChange;
-    Map<String, Object> props = new HashMap<>(c.kafka());
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+    Map<String, Object> props = c.kafka().clientConfig();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, c.groupId());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "scraper-" + id);
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, c.sessionTimeoutMs());
@@ -87,10 +85,8 @@ public final class ShardCoordinator implements AutoCloseable {
 
   private static int ensureTopic(ScraperSettings.Coordination c) {
     TopicAdmin.createMissing(
-        c.bootstrapServers(),
-        c.kafka(),
-        List.of(new NewTopic(c.topic(), Optional.of(c.partitions()), Optional.empty())));
-    return TopicAdmin.partitions(c.bootstrapServers(), c.kafka(), c.topic());
+        c.kafka(), List.of(new NewTopic(c.topic(), Optional.of(c.partitions()), Optional.empty())));
+    return TopicAdmin.partitions(c.kafka(), c.topic());
   }
 
   /** The shard of a target key. */

@@ -2,6 +2,7 @@ package dev.metricspipeline.push.internal;
 
 import dev.metricspipeline.runtime.StageHealth;
 import dev.metricspipeline.runtime.TopicAdmin;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.SeriesKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,17 +75,15 @@ public final class TopicMirror implements AutoCloseable {
    * @param health counts the follower's faults; it keeps following after each, with backoff
    */
   public static TopicMirror groups(
-      String bootstrapServers,
+      KafkaConnection kafka,
       String topic,
       GroupStore store,
       SeriesKey seriesKey,
-      Map<String, String> kafka,
       StageHealth health) {
     TopicMirror mirror =
         open(
-            bootstrapServers,
-            topic,
             kafka,
+            topic,
             health,
             "push groups",
             (key, value) -> {
@@ -105,23 +104,15 @@ public final class TopicMirror implements AutoCloseable {
    * @param what what the topic holds, for logs and the thread name
    */
   public static TopicMirror open(
-      String bootstrapServers,
-      String topic,
-      Map<String, String> kafka,
-      StageHealth health,
-      String what,
-      Handler handler) {
+      KafkaConnection kafka, String topic, StageHealth health, String what, Handler handler) {
     TopicAdmin.createMissing(
-        bootstrapServers,
         kafka,
         List.of(
             new NewTopic(topic, Optional.of(1), Optional.empty())
                 .configs(
                     Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = kafka.properties();
     p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, what.replace(' ', '-') + "-store");

@@ -1,6 +1,5 @@
 package dev.metricspipeline.launcher.internal;
 
-import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,15 +47,5 @@ public final class PipelineTopics {
   private static NewTopic topic(
       String name, int partitions, short replication, Map<String, String> configs) {
     return new NewTopic(name, Optional.of(partitions), Optional.of(replication)).configs(configs);
-  }
-
-  /**
-   * Creates the missing ones; returns the names created.
-   *
-   * @param kafka further client settings (SASL, TLS, ...), as every other client gets them
-   */
-  public static List<String> createMissing(
-      String bootstrapServers, Map<String, String> kafka, List<NewTopic> wanted) {
-    return TopicAdmin.createMissing(bootstrapServers, kafka, wanted);
   }
 }

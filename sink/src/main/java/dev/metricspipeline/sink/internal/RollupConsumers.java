@@ -1,13 +1,13 @@
 package dev.metricspipeline.sink.internal;
 
 import dev.metricspipeline.runtime.StreamsFaults;
+import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,17 +27,13 @@ public final class RollupConsumers {
   /**
    * A consumer of rollup records.
    *
-   * @param kafka extra client settings (security), applied first so the ones above win
+   * @param kafka where Kafka is and the client settings (security), applied first so the ones this
+   *     class sets win
    * @param maxPollRecords records per poll, or 0 for Kafka's default
    */
   public static KafkaConsumer<String, Rollup> open(
-      String bootstrapServers,
-      String groupId,
-      RegistryClientConfig registry,
-      Map<String, String> kafka,
-      int maxPollRecords) {
-    Map<String, Object> props = new HashMap<>(kafka);
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      KafkaConnection kafka, String groupId, RegistryClientConfig registry, int maxPollRecords) {
+    Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
