@@ -1,8 +1,6 @@
 package dev.metricspipeline.formats;
 
 import dev.metricspipeline.formats.internal.LineScanner;
-import dev.metricspipeline.formats.internal.ParsedSamples;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -72,7 +70,7 @@ public final class InfluxLineParser implements MetricsParser {
 
   @Override
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
-    List<MetricSample> samples = new ArrayList<>();
+    List<ParsedSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     int stringFields = 0;
     int lineNo = 1;
@@ -168,7 +166,7 @@ public final class InfluxLineParser implements MetricsParser {
       String text,
       int start,
       long defaultTs,
-      List<MetricSample> out,
+      List<ParsedSample> out,
       List<String> families)
       throws ParseException {
     Cursor c = new Cursor(in, text, start);
@@ -246,7 +244,7 @@ public final class InfluxLineParser implements MetricsParser {
       String family =
           sanitize(
               measurement.equals("prometheus") ? field[0] : measurement + "_" + field[0], true);
-      out.add(ParsedSamples.of(family, labels, SampleType.UNTYPED, value, timestampMs, defaultTs));
+      out.add(new ParsedSample(family, labels, SampleType.UNTYPED, value, timestampMs));
       families.add(family);
     }
     return skipped;

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.formats.internal.LineScanner;
-import dev.metricspipeline.formats.internal.ParsedSamples;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -48,16 +46,16 @@ public final class KafkaAdapterJsonParser implements MetricsParser {
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
     String text = new String(body, StandardCharsets.UTF_8);
     String[] lines = text.split("\n", -1);
-    List<MetricSample> samples = new ArrayList<>();
+    List<ParsedSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i].strip();
       if (line.isEmpty()) {
         continue;
       }
-      MetricSample sample = parseObject(line, i + 1, defaultTimestampMs);
+      ParsedSample sample = parseObject(line, i + 1);
       samples.add(sample);
-      families.add(sample.getName());
+      families.add(sample.name());
     }
     if (samples.isEmpty()) {
       throw new ParseException(0, 0, "no sample in the message");
@@ -65,8 +63,7 @@ public final class KafkaAdapterJsonParser implements MetricsParser {
     return new ParseResult(samples, families, 0, 0);
   }
 
-  private static MetricSample parseObject(String line, int lineNo, long ingest)
-      throws ParseException {
+  private static ParsedSample parseObject(String line, int lineNo) throws ParseException {
     JsonNode node;
     try {
       node = JSON.readTree(line);
@@ -124,7 +121,7 @@ public final class KafkaAdapterJsonParser implements MetricsParser {
     } catch (DateTimeParseException e) {
       throw new ParseException(lineNo, 0, "\"timestamp\" is not RFC 3339: \"" + ts + "\"");
     }
-    return ParsedSamples.of(name, labels, SampleType.UNTYPED, value, timestamp, ingest);
+    return new ParsedSample(name, labels, SampleType.UNTYPED, value, timestamp);
   }
 
   private static String text(JsonNode node, String field, int lineNo) throws ParseException {

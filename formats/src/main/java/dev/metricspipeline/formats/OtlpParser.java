@@ -5,9 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OtlpNames;
-import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.schemas.StaleMarker;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -140,7 +138,7 @@ public final class OtlpParser {
   private final class Conversion {
     final long now;
     final OtlpDeltas.Pending pending;
-    final List<MetricSample> samples = new ArrayList<>();
+    final List<ParsedSample> samples = new ArrayList<>();
     final List<String> families = new ArrayList<>();
     int exemplars;
     int rejected;
@@ -187,7 +185,7 @@ public final class OtlpParser {
         }
       }
       for (int i = before; i < samples.size(); i++) {
-        latest = Math.max(latest, samples.get(i).getTimestamp());
+        latest = Math.max(latest, samples.get(i).timestamp());
       }
       TreeMap<String, String> info = new TreeMap<>();
       List<KeyValue> rest = new ArrayList<>();
@@ -457,7 +455,7 @@ public final class OtlpParser {
         SampleType type,
         double value,
         long timestamp) {
-      samples.add(ParsedSamples.of(name, labels, type, value, timestamp, now));
+      samples.add(new ParsedSample(name, labels, type, value, timestamp));
       families.add(family);
     }
 

@@ -1,6 +1,5 @@
 package dev.metricspipeline.formats;
 
-import dev.metricspipeline.schemas.avro.MetricSample;
 import java.util.List;
 
 /**
@@ -9,12 +8,12 @@ import java.util.List;
  * @param samples the samples, in input order
  * @param families the metric family of each sample, parallel to {@code samples} (e.g. {@code
  *     http_duration_seconds} for {@code http_duration_seconds_bucket})
- * @param exemplarsDropped exemplars seen and not kept ({@code MetricSample} has no exemplar field)
+ * @param exemplarsDropped exemplars seen and not kept (the published sample has no exemplar field)
  * @param duplicatesDropped samples dropped because the same series with the same timestamp came
  *     earlier in the body (OpenMetrics allows this when timestamps were truncated)
  */
 public record ParseResult(
-    List<MetricSample> samples,
+    List<ParsedSample> samples,
     List<String> families,
     int exemplarsDropped,
     int duplicatesDropped) {

@@ -4,7 +4,6 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.metricspipeline.formats.internal.LineScanner;
 import dev.metricspipeline.formats.internal.Numbers;
-import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Bucket;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Histogram;
 import dev.metricspipeline.formats.proto.exposition.Exposition.LabelPair;
@@ -12,7 +11,6 @@ import dev.metricspipeline.formats.proto.exposition.Exposition.Metric;
 import dev.metricspipeline.formats.proto.exposition.Exposition.MetricFamily;
 import dev.metricspipeline.formats.proto.exposition.Exposition.MetricType;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Quantile;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -62,7 +60,7 @@ public final class ProtobufExpositionParser implements MetricsParser {
   @Override
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
     CodedInputStream in = CodedInputStream.newInstance(body);
-    List<MetricSample> samples = new ArrayList<>();
+    List<ParsedSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     int exemplars = 0;
     int index = 0;
@@ -88,7 +86,7 @@ public final class ProtobufExpositionParser implements MetricsParser {
   }
 
   private static int family(
-      MetricFamily family, int index, long defaultTs, List<MetricSample> out, List<String> families)
+      MetricFamily family, int index, long defaultTs, List<ParsedSample> out, List<String> families)
       throws ParseException {
     String name = family.getName();
     String where = "message " + index + " (" + name + ")";
@@ -112,50 +110,42 @@ public final class ProtobufExpositionParser implements MetricsParser {
         throw new ParseException(0, 0, where + ": two metrics with the labels " + labels);
       }
       long ts = metric.hasTimestampMs() ? metric.getTimestampMs() : defaultTs;
-      List<MetricSample> samples = new ArrayList<>();
+      List<ParsedSample> samples = new ArrayList<>();
       MetricType type = family.getType();
       switch (type) {
         case COUNTER -> {
           samples.add(
-              sample(
-                  name, labels, SampleType.COUNTER, metric.getCounter().getValue(), ts, defaultTs));
+              new ParsedSample(
+                  name, labels, SampleType.COUNTER, metric.getCounter().getValue(), ts));
           exemplars += metric.getCounter().hasExemplar() ? 1 : 0;
         }
         case GAUGE ->
             samples.add(
-                sample(
-                    name, labels, SampleType.GAUGE, metric.getGauge().getValue(), ts, defaultTs));
+                new ParsedSample(name, labels, SampleType.GAUGE, metric.getGauge().getValue(), ts));
         case UNTYPED ->
             samples.add(
-                sample(
-                    name,
-                    labels,
-                    SampleType.UNTYPED,
-                    metric.getUntyped().getValue(),
-                    ts,
-                    defaultTs));
+                new ParsedSample(
+                    name, labels, SampleType.UNTYPED, metric.getUntyped().getValue(), ts));
         case SUMMARY -> {
           for (Quantile q : metric.getSummary().getQuantileList()) {
             TreeMap<String, String> ql = new TreeMap<>(labels);
             ql.put("quantile", Numbers.formatBound(q.getQuantile()));
-            samples.add(sample(name, ql, SampleType.SUMMARY_QUANTILE, q.getValue(), ts, defaultTs));
+            samples.add(new ParsedSample(name, ql, SampleType.SUMMARY_QUANTILE, q.getValue(), ts));
           }
           samples.add(
-              sample(
+              new ParsedSample(
                   name + "_sum",
                   labels,
                   SampleType.SUMMARY_SUM,
                   metric.getSummary().getSampleSum(),
-                  ts,
-                  defaultTs));
+                  ts));
           samples.add(
-              sample(
+              new ParsedSample(
                   name + "_count",
                   labels,
                   SampleType.SUMMARY_COUNT,
                   metric.getSummary().getSampleCount(),
-                  ts,
-                  defaultTs));
+                  ts));
         }
         case HISTOGRAM, GAUGE_HISTOGRAM ->
             exemplars +=
@@ -165,11 +155,10 @@ public final class ProtobufExpositionParser implements MetricsParser {
                     metric.getHistogram(),
                     type == MetricType.GAUGE_HISTOGRAM,
                     ts,
-                    defaultTs,
                     samples);
         default -> throw new ParseException(0, 0, where + ": unknown metric type " + type);
       }
-      for (MetricSample s : samples) {
+      for (ParsedSample s : samples) {
         out.add(s);
         families.add(name);
       }
@@ -183,8 +172,7 @@ public final class ProtobufExpositionParser implements MetricsParser {
       Histogram h,
       boolean gauge,
       long ts,
-      long defaultTs,
-      List<MetricSample> out) {
+      List<ParsedSample> out) {
     double count = h.hasSampleCountFloat() ? h.getSampleCountFloat() : h.getSampleCount();
     int exemplars = 0;
     boolean inf = false;
@@ -195,53 +183,39 @@ public final class ProtobufExpositionParser implements MetricsParser {
       double cumulative =
           b.hasCumulativeCountFloat() ? b.getCumulativeCountFloat() : b.getCumulativeCount();
       out.add(
-          sample(
+          new ParsedSample(
               name + "_bucket",
               bl,
               gauge ? SampleType.GAUGE_HISTOGRAM_BUCKET : SampleType.HISTOGRAM_BUCKET,
               cumulative,
-              ts,
-              defaultTs));
+              ts));
       exemplars += b.hasExemplar() ? 1 : 0;
     }
     if (!inf) {
       TreeMap<String, String> bl = new TreeMap<>(labels);
       bl.put("le", "+Inf");
       out.add(
-          sample(
+          new ParsedSample(
               name + "_bucket",
               bl,
               gauge ? SampleType.GAUGE_HISTOGRAM_BUCKET : SampleType.HISTOGRAM_BUCKET,
               count,
-              ts,
-              defaultTs));
+              ts));
     }
     out.add(
-        sample(
+        new ParsedSample(
             name + (gauge ? "_gsum" : "_sum"),
             labels,
             gauge ? SampleType.GAUGE_HISTOGRAM_GSUM : SampleType.HISTOGRAM_SUM,
             h.getSampleSum(),
-            ts,
-            defaultTs));
+            ts));
     out.add(
-        sample(
+        new ParsedSample(
             name + (gauge ? "_gcount" : "_count"),
             labels,
             gauge ? SampleType.GAUGE_HISTOGRAM_GCOUNT : SampleType.HISTOGRAM_COUNT,
             count,
-            ts,
-            defaultTs));
+            ts));
     return exemplars;
-  }
-
-  private static MetricSample sample(
-      String name,
-      TreeMap<String, String> labels,
-      SampleType type,
-      double value,
-      long ts,
-      long ingest) {
-    return ParsedSamples.of(name, labels, type, value, ts, ingest);
   }
 }

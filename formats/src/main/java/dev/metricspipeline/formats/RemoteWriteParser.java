@@ -2,7 +2,6 @@ package dev.metricspipeline.formats;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.metricspipeline.formats.internal.LineScanner;
-import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.proto.remote.Remote.Label;
 import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
 import dev.metricspipeline.formats.proto.remote.Remote.Sample;
@@ -10,7 +9,6 @@ import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
 import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2.Request;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ import org.xerial.snappy.Snappy;
 
 /**
  * Prometheus remote_write 1.0: a snappy block-compressed {@code WriteRequest}. Every sample of
- * every series becomes a {@link MetricSample} with the series' labels ({@code __name__} as the
+ * every series becomes a {@link ParsedSample} with the series' labels ({@code __name__} as the
  * name). Types come from metadata (the request's own, or remembered from earlier requests: see
  * {@link #parse(byte[], long, Function)}), by family name and the histogram/summary suffixes, else
  * from the naming conventions.
@@ -116,7 +114,7 @@ public final class RemoteWriteParser implements MetricsParser {
             return names.contains(name);
           }
         };
-    List<MetricSample> samples = new ArrayList<>();
+    List<ParsedSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     int dropped = 0;
     int byName = 0;
@@ -137,9 +135,7 @@ public final class RemoteWriteParser implements MetricsParser {
         byName += series.getSamplesCount();
       }
       for (Sample s : series.getSamplesList()) {
-        samples.add(
-            ParsedSamples.of(
-                name, labels, typing.type(), s.getValue(), s.getTimestamp(), defaultTimestampMs));
+        samples.add(new ParsedSample(name, labels, typing.type(), s.getValue(), s.getTimestamp()));
         families.add(typing.family());
       }
       dropped += series.getExemplarsCount() + series.getHistogramsCount();
@@ -179,7 +175,7 @@ public final class RemoteWriteParser implements MetricsParser {
     }
     List<String> symbols = request.getSymbolsList();
     Set<String> names = new HashSet<>();
-    List<MetricSample> samples = new ArrayList<>();
+    List<ParsedSample> samples = new ArrayList<>();
     List<String> families = new ArrayList<>();
     List<MetricMetadata> metadata = new ArrayList<>();
     List<TreeMap<String, String>> labelsOf = new ArrayList<>();
@@ -238,9 +234,7 @@ public final class RemoteWriteParser implements MetricsParser {
         byName += series.getSamplesCount();
       }
       for (RemoteV2.Sample s : series.getSamplesList()) {
-        samples.add(
-            ParsedSamples.of(
-                name, labels, typing.type(), s.getValue(), s.getTimestamp(), defaultTimestampMs));
+        samples.add(new ParsedSample(name, labels, typing.type(), s.getValue(), s.getTimestamp()));
         families.add(typing.family());
       }
       histograms += series.getHistogramsCount();

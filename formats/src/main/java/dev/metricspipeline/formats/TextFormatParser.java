@@ -3,9 +3,7 @@ package dev.metricspipeline.formats;
 import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OpenMetricsParser;
 import dev.metricspipeline.formats.internal.ParsedLine;
-import dev.metricspipeline.formats.internal.ParsedSamples;
 import dev.metricspipeline.formats.internal.PrometheusTextParser;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -22,7 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Parses the Prometheus text exposition formats into {@link MetricSample}s: the classic text format
+ * Parses the Prometheus text exposition formats into {@link ParsedSample}s: the classic text format
  * 0.0.4 ({@link #prometheus()}) and OpenMetrics 1.0 ({@link #openMetrics()}), chosen by content
  * type with {@link #forContentType(String)}.
  *
@@ -79,7 +77,7 @@ public final class TextFormatParser implements MetricsParser {
   @Override
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
     String text = utf8(body);
-    List<MetricSample> out = new ArrayList<>();
+    List<ParsedSample> out = new ArrayList<>();
     List<String> families = new ArrayList<>();
     if (dialect == Dialect.OPENMETRICS_1_0) {
       OpenMetricsParser parser =
@@ -112,17 +110,16 @@ public final class TextFormatParser implements MetricsParser {
     return new ParseResult(out, families, 0, 0);
   }
 
-  private static MetricSample sample(
+  private static ParsedSample sample(
       ParsedLine line, SampleType type, Long timestampMs, long defaultTimestampMs) {
     TreeMap<String, String> labels = new TreeMap<>(line.labels());
     normalizeBound(labels, type);
-    return ParsedSamples.of(
+    return new ParsedSample(
         line.name(),
         labels,
         type,
         line.value(),
-        timestampMs == null ? defaultTimestampMs : timestampMs,
-        defaultTimestampMs);
+        timestampMs == null ? defaultTimestampMs : timestampMs);
   }
 
   private static final BigDecimal MIN_MS = new BigDecimal(Long.MIN_VALUE);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.SeriesKey;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,8 +32,8 @@ class InfluxLineParserTest {
             prometheus,job=node up=1 1700000000000000000
             """);
     Map<String, Double> values = new LinkedHashMap<>();
-    for (MetricSample s : result.samples()) {
-      values.put(SeriesKey.standard().idOf(s), s.getValue());
+    for (ParsedSample s : result.samples()) {
+      values.put(SeriesKey.standard().idOf(s.name(), s.labels()), s.value());
     }
     assertThat(values)
         .containsExactly(
@@ -46,8 +45,8 @@ class InfluxLineParserTest {
             Map.entry("system_uptime{host=\"server01\"}", 100.0),
             Map.entry("weird_name_f{tag_key=\"v a=1\"}", -1000.0),
             Map.entry("up{job=\"node\"}", 1.0));
-    assertThat(result.samples().get(0).getTimestamp()).isEqualTo(1_700_000_000_000L);
-    assertThat(result.samples().get(6).getTimestamp())
+    assertThat(result.samples().get(0).timestamp()).isEqualTo(1_700_000_000_000L);
+    assertThat(result.samples().get(6).timestamp())
         .as("no timestamp: receive time")
         .isEqualTo(5_000L);
     assertThat(result.exemplarsDropped()).as("string fields skipped").isEqualTo(1);
@@ -55,11 +54,11 @@ class InfluxLineParserTest {
 
   @Test
   void precisionScalesTimestamps() throws ParseException {
-    assertThat(parse("s", "m v=1 1700000000").samples().get(0).getTimestamp())
+    assertThat(parse("s", "m v=1 1700000000").samples().get(0).timestamp())
         .isEqualTo(1_700_000_000_000L);
-    assertThat(parse("ms", "m v=1 1700000000123").samples().get(0).getTimestamp())
+    assertThat(parse("ms", "m v=1 1700000000123").samples().get(0).timestamp())
         .isEqualTo(1_700_000_000_123L);
-    assertThat(parse("us", "m v=1 1700000000123456").samples().get(0).getTimestamp())
+    assertThat(parse("us", "m v=1 1700000000123456").samples().get(0).timestamp())
         .isEqualTo(1_700_000_000_123L);
     assertThatThrownBy(() -> InfluxLineParser.withPrecision("x"))
         .hasMessage("precision must be one of ns, us, ms, s, m, h; got \"x\"");
@@ -95,13 +94,13 @@ class InfluxLineParserTest {
   void acceptedAsInfluxDbAcceptsThem(String input, String expected) throws ParseException {
     String body = input.replace("\\n", "\n").replace("\\t", "\t");
     StringBuilder got = new StringBuilder();
-    for (MetricSample s : parse(null, body).samples()) {
+    for (ParsedSample s : parse(null, body).samples()) {
       got.append(got.length() == 0 ? "" : " ")
-          .append(SeriesKey.standard().idOf(s))
+          .append(SeriesKey.standard().idOf(s.name(), s.labels()))
           .append('=')
-          .append(s.getValue())
+          .append(s.value())
           .append('@')
-          .append(s.getTimestamp());
+          .append(s.timestamp());
     }
     assertThat(got.toString()).isEqualTo(expected.strip());
   }

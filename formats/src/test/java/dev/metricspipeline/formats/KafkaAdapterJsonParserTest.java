@@ -3,7 +3,6 @@ package dev.metricspipeline.formats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.metricspipeline.schemas.avro.MetricSample;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,17 +17,16 @@ class KafkaAdapterJsonParserTest {
 
   @Test
   void theAdaptersLayout() throws Exception {
-    MetricSample s =
+    ParsedSample s =
         parse(
                 "{\"timestamp\":\"1970-01-01T00:00:00Z\",\"value\":\"9876543210\",\"name\":\"up\","
                     + "\"labels\":{\"__name__\":\"up\",\"label1\":\"value1\",\"label2\":\"value2\"}}")
             .samples()
             .get(0);
-    assertThat(s.getName()).isEqualTo("up");
-    assertThat(s.getLabels()).isEqualTo(Map.of("label1", "value1", "label2", "value2"));
-    assertThat(s.getValue()).isEqualTo(9876543210.0);
-    assertThat(s.getTimestamp()).isZero();
-    assertThat(s.getIngestTimestamp()).isEqualTo(7L);
+    assertThat(s.name()).isEqualTo("up");
+    assertThat(s.labels()).isEqualTo(Map.of("label1", "value1", "label2", "value2"));
+    assertThat(s.value()).isEqualTo(9876543210.0);
+    assertThat(s.timestamp()).isZero();
   }
 
   @Test
@@ -38,10 +36,10 @@ class KafkaAdapterJsonParserTest {
             "{\"timestamp\":\"2025-11-24T16:00:00.250Z\",\"value\":\"+Inf\",\"name\":\"a\",\"labels\":{}}\n"
                 + "{\"timestamp\":\"2025-11-24T17:00:00+01:00\",\"value\":\"NaN\",\"name\":\"b\"}\n");
     assertThat(r.samples()).hasSize(2);
-    assertThat(r.samples().get(0).getValue()).isInfinite();
-    assertThat(r.samples().get(0).getTimestamp()).isEqualTo(1_764_000_000_250L);
-    assertThat(r.samples().get(1).getValue()).isNaN();
-    assertThat(r.samples().get(1).getTimestamp()).isEqualTo(1_764_000_000_000L);
+    assertThat(r.samples().get(0).value()).isInfinite();
+    assertThat(r.samples().get(0).timestamp()).isEqualTo(1_764_000_000_250L);
+    assertThat(r.samples().get(1).value()).isNaN();
+    assertThat(r.samples().get(1).timestamp()).isEqualTo(1_764_000_000_000L);
   }
 
   /**

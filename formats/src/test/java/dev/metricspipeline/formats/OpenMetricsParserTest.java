@@ -3,7 +3,6 @@ package dev.metricspipeline.formats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,7 @@ class OpenMetricsParserTest {
             """);
     assertThat(result.exemplarsDropped()).isEqualTo(2);
     assertThat(result.samples())
-        .extracting(MetricSample::getType)
+        .extracting(ParsedSample::type)
         .containsExactly(
             SampleType.COUNTER,
             SampleType.CREATED,
@@ -48,11 +47,9 @@ class OpenMetricsParserTest {
             SampleType.HISTOGRAM_SUM,
             SampleType.STATESET,
             SampleType.INFO);
-    assertThat(result.samples().get(0).getTimestamp()).isEqualTo(1500L);
-    assertThat(result.samples().get(1).getTimestamp()).isEqualTo(1500L);
-    assertThat(result.samples().get(2).getTimestamp())
-        .as("no timestamp: the default")
-        .isEqualTo(42L);
+    assertThat(result.samples().get(0).timestamp()).isEqualTo(1500L);
+    assertThat(result.samples().get(1).timestamp()).isEqualTo(1500L);
+    assertThat(result.samples().get(2).timestamp()).as("no timestamp: the default").isEqualTo(42L);
   }
 
   @Test
@@ -65,7 +62,7 @@ class OpenMetricsParserTest {
   @Test
   void hugeTimestampsAreClamped() throws ParseException {
     ParseResult result = parse("a 1 12345678901234567890.5\n# EOF\n");
-    assertThat(result.samples().get(0).getTimestamp()).isEqualTo(Long.MAX_VALUE);
+    assertThat(result.samples().get(0).timestamp()).isEqualTo(Long.MAX_VALUE);
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.StaleMarker;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
@@ -149,7 +148,7 @@ class OtlpParserTest {
                 Map.of("job", "shop/checkout", "instance", "pod-1", "host_name", "node-a"),
                 "GAUGE",
                 1));
-    assertThat(result.parsed().samples()).allMatch(s -> s.getTimestamp() == T1 / 1_000_000L);
+    assertThat(result.parsed().samples()).allMatch(s -> s.timestamp() == T1 / 1_000_000L);
     assertThat(result.parsed().families())
         .contains("http_server_request_duration_seconds", "rpc_latency_milliseconds");
   }
@@ -246,7 +245,7 @@ class OtlpParserTest {
     OtlpParser.Result result = parser.convert(request(resource(Map.of(), exponential, gauge)), NOW);
     assertThat(result.rejectedPoints()).isEqualTo(2);
     assertThat(result.rejection()).contains("exponential histogram latency").contains("explicit");
-    assertThat(result.parsed().samples()).extracting(MetricSample::getName).containsExactly("up");
+    assertThat(result.parsed().samples()).extracting(ParsedSample::name).containsExactly("up");
   }
 
   @Test
@@ -273,9 +272,9 @@ class OtlpParserTest {
             .addAttributes(kv("empty", ""));
     Metric gauge =
         Metric.newBuilder().setName("g").setGauge(Gauge.newBuilder().addDataPoints(point)).build();
-    MetricSample sample =
+    ParsedSample sample =
         parser.convert(request(resource(Map.of(), gauge)), NOW).parsed().samples().get(0);
-    assertThat(sample.getLabels())
+    assertThat(sample.labels())
         .containsEntry("a_b", "dash;dot")
         .containsEntry("ok", "true")
         .containsEntry("n", "7")
@@ -297,8 +296,8 @@ class OtlpParserTest {
                             .addExemplars(Exemplar.newBuilder().setAsDouble(4))))
             .build();
     OtlpParser.Result result = parser.convert(request(resource(Map.of(), gauge)), NOW);
-    assertThat(StaleMarker.isStale(result.parsed().samples().get(0).getValue())).isTrue();
-    assertThat(result.parsed().samples().get(1).getValue()).isEqualTo(3.0);
+    assertThat(StaleMarker.isStale(result.parsed().samples().get(0).value())).isTrue();
+    assertThat(result.parsed().samples().get(1).value()).isEqualTo(3.0);
     assertThat(result.parsed().exemplarsDropped()).isEqualTo(2);
   }
 
@@ -317,7 +316,7 @@ class OtlpParserTest {
                         AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
                     .addDataPoints(number(T1, 4)))
             .build();
-    MetricSample sample =
+    ParsedSample sample =
         plain
             .convert(
                 request(
@@ -327,8 +326,8 @@ class OtlpParserTest {
             .parsed()
             .samples()
             .get(0);
-    assertThat(sample.getName()).isEqualTo("jobs_done");
-    assertThat(sample.getLabels()).isEqualTo(Map.of("job", "batch", "k8s_namespace_name", "prod"));
+    assertThat(sample.name()).isEqualTo("jobs_done");
+    assertThat(sample.labels()).isEqualTo(Map.of("job", "batch", "k8s_namespace_name", "prod"));
   }
 
   @Test
@@ -371,7 +370,7 @@ class OtlpParserTest {
                     "1.0.0"),
                 "GAUGE",
                 10));
-    assertThat(result.parsed().samples()).allMatch(s -> s.getTimestamp() == 1544712660300L);
+    assertThat(result.parsed().samples()).allMatch(s -> s.timestamp() == 1544712660300L);
     assertThat(result.parsed().exemplarsDropped()).isEqualTo(1);
   }
 
@@ -457,12 +456,12 @@ class OtlpParserTest {
   }
 
   private static List<Double> values(OtlpParser.Result result) {
-    return result.parsed().samples().stream().map(MetricSample::getValue).toList();
+    return result.parsed().samples().stream().map(ParsedSample::value).toList();
   }
 
   private static List<String> lines(OtlpParser.Result result) {
     return result.parsed().samples().stream()
-        .map(s -> line(s.getName(), s.getLabels(), s.getType().name(), s.getValue()))
+        .map(s -> line(s.name(), s.labels(), s.type().name(), s.value()))
         .toList();
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.metricspipeline.formats.internal.LineScanner;
-import dev.metricspipeline.schemas.avro.MetricSample;
 
 /**
  * Every parser on arbitrary bytes: the only exception that may escape is the declared {@link
@@ -25,11 +24,11 @@ class ParsersFuzzTest {
       return;
     }
     assertThat(result.families()).hasSameSizeAs(result.samples());
-    for (MetricSample sample : result.samples()) {
-      assertThat(LineScanner.isMetricName(sample.getName()))
-          .as("metric name %s", sample.getName())
+    for (ParsedSample sample : result.samples()) {
+      assertThat(LineScanner.isMetricName(sample.name()))
+          .as("metric name %s", sample.name())
           .isTrue();
-      for (String label : sample.getLabels().keySet()) {
+      for (String label : sample.labels().keySet()) {
         assertThat(LineScanner.isLabelName(label)).as("label name %s", label).isTrue();
       }
     }

@@ -3,7 +3,6 @@ package dev.metricspipeline.formats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,7 +15,7 @@ class PrometheusTextParserTest {
 
   private static final long NOW = 1_700_000_000_000L;
 
-  private static List<MetricSample> parse(String text) throws ParseException {
+  private static List<ParsedSample> parse(String text) throws ParseException {
     return TextFormatParser.prometheus()
         .parse(text.getBytes(StandardCharsets.UTF_8), NOW)
         .samples();
@@ -24,14 +23,14 @@ class PrometheusTextParserTest {
 
   @Test
   void theSeedPush() throws ParseException {
-    List<MetricSample> samples = parse("job_duration_seconds 12.5");
+    List<ParsedSample> samples = parse("job_duration_seconds 12.5");
     assertThat(samples).hasSize(1);
-    MetricSample s = samples.get(0);
-    assertThat(s.getName()).isEqualTo("job_duration_seconds");
-    assertThat(s.getLabels()).isEmpty();
-    assertThat(s.getValue()).isEqualTo(12.5);
-    assertThat(s.getType()).isEqualTo(SampleType.UNTYPED);
-    assertThat(s.getTimestamp()).isEqualTo(NOW);
+    ParsedSample s = samples.get(0);
+    assertThat(s.name()).isEqualTo("job_duration_seconds");
+    assertThat(s.labels()).isEmpty();
+    assertThat(s.value()).isEqualTo(12.5);
+    assertThat(s.type()).isEqualTo(SampleType.UNTYPED);
+    assertThat(s.timestamp()).isEqualTo(NOW);
   }
 
   @Test
@@ -64,9 +63,9 @@ class PrometheusTextParserTest {
         rpc_duration_seconds_count 2693
         gauge_with_trailing_comma{a="b",} NaN
         """;
-    List<MetricSample> samples = parse(text);
+    List<ParsedSample> samples = parse(text);
     assertThat(samples)
-        .extracting(MetricSample::getName, MetricSample::getType)
+        .extracting(ParsedSample::name, ParsedSample::type)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("http_requests_total", SampleType.COUNTER),
             org.assertj.core.groups.Tuple.tuple("http_requests_total", SampleType.COUNTER),
@@ -89,15 +88,15 @@ class PrometheusTextParserTest {
             org.assertj.core.groups.Tuple.tuple(
                 "rpc_duration_seconds_count", SampleType.SUMMARY_COUNT),
             org.assertj.core.groups.Tuple.tuple("gauge_with_trailing_comma", SampleType.UNTYPED));
-    assertThat(samples.get(0).getLabels()).isEqualTo(Map.of("method", "post", "code", "200"));
-    assertThat(samples.get(0).getTimestamp()).isEqualTo(1395066363000L);
-    assertThat(samples.get(2).getLabels())
+    assertThat(samples.get(0).labels()).isEqualTo(Map.of("method", "post", "code", "200"));
+    assertThat(samples.get(0).timestamp()).isEqualTo(1395066363000L);
+    assertThat(samples.get(2).labels())
         .containsEntry("path", "C:\\DIR\\FILE.TXT")
         .containsEntry("error", "Cannot find file:\n\"FILE.TXT\"");
-    assertThat(samples.get(4).getValue()).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(samples.get(4).getTimestamp()).isEqualTo(-3982045L);
-    assertThat(samples.get(12).getValue()).isNaN();
-    assertThat(samples.get(3).getTimestamp()).isEqualTo(NOW);
+    assertThat(samples.get(4).value()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(samples.get(4).timestamp()).isEqualTo(-3982045L);
+    assertThat(samples.get(12).value()).isNaN();
+    assertThat(samples.get(3).timestamp()).isEqualTo(NOW);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -131,12 +130,12 @@ class PrometheusTextParserTest {
 
   @Test
   void bucketBoundsAndQuantilesAreNormalizedAsPrometheusDoes() throws ParseException {
-    List<MetricSample> samples =
+    List<ParsedSample> samples =
         parse(
             "# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
                 + "# TYPE s summary\ns{quantile=\"0.50\"} 3\n");
     assertThat(samples)
-        .extracting(s -> s.getLabels().getOrDefault("le", s.getLabels().get("quantile")))
+        .extracting(s -> s.labels().getOrDefault("le", s.labels().get("quantile")))
         .containsExactly("1", "+Inf", "0.5");
   }
 
@@ -147,15 +146,15 @@ class PrometheusTextParserTest {
         getClass().getResourceAsStream("/fixtures/node_exporter_1.5.0.txt")) {
       capture = in.readAllBytes();
     }
-    List<MetricSample> samples = TextFormatParser.prometheus().parse(capture, NOW).samples();
+    List<ParsedSample> samples = TextFormatParser.prometheus().parse(capture, NOW).samples();
     assertThat(samples).hasSize(503);
     assertThat(samples)
-        .filteredOn(s -> s.getName().equals("go_gc_duration_seconds"))
-        .extracting(MetricSample::getType)
+        .filteredOn(s -> s.name().equals("go_gc_duration_seconds"))
+        .extracting(ParsedSample::type)
         .containsOnly(SampleType.SUMMARY_QUANTILE);
     assertThat(samples)
-        .filteredOn(s -> s.getName().equals("node_cpu_seconds_total"))
-        .extracting(MetricSample::getType)
+        .filteredOn(s -> s.name().equals("node_cpu_seconds_total"))
+        .extracting(ParsedSample::type)
         .containsOnly(SampleType.COUNTER);
   }
 

@@ -15,7 +15,6 @@ import dev.metricspipeline.formats.proto.exposition.Exposition.MetricType;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Quantile;
 import dev.metricspipeline.formats.proto.exposition.Exposition.Summary;
 import dev.metricspipeline.schemas.SeriesKey;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,8 +85,8 @@ class ProtobufExpositionParserTest {
         ProtobufExpositionParser.instance().parse(delimited(counter, summary, histogram), 99);
 
     Map<String, Double> byId = new LinkedHashMap<>();
-    for (MetricSample s : result.samples()) {
-      byId.put(SeriesKey.standard().idOf(s), s.getValue());
+    for (ParsedSample s : result.samples()) {
+      byId.put(SeriesKey.standard().idOf(s.name(), s.labels()), s.value());
     }
     assertThat(byId)
         .containsExactly(
@@ -100,10 +99,10 @@ class ProtobufExpositionParserTest {
             Map.entry("step_seconds_bucket{le=\"+Inf\"}", 3.0),
             Map.entry("step_seconds_sum", 1.5),
             Map.entry("step_seconds_count", 3.0));
-    assertThat(result.samples().get(0).getType()).isEqualTo(SampleType.COUNTER);
-    assertThat(result.samples().get(0).getTimestamp()).isEqualTo(1234);
-    assertThat(result.samples().get(1).getTimestamp()).isEqualTo(99);
-    assertThat(result.samples().get(4).getType()).isEqualTo(SampleType.HISTOGRAM_BUCKET);
+    assertThat(result.samples().get(0).type()).isEqualTo(SampleType.COUNTER);
+    assertThat(result.samples().get(0).timestamp()).isEqualTo(1234);
+    assertThat(result.samples().get(1).timestamp()).isEqualTo(99);
+    assertThat(result.samples().get(4).type()).isEqualTo(SampleType.HISTOGRAM_BUCKET);
     assertThat(result.exemplarsDropped()).isEqualTo(1);
     assertThat(result.families()).startsWith("requests_total", "rpc_seconds");
   }

@@ -2,6 +2,7 @@ package dev.metricspipeline.normalizer;
 
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
@@ -126,22 +127,22 @@ public final class NormalizerTopology {
         reject(record, RejectReason.UNPARSEABLE, source.format().key() + ": " + e.getMessage());
         return;
       }
-      for (MetricSample sample : parsed.samples()) {
-        Optional<String> badTime = timestamps.violation(seriesKey, sample, now);
+      for (ParsedSample p : parsed.samples()) {
+        Optional<String> badTime =
+            timestamps.violation(seriesKey, p.name(), p.labels(), p.timestamp(), now);
         if (badTime.isPresent()) {
           reject(record, RejectReason.INVALID_TIMESTAMP, badTime.get());
           return;
         }
       }
-      for (MetricSample sample : parsed.samples()) {
+      for (ParsedSample p : parsed.samples()) {
+        MetricSample sample = p.toAvro(Origin.KAFKA_TOPIC, context.currentSystemTimeMs());
         if (!source.labels().isEmpty()) {
-          TreeMap<String, String> labels = new TreeMap<>(sample.getLabels());
+          TreeMap<String, String> labels = new TreeMap<>(p.labels());
           source.labels().forEach(labels::putIfAbsent);
           sample.setLabels(labels);
         }
-        sample.setOrigin(Origin.KAFKA_TOPIC);
         sample.setSource("kafka " + source.topic());
-        sample.setIngestTimestamp(context.currentSystemTimeMs());
         context.forward(
             new Record<String, SpecificRecord>(
                 seriesKey.idOf(sample), sample, sample.getTimestamp(), record.headers()),

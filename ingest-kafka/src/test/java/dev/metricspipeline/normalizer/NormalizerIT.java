@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.metricspipeline.formats.InfluxLineParser;
 import dev.metricspipeline.formats.KafkaAdapterJsonParser;
 import dev.metricspipeline.formats.MetricsParser;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.formats.proto.remote.Remote;
@@ -93,11 +94,13 @@ class NormalizerIT {
 
   private static List<MetricSample> expected(
       MetricsParser parser, byte[] body, Map<String, String> extra) throws Exception {
-    List<MetricSample> out = parser.parse(body, 0).samples();
-    for (MetricSample s : out) {
-      TreeMap<String, String> labels = new TreeMap<>(s.getLabels());
+    List<MetricSample> out = new ArrayList<>();
+    for (ParsedSample p : parser.parse(body, 0).samples()) {
+      TreeMap<String, String> labels = new TreeMap<>(p.labels());
       extra.forEach(labels::putIfAbsent);
+      MetricSample s = p.toAvro(Origin.KAFKA_TOPIC, 0);
       s.setLabels(labels);
+      out.add(s);
     }
     return out;
   }

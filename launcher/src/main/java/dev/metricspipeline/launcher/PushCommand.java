@@ -2,6 +2,7 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublishException;
@@ -134,14 +135,16 @@ public final class PushCommand implements Callable<Integer> {
     Map<String, String> group = new TreeMap<>(labels);
     group.put("job", job);
     String pushGroup = SeriesKey.standard().idOf("group", group);
-    for (MetricSample sample : parsed.samples()) {
-      Map<String, String> merged = new TreeMap<>(sample.getLabels());
+    List<MetricSample> samples = new ArrayList<>(parsed.samples().size());
+    for (ParsedSample p : parsed.samples()) {
+      Map<String, String> merged = new TreeMap<>(p.labels());
       merged.putAll(group);
+      MetricSample sample = p.toAvro(Origin.PUSH_CLIENT, now);
       sample.setLabels(merged);
-      sample.setOrigin(Origin.PUSH_CLIENT);
       sample.setPushGroup(pushGroup.substring("group{".length(), pushGroup.length() - 1));
       sample.setSource("metrics-pipeline push");
+      samples.add(sample);
     }
-    return parsed.samples();
+    return samples;
   }
 }

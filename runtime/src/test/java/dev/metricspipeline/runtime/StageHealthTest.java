@@ -2,36 +2,15 @@ package dev.metricspipeline.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metricspipeline.testkit.TestClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import org.junit.jupiter.api.Test;
 
 class StageHealthTest {
 
-  /** A clock the test moves. */
-  private static final class TestClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = TestClock.at(Instant.parse("2026-01-01T00:00:00Z"));
   private final StageHealth health = new StageHealth("sink", 2, Duration.ofMinutes(1), clock);
 
   @Test
@@ -48,7 +27,7 @@ class StageHealthTest {
     health.fault("a");
     health.fault("b");
     health.fault("c");
-    clock.now = clock.now.plusSeconds(61);
+    clock.advance(Duration.ofSeconds(61));
     assertThat(health.healthy()).as("no fault for a minute").isTrue();
     assertThat(health.fault("d")).as("a new streak").isEqualTo(1);
   }

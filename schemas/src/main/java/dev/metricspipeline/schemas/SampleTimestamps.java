@@ -4,6 +4,7 @@ import dev.metricspipeline.schemas.avro.MetricSample;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -85,11 +86,19 @@ public record SampleTimestamps(Duration maxAhead) {
 
   /** {@link #violation(String, long, long)} for a sample, named by its series id. */
   public Optional<String> violation(SeriesKey key, MetricSample sample, long now) {
-    long timestamp = sample.getTimestamp();
+    return violation(key, sample.getName(), sample.getLabels(), sample.getTimestamp(), now);
+  }
+
+  /**
+   * {@link #violation(String, long, long)} for the sample of series {@code name}{@code labels},
+   * named by its series id (built only when the time is refused).
+   */
+  public Optional<String> violation(
+      SeriesKey key, String name, Map<String, String> labels, long timestamp, long now) {
     if (timestamp >= 0 && timestamp <= saturatedAdd(now, maxAhead.toMillis())) {
       return Optional.empty(); // the common case builds no series id
     }
-    return violation(key.idOf(sample), timestamp, now);
+    return violation(key.idOf(name, labels), timestamp, now);
   }
 
   /**

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -66,7 +67,12 @@ public final class SeriesKey {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("metric name must not be empty");
     }
-    Map<String, String> sorted = labels instanceof TreeMap<?, ?> ? labels : new TreeMap<>(labels);
+    // Any map sorted by natural order (a TreeMap, or a parsed sample's unmodifiable view of one)
+    // is taken as it is.
+    Map<String, String> sorted =
+        labels instanceof SortedMap<?, ?> m && m.comparator() == null
+            ? labels
+            : new TreeMap<>(labels);
     StringBuilder id = new StringBuilder(name.length() + 16 * sorted.size());
     id.append(name);
     boolean first = true;

@@ -4,6 +4,7 @@ import dev.metricspipeline.formats.LimitExceededException;
 import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
@@ -88,34 +89,31 @@ final class ScrapeProcessor {
     Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
     int outOfBounds = 0;
     String firstOutOfBounds = null;
-    for (MetricSample sample : parsed.samples()) {
-      SeriesRef ref = new SeriesRef(sample.getName(), sample.getLabels());
+    for (ParsedSample p : parsed.samples()) {
+      SeriesRef ref = new SeriesRef(p.name(), p.labels());
       Resolved r = known.get(ref);
       if (r == null) {
         r = seen.get(ref);
         if (r == null) {
-          r = resolve(sample.getName(), sample.getLabels());
+          r = resolve(p.name(), p.labels());
         }
       }
       seen.put(ref, r);
       if (r == Resolved.DROPPED) {
         continue;
       }
-      sample.setName(r.name());
-      sample.setLabels(r.labels());
-      if (!job.honorTimestamps()) {
-        sample.setTimestamp(start);
-      } else {
-        Optional<String> badTime = timestamps.violation(seriesKey, sample, start);
+      long time = start;
+      if (job.honorTimestamps()) {
+        Optional<String> badTime =
+            timestamps.violation(seriesKey, r.name(), r.labels(), p.timestamp(), start);
         if (badTime.isPresent()) {
           outOfBounds++;
           firstOutOfBounds = firstOutOfBounds == null ? badTime.get() : firstOutOfBounds;
           continue;
         }
+        time = p.timestamp();
       }
-      sample.setIngestTimestamp(start);
-      decorate(sample);
-      out.add(sample);
+      out.add(sample(r.name(), r.labels(), p.type(), p.value(), time, start));
       ids.add(r.id());
     }
     if (outOfBounds > 0) {
@@ -237,28 +235,28 @@ final class ScrapeProcessor {
     }
   }
 
-  private void decorate(MetricSample sample) {
-    sample.setOrigin(Origin.PULL);
-    sample.setScrapeTarget(target.url());
-    sample.setScraperReplica(replica);
-    sample.setSource("scrape " + target.job().jobName());
+  /** The sample published: the series as relabeled, from this target, by this replica. */
+  private MetricSample sample(
+      String name, Map<String, String> labels, SampleType type, double value, long ts, long start) {
+    return new MetricSample(
+        name,
+        labels,
+        type,
+        value,
+        ts,
+        start,
+        Origin.PULL,
+        null,
+        null,
+        target.url(),
+        replica,
+        "scrape " + target.job().jobName());
   }
 
   MetricSample report(String name, double value, long ts) {
     TreeMap<String, String> labels = new TreeMap<>();
     attachTargetLabels(labels);
-    MetricSample s =
-        MetricSample.newBuilder()
-            .setName(name)
-            .setLabels(labels)
-            .setType(SampleType.GAUGE)
-            .setValue(value)
-            .setTimestamp(ts)
-            .setIngestTimestamp(ts)
-            .setOrigin(Origin.PULL)
-            .build();
-    decorate(s);
-    return s;
+    return sample(name, labels, SampleType.GAUGE, value, ts, ts);
   }
 
   static MetricSample stale(MetricSample prototype, long ts) {

@@ -4,6 +4,7 @@ import dev.metricspipeline.formats.LimitExceededException;
 import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.RemoteWriteParser;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -67,15 +69,17 @@ public final class BodyWriteService {
    * that changed is written to the metadata topic in the same transaction.
    */
   public CompletableFuture<Integer> remoteWrite(byte[] body, String endpoint) {
+    long now = clock.millis();
     RemoteWriteParser.Typed typed =
         parsed(
             "remote_write",
             () ->
                 new RemoteWriteParser(config.maxDecompressedBytes())
-                    .parse(body, clock.millis(), metadata::type));
+                    .parse(body, now, metadata::type));
     List<SideRecord> changes = metadata.changes(config.metadataTopic(), typed.metadata());
     return publish(
             typed.parsed(),
+            now,
             "remote_write",
             Origin.PUSH_REMOTE_WRITE,
             PushIds.digest(body),
@@ -104,14 +108,16 @@ public final class BodyWriteService {
    * histograms and exemplars are not kept: the answer says 0 of them were written.
    */
   public CompletableFuture<Written> remoteWriteV2(byte[] body, String endpoint) {
+    long now = clock.millis();
     RemoteWriteParser.V2 v2 =
         parsed(
             "remote_write 2.0",
             () ->
                 new RemoteWriteParser(config.maxDecompressedBytes())
-                    .parseV2(body, clock.millis(), metadata::type));
+                    .parseV2(body, now, metadata::type));
     return publish(
             v2.typed().parsed(),
+            now,
             "remote_write_v2",
             Origin.PUSH_REMOTE_WRITE,
             PushIds.digest(body),
@@ -130,8 +136,9 @@ public final class BodyWriteService {
    */
   public CompletableFuture<Integer> write(
       MetricsParser parser, String format, Origin origin, byte[] body, String endpoint) {
-    ParseResult parsed = parsed(format, () -> parser.parse(body, clock.millis()));
-    return publish(parsed, format, origin, PushIds.digest(body), endpoint);
+    long now = clock.millis();
+    ParseResult parsed = parsed(format, () -> parser.parse(body, now));
+    return publish(parsed, now, format, origin, PushIds.digest(body), endpoint);
   }
 
   /** A parse that may refuse its body. */
@@ -155,15 +162,24 @@ public final class BodyWriteService {
    * Checks limits and timestamps of parsed samples, then publishes them all or none; fails with
    * {@link PushRejected} or a publish failure.
    *
+   * @param received the time the body was parsed with: the samples' ingest time, and the time of
+   *     those the body gave none (which the streams stage's retried-push check recognises by the
+   *     two being equal)
    * @param pushId the digest of the request as sent, so a re-sent request is counted once
    */
   public CompletableFuture<Integer> publish(
-      ParseResult parsed, String format, Origin origin, String pushId, String endpoint) {
-    return publish(parsed, format, origin, pushId, endpoint, List.of());
+      ParseResult parsed,
+      long received,
+      String format,
+      Origin origin,
+      String pushId,
+      String endpoint) {
+    return publish(parsed, received, format, origin, pushId, endpoint, List.of());
   }
 
   private CompletableFuture<Integer> publish(
       ParseResult parsed,
+      long received,
       String format,
       Origin origin,
       String pushId,
@@ -180,18 +196,20 @@ public final class BodyWriteService {
               + " are allowed");
     }
     long now = clock.millis();
-    for (MetricSample sample : parsed.samples()) {
-      LabelLimits.check(config, sample.getName(), sample.getLabels());
+    List<MetricSample> samples = new ArrayList<>(parsed.samples().size());
+    for (ParsedSample p : parsed.samples()) {
+      LabelLimits.check(config, p.name(), p.labels());
       config
           .timestamps()
-          .violation(SeriesKey.standard(), sample, now)
+          .violation(SeriesKey.standard(), p.name(), p.labels(), p.timestamp(), now)
           .ifPresent(
               why -> {
                 throw new PushRejected(400, "timestamp", format + ": " + why);
               });
-      sample.setOrigin(origin);
+      MetricSample sample = p.toAvro(origin, received);
       sample.setPushId(pushId);
       sample.setSource(endpoint);
+      samples.add(sample);
     }
     Counter.builder("push_dropped_parts")
         .description("Exemplars, native histograms and string fields parsed and not kept")
@@ -200,7 +218,7 @@ public final class BodyWriteService {
         .increment(parsed.exemplarsDropped());
     int count = parsed.samples().size();
     return writer
-        .write(parsed.samples(), sideRecords)
+        .write(samples, sideRecords)
         .thenApply(
             ok -> {
               Counter.builder("push_samples_accepted_by_format")

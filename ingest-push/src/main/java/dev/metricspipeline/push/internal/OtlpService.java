@@ -59,12 +59,10 @@ public final class OtlpService {
    */
   public CompletableFuture<ExportMetricsServiceResponse> export(
       byte[] body, boolean json, String endpoint) {
+    long now = clock.millis();
     OtlpParser.Result result;
     try {
-      result =
-          json
-              ? parser.parseJson(body, clock.millis())
-              : parser.parseProtobuf(body, clock.millis());
+      result = json ? parser.parseJson(body, now) : parser.parseProtobuf(body, now);
     } catch (ParseException e) {
       throw new PushRejected(400, "parse", "otlp: " + e.getMessage());
     }
@@ -84,7 +82,8 @@ public final class OtlpService {
     CompletableFuture<Integer> published;
     try {
       published =
-          bodies.publish(result.parsed(), "otlp", Origin.PUSH_OTLP, PushIds.digest(body), endpoint);
+          bodies.publish(
+              result.parsed(), now, "otlp", Origin.PUSH_OTLP, PushIds.digest(body), endpoint);
     } catch (RuntimeException e) {
       result.deltas().rollback();
       throw e;

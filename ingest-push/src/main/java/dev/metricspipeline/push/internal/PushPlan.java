@@ -1,6 +1,7 @@
 package dev.metricspipeline.push.internal;
 
 import dev.metricspipeline.formats.ParseResult;
+import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
@@ -99,12 +100,12 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
     List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
     Set<String> families = new HashSet<>(parsed.families());
     for (int i = 0; i < parsed.samples().size(); i++) {
-      MetricSample sample = parsed.samples().get(i);
-      Map<String, String> labels = new TreeMap<>(sample.getLabels());
+      ParsedSample parsedSample = parsed.samples().get(i);
+      Map<String, String> labels = new TreeMap<>(parsedSample.labels());
       labels.putAll(request.key().labels());
-      LabelLimits.check(config, sample.getName(), labels);
+      LabelLimits.check(config, parsedSample.name(), labels);
+      MetricSample sample = parsedSample.toAvro(Origin.PUSH_PROMETHEUS, c.now());
       sample.setLabels(labels);
-      sample.setOrigin(Origin.PUSH_PROMETHEUS);
       sample.setPushGroup(c.key());
       sample.setPushId(c.pushId());
       sample.setSource(request.endpoint());

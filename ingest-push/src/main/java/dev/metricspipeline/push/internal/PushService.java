@@ -237,7 +237,7 @@ public final class PushService {
     Map<String, String> pushedTypes = new HashMap<>();
     for (int i = 0; i < parsed.samples().size(); i++) {
       pushedTypes.putIfAbsent(
-          parsed.families().get(i), GroupState.familyType(parsed.samples().get(i).getType()));
+          parsed.families().get(i), GroupState.familyType(parsed.samples().get(i).type()));
     }
     Optional<GroupStore.Conflict> conflict = store.conflict(key, pushedTypes);
     if (conflict.isPresent()) {

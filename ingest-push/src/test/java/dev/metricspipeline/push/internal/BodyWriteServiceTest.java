@@ -15,9 +15,12 @@ import dev.metricspipeline.schemas.PublishException;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.testkit.TestClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +37,10 @@ class BodyWriteServiceTest {
       service(PushGatewayConfig.defaults().withLabelLimits(3, 10, 8).withLimits(1 << 20, 64, 100));
 
   private BodyWriteService service(PushGatewayConfig config) {
+    return service(config, Clock.systemUTC());
+  }
+
+  private BodyWriteService service(PushGatewayConfig config, Clock clock) {
     return new BodyWriteService(
         config,
         (samples, side) -> {
@@ -44,7 +51,7 @@ class BodyWriteServiceTest {
           sides.addAll(side);
           return CompletableFuture.completedFuture(null);
         },
-        Clock.systemUTC(),
+        clock,
         new SimpleMeterRegistry(),
         metadata);
   }
@@ -72,6 +79,28 @@ class BodyWriteServiceTest {
               assertThat(s.getPushId()).hasSize(32);
               assertThat(s.getSource()).isEqualTo("POST /write");
             });
+  }
+
+  @Test
+  void aSampleWithoutATimeHasTheReceiveTimeAsBothItsTimeAndItsIngestTime() throws Exception {
+    // The streams stage tells a sample that came without a time by the two being equal (its
+    // retried-push check). A clock that moves on every reading shows a second reading.
+    Clock ticking =
+        TestClock.ticking(Instant.ofEpochMilli(1_700_000_000_000L), Duration.ofMillis(1));
+
+    service(PushGatewayConfig.defaults(), ticking)
+        .write(
+            InfluxLineParser.withPrecision("s"),
+            "influx",
+            Origin.PUSH_INFLUX,
+            utf8("cpu,host=h1 idle=1\ncpu,host=h1 user=2 1700000000"),
+            "POST /write")
+        .get();
+
+    assertThat(written).hasSize(2);
+    assertThat(written.get(0).getTimestamp()).isEqualTo(written.get(0).getIngestTimestamp());
+    assertThat(written.get(1).getTimestamp()).isEqualTo(1_700_000_000_000L);
+    assertThat(written.get(1).getIngestTimestamp()).isEqualTo(written.get(0).getIngestTimestamp());
   }
 
   @Test
