@@ -4,12 +4,17 @@ import dev.metricspipeline.schemas.KafkaConnection;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Where Kafka and the Schema Registry are, for the commands that run against external ones. */
 public final class KafkaOptions {
+
+  /** The command this is mixed into, whose error stream a bad setting is reported on. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
   @Option(
       names = "--bootstrap-servers",
@@ -50,7 +55,7 @@ public final class KafkaOptions {
     try {
       return new KafkaConnection(bootstrapServers, kafka == null ? Map.of() : kafka);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(new CommandLine(this), e.getMessage(), e);
+      throw new ParameterException(command.commandLine(), e.getMessage(), e);
     }
   }
 }
