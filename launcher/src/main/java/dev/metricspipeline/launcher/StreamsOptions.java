@@ -5,10 +5,16 @@ import dev.metricspipeline.streams.AggregationRules;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What the streams stage does, shared by {@code run} and {@code streams}. */
 final class StreamsOptions {
+
+  /** The command this is mixed into, whose error stream a bad option is reported on. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
   @Option(
       names = "--rollup-grace",
@@ -53,7 +59,7 @@ final class StreamsOptions {
   int threads() {
     if (streamThreads < 0) {
       throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--stream-threads must be 0 (one per core) or more");
+          command.commandLine(), "--stream-threads must be 0 (one per core) or more");
     }
     return streamThreads == 0 ? Runtime.getRuntime().availableProcessors() : streamThreads;
   }

@@ -27,4 +27,16 @@ class KafkaOptionsTest {
         .contains("bootstrap.servers=elsewhere:9092")
         .contains("use --bootstrap-servers instead");
   }
+
+  @Test
+  void aBadThreadCountIsReportedOnTheCommandsOwnErrorStream() {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.commandLine(Map.of())
+            .setErr(new PrintWriter(err))
+            .execute("streams", "--bootstrap-servers", "127.0.0.1:1", "--stream-threads", "-1");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--stream-threads must be 0 (one per core) or more");
+  }
 }
