@@ -11,6 +11,7 @@ import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.schemas.serde.SampleBatchEncoder;
 import dev.metricspipeline.streams.StreamsApp;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -50,6 +52,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * time is now), then each series' {@code samplesPerSeries} samples spread over the {@code replay}
  * before it, oldest first, every one of them late: they revise or first-emit closed windows. The
  * state directory's size then holds the emitted windows of that span.
+ *
+ * <p>The samples are written as the pipeline's publisher writes them: {@code SampleBatch} records
+ * of up to {@link SampleBatchEncoder#MAX_SAMPLES} samples, each on its series' partition. {@code
+ * -Dload.records=single} writes one record per sample keyed by series id instead (other producers'
+ * shape), to compare the two.
  */
 public final class StreamsLoad {
 
@@ -172,6 +179,10 @@ public final class StreamsLoad {
             "lz4");
     SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
     SeriesKey key = SeriesKey.standard();
+    if (!"single".equals(System.getProperty("load.records"))) {
+      produceBatches(config, client, series, perSeries, base, step, primeAt);
+      return;
+    }
     try (KafkaProducer<String, MetricSample> producer =
         new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(client, true))) {
       if (primeAt != null) {
@@ -184,6 +195,65 @@ public final class StreamsLoad {
         for (int s = 0; s < series; s++) {
           MetricSample sample = sample(s, base + k * step, s + k);
           producer.send(new ProducerRecord<>(Topics.SAMPLES, key.idOf(sample), sample));
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  /** As {@link #produce}, in SampleBatch records per partition, as {@code MetricsPublisher}. */
+  private static void produceBatches(
+      Map<String, Object> config,
+      SchemaRegistryClient client,
+      int series,
+      int perSeries,
+      long base,
+      long step,
+      Long primeAt) {
+    SeriesKey key = SeriesKey.standard();
+    SampleBatchEncoder encoder = new SampleBatchEncoder(client);
+    int schemaId = encoder.schemaId(Topics.SAMPLES);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+      int partitions = producer.partitionsFor(Topics.SAMPLES).size();
+      SampleBatchEncoder.Batch[] open = new SampleBatchEncoder.Batch[partitions];
+      List<MetricSample> chunk = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      Runnable flushChunk =
+          () -> {
+            SampleBatchEncoder.Items items = encoder.items(chunk, ids);
+            for (int i = 0; i < items.size(); i++) {
+              int partition = items.partition(i, partitions);
+              if (open[partition] != null && !open[partition].fits(items, i)) {
+                producer.send(
+                    new ProducerRecord<>(
+                        Topics.SAMPLES, partition, null, open[partition].toRecord()));
+                open[partition] = null;
+              }
+              if (open[partition] == null) {
+                open[partition] = new SampleBatchEncoder.Batch(schemaId);
+              }
+              open[partition].add(items, i);
+            }
+            chunk.clear();
+            ids.clear();
+          };
+      for (int k = primeAt == null ? 0 : -1; k < perSeries; k++) {
+        for (int s = 0; s < series; s++) {
+          MetricSample sample =
+              k < 0 ? sample(s, primeAt, s + perSeries) : sample(s, base + k * step, s + k);
+          chunk.add(sample);
+          ids.add(key.idOf(sample));
+          if (chunk.size() == 10_000) {
+            flushChunk.run();
+          }
+        }
+      }
+      flushChunk.run();
+      for (int partition = 0; partition < partitions; partition++) {
+        if (open[partition] != null) {
+          producer.send(
+              new ProducerRecord<>(Topics.SAMPLES, partition, null, open[partition].toRecord()));
         }
       }
       producer.flush();

@@ -54,6 +54,7 @@ public record ParsedSample(
         null,
         null,
         null,
+        null,
         null);
   }
 }

@@ -3,7 +3,7 @@ package dev.metricspipeline.push;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
+import dev.metricspipeline.schemas.serde.SamplesDeserializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads committed samples of a topic in tests. */
+/** Reads committed samples of a topic in tests, each batch record as its samples. */
 final class SampleReader {
   private SampleReader() {}
 
@@ -31,13 +31,12 @@ final class SampleReader {
     p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<MetricSample> out = new ArrayList<>();
     SchemaRegistryClient registry = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
-    try (KafkaConsumer<String, MetricSample> consumer =
-        new KafkaConsumer<>(
-            p, new StringDeserializer(), AvroDeserializer.specific(registry, MetricSample.class))) {
+    try (KafkaConsumer<String, List<MetricSample>> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), new SamplesDeserializer(registry))) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!done.test(out) && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.addAll(r.value()));
       }
     }
     return out;

@@ -24,6 +24,7 @@ import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleBatch;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.sink.JdbcRollupStore;
@@ -386,6 +387,7 @@ public final class RunCommand implements Callable<Integer> {
   static void registerSchemas(String registryUrl) {
     SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
     client.register(Topics.valueSubject(Topics.SAMPLES), MetricSample.getClassSchema());
+    client.register(Topics.sampleBatchSubject(Topics.SAMPLES), SampleBatch.getClassSchema());
     for (String resolution : Topics.DEFAULT_RESOLUTIONS) {
       client.register(Topics.valueSubject(Topics.rollups(resolution)), Rollup.getClassSchema());
     }

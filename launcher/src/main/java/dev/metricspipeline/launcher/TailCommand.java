@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.launcher.internal.RecordJson;
+import dev.metricspipeline.schemas.avro.SampleBatch;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.WireFormat;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -35,16 +37,24 @@ import picocli.CommandLine.Spec;
  * flushed per record, so scripts and tests can read topics. Avro values in Confluent's wire format
  * are decoded with the registry (field names kept); other values are printed as JSON, text or
  * base64. It joins no consumer group and commits nothing.
+ *
+ * <p>A {@code SampleBatch} record of {@code metrics.samples} is printed as one line per sample: the
+ * sample as {@code value}, its series id as {@code key} (the batch record has none), and {@code
+ * batchIndex} / {@code batchSize} beside the record's partition and offset. {@code --max} counts
+ * lines.
  */
 @Command(
     name = "tail",
     mixinStandardHelpOptions = true,
     description = {
       "Prints a topic's records as JSON lines: key, partition, offset, timestamp and the value"
-          + " decoded with its Avro field names. Stops after --max records, after --idle-timeout"
-          + " seconds without one, or on Ctrl-C."
+          + " decoded with its Avro field names; a batch of samples (metrics.samples) as one line"
+          + " per sample. Stops after --max lines, after --idle-timeout seconds without a record,"
+          + " or on Ctrl-C."
     })
 public final class TailCommand implements Callable<Integer> {
+
+  private static final String SAMPLE_BATCH = SampleBatch.getClassSchema().getFullName();
 
   @Spec CommandSpec spec;
 
@@ -129,12 +139,15 @@ public final class TailCommand implements Callable<Integer> {
           if (System.nanoTime() - lastRecord > idleNanos) {
             break;
           }
+          poll:
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            out.println(line(record, avro));
-            out.flush();
             lastRecord = System.nanoTime();
-            if (max != null && ++printed >= max) {
-              break;
+            for (String line : lines(record, avro)) {
+              out.println(line);
+              out.flush();
+              if (max != null && ++printed >= max) {
+                break poll;
+              }
             }
           }
         }
@@ -152,7 +165,7 @@ public final class TailCommand implements Callable<Integer> {
     }
   }
 
-  private static String line(
+  private static List<String> lines(
       ConsumerRecord<byte[], byte[]> record, AvroDeserializer<GenericRecord> avro) {
     ObjectNode line = JsonNodeFactory.instance.objectNode();
     line.put("topic", record.topic());
@@ -160,29 +173,44 @@ public final class TailCommand implements Callable<Integer> {
     line.put("offset", record.offset());
     line.put("timestamp", record.timestamp());
     decode(line, "key", record.topic(), record.key(), avro);
-    decode(line, "value", record.topic(), record.value(), avro);
-    return line.toString();
+    Object value = decode(line, "value", record.topic(), record.value(), avro);
+    if (value instanceof GenericRecord batch
+        && batch.getSchema().getFullName().equals(SAMPLE_BATCH)
+        && batch.get("samples") instanceof List<?> samples) {
+      List<String> out = new ArrayList<>(samples.size());
+      for (int i = 0; i < samples.size(); i++) {
+        ObjectNode one = line.deepCopy();
+        JsonNode sample = RecordJson.avro(samples.get(i));
+        one.set("key", sample.path("seriesId"));
+        one.put("batchIndex", i);
+        one.put("batchSize", samples.size());
+        one.set("value", sample);
+        out.add(one.toString());
+      }
+      return out;
+    }
+    return List.of(line.toString());
   }
 
-  private static void decode(
+  /** Sets the field to the decoded bytes as JSON; returns the Avro datum when there was one. */
+  private static Object decode(
       ObjectNode line,
       String field,
       String topic,
       byte[] bytes,
       AvroDeserializer<GenericRecord> avro) {
-    JsonNode value;
     if (bytes != null
         && bytes.length >= WireFormat.HEADER_SIZE
         && bytes[0] == WireFormat.MAGIC_BYTE) {
       try {
-        value = RecordJson.avro(avro.deserialize(topic, bytes));
+        GenericRecord datum = avro.deserialize(topic, bytes);
+        line.set(field, RecordJson.avro(datum));
+        return datum;
       } catch (SerializationException e) {
-        value = RecordJson.raw(bytes);
         line.put(field + "Error", e.getMessage());
       }
-    } else {
-      value = RecordJson.raw(bytes);
     }
-    line.set(field, value);
+    line.set(field, RecordJson.raw(bytes));
+    return null;
   }
 }

@@ -55,6 +55,7 @@ class RunAndTailIT {
           .extracting(l -> l.at("/value/subject").asText())
           .contains(
               "metrics.samples-value",
+              "metrics.samples-dev.metricspipeline.schemas.avro.SampleBatch",
               "metrics.rollups.1m-value",
               "metrics.rollups.5m-value",
               "metrics.rollups.1h-value",
@@ -92,6 +93,9 @@ class RunAndTailIT {
       assertThat(pushed.at("/value/origin").asText()).isEqualTo("PUSH_PROMETHEUS");
       assertThat(pushed.has("partition")).isTrue();
       assertThat(pushed.has("offset")).isTrue();
+      // A SampleBatch record, one line per sample: the key is the sample's series id.
+      assertThat(pushed.at("/value/seriesId").asText()).isEqualTo(pushed.get("key").asText());
+      assertThat(pushed.get("batchIndex").asInt()).isLessThan(pushed.get("batchSize").asInt());
       JsonNode gone =
           samples.stream()
               .filter(l -> l.at("/value/name").asText().equals("gone"))

@@ -93,12 +93,22 @@ class StockConsumerIT {
       }
       records.stream().limit(8).forEach(r -> LOG.info("stock consumer read: {}", r));
 
-      JsonNode sample = find(records, "metrics.samples", "stock_gauge{job=\"stock\",shard=\"a\"}");
-      assertThat(sample.at("/value/name").asText()).isEqualTo("stock_gauge");
-      assertThat(sample.at("/value/labels/shard").asText()).isEqualTo("a");
-      assertThat(sample.at("/value/labels/job").asText()).isEqualTo("stock");
-      assertThat(sample.at("/value/origin").asText()).isEqualTo("PUSH_PROMETHEUS");
-      assertThat(sample.at("/value/timestamp").asLong()).isIn(at, at + 1000);
+      // metrics.samples holds SampleBatch records (no key): the stock deserializer reads the
+      // batch, and each item carries its series id.
+      JsonNode batch =
+          records.stream()
+              .filter(r -> r.get("topic").asText().equals("metrics.samples"))
+              .filter(r -> r.get("key").isNull() && r.at("/value/samples").isArray())
+              .filter(r -> itemOf(r, "stock_gauge{job=\"stock\",shard=\"a\"}") != null)
+              .reduce((a, b) -> b)
+              .orElseThrow(
+                  () -> new AssertionError("no sample batch of stock_gauge in " + records));
+      JsonNode sample = itemOf(batch, "stock_gauge{job=\"stock\",shard=\"a\"}");
+      assertThat(sample.at("/name").asText()).isEqualTo("stock_gauge");
+      assertThat(sample.at("/labels/shard").asText()).isEqualTo("a");
+      assertThat(sample.at("/labels/job").asText()).isEqualTo("stock");
+      assertThat(sample.at("/origin").asText()).isEqualTo("PUSH_PROMETHEUS");
+      assertThat(sample.at("/timestamp").asLong()).isIn(at, at + 1000);
       for (String resolution : List.of("1m", "5m", "1h")) {
         JsonNode rollup =
             find(
@@ -139,6 +149,19 @@ class StockConsumerIT {
         .filter(r -> r.get("topic").asText().equals(topic) && r.get("key").asText().equals(key))
         .reduce((a, b) -> b)
         .orElseThrow(() -> new AssertionError("no record of " + key + " in " + topic));
+  }
+
+  /** The item of a sample batch (as the stock consumer printed it) with this series id, or null. */
+  private static JsonNode itemOf(JsonNode batch, String seriesId) {
+    JsonNode found = null;
+    for (JsonNode item : batch.at("/value/samples")) {
+      JsonNode id = item.path("seriesId");
+      // avsc, under Confluent's serdes, may print a union value wrapped as {"string": ...}.
+      if ((id.isObject() ? id.path("string") : id).asText().equals(seriesId)) {
+        found = item;
+      }
+    }
+    return found;
   }
 
   /** Runs a command in {@code dir}; its output, or an assertion error with it on failure. */

@@ -6,11 +6,17 @@ import java.util.List;
  * The pipeline's topic names and the Schema Registry subjects derived from them.
  *
  * <p>Subjects follow Confluent's TopicNameStrategy: {@code <topic>-value} and {@code <topic>-key},
- * so stock Avro deserializers find our schemas.
+ * so stock Avro deserializers find our schemas; sample batches are the one exception ({@link
+ * #sampleBatchSubject}). A deserializer finds the schema by the id in each record, whatever the
+ * subject.
  */
 public final class Topics {
 
-  /** Normalized samples from every ingest path, Avro {@code MetricSample}, key = series id. */
+  /**
+   * Normalized samples from every ingest path: Avro {@code SampleBatch} records (no key; the
+   * pipeline's own producers) and single {@code MetricSample} records keyed by series id (other
+   * producers, the normalizer). {@code serde.SamplesDeserializer} reads both.
+   */
   public static final String SAMPLES = "metrics.samples";
 
   /** Records refused after they reached Kafka, Avro {@code Rejected}. */
@@ -40,6 +46,15 @@ public final class Topics {
   /** The value subject of a topic (TopicNameStrategy). */
   public static String valueSubject(String topic) {
     return topic + "-value";
+  }
+
+  /**
+   * The subject of {@code SampleBatch} records on a samples topic: Confluent's
+   * TopicRecordNameStrategy, {@code <topic>-<record full name>}, so it does not share the
+   * per-sample records' {@code <topic>-value} history.
+   */
+  public static String sampleBatchSubject(String topic) {
+    return topic + "-dev.metricspipeline.schemas.avro.SampleBatch";
   }
 
   /** The key subject of a topic (TopicNameStrategy). */

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
+import dev.metricspipeline.schemas.serde.SamplesDeserializer;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class MetricsPublisherIT {
 
   @Test
-  void publishedSamplesReadBackEqualKeyedBySeriesId(KafkaCluster kafka) throws Exception {
+  void publishedSamplesReadBackEqualInBatchesOnTheirSeriesPartition(KafkaCluster kafka)
+      throws Exception {
     String topic = kafka.uniqueTopic("samples");
     kafka.createTopic(topic, 3);
     List<MetricSample> samples = new ArrayList<>();
@@ -58,28 +61,45 @@ class MetricsPublisherIT {
       assertThat(publisher.samplesPublished()).isEqualTo(samples.size());
     }
 
-    List<ConsumerRecord<String, MetricSample>> read = readAll(kafka, topic, samples.size());
+    List<ConsumerRecord<String, List<MetricSample>>> records =
+        readAll(kafka, topic, samples.size());
+    assertThat(records)
+        .as("one SampleBatch per partition and transaction, not a record per sample")
+        .hasSizeLessThanOrEqualTo(6)
+        .allSatisfy(r -> assertThat(r.key()).isNull());
+    List<MetricSample> read = new ArrayList<>();
+    for (ConsumerRecord<String, List<MetricSample>> record : records) {
+      for (MetricSample sample : record.value()) {
+        String id = SeriesKey.standard().idOf(sample);
+        assertThat(sample.getSeriesId()).isEqualTo(id);
+        assertThat(record.partition())
+            .as("partition of %s: the one Kafka's partitioner picks for the id as a key", id)
+            .isEqualTo(BuiltInPartitioner.partitionForKey(id.getBytes(StandardCharsets.UTF_8), 3));
+        sample.setSeriesId(null);
+        read.add(sample);
+      }
+    }
     // Trap: Avro's generated equals() compares doubles with ==, so a NaN sample never equals
-    // itself.
-    assertThat(read.stream().map(ConsumerRecord::value).filter(s -> !Double.isNaN(s.getValue())))
+    // itself. Read in partition order, then record order: one series' samples in publish order.
+    assertThat(read.stream().filter(s -> !Double.isNaN(s.getValue())))
         .containsExactlyInAnyOrderElementsOf(samples.subList(0, samples.size() - 1));
-    for (ConsumerRecord<String, MetricSample> record : read) {
-      assertThat(record.key()).isEqualTo(SeriesKey.standard().idOf(record.value()));
+    Map<String, List<Long>> timesOfSeries = new java.util.HashMap<>();
+    for (MetricSample sample : read) {
+      timesOfSeries
+          .computeIfAbsent(SeriesKey.standard().idOf(sample), k -> new ArrayList<>())
+          .add(sample.getTimestamp());
     }
+    assertThat(timesOfSeries.values()).anySatisfy(times -> assertThat(times).hasSizeGreaterThan(1));
+    assertThat(timesOfSeries.values())
+        .as("one series, one partition, in publish order")
+        .allSatisfy(times -> assertThat(times).isSorted());
     MetricSample stale =
-        read.stream()
-            .map(ConsumerRecord::value)
-            .filter(s -> s.getName().equals("gone"))
-            .findFirst()
-            .orElseThrow();
+        read.stream().filter(s -> s.getName().equals("gone")).findFirst().orElseThrow();
     assertThat(Double.doubleToRawLongBits(stale.getValue())).isEqualTo(StaleMarker.BITS);
-    // One series, one partition, in publish order.
-    Map<String, Integer> partitionOfKey = new java.util.HashMap<>();
-    for (ConsumerRecord<String, MetricSample> record : read) {
-      assertThat(partitionOfKey.computeIfAbsent(record.key(), k -> record.partition()))
-          .as("partition of %s", record.key())
-          .isEqualTo(record.partition());
-    }
+    assertThat(new SchemaRegistryClient(registry).subjects())
+        .as("TopicRecordNameStrategy: the batch has its own subject beside <topic>-value")
+        .contains(topic + "-dev.metricspipeline.schemas.avro.SampleBatch")
+        .doesNotContain(topic + "-value");
   }
 
   @Test
@@ -121,7 +141,7 @@ class MetricsPublisherIT {
     }
   }
 
-  private static List<ConsumerRecord<String, MetricSample>> readAll(
+  private static List<ConsumerRecord<String, List<MetricSample>>> readAll(
       KafkaCluster kafka, String topic, int expected) {
     Properties p = new Properties();
     p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -130,17 +150,20 @@ class MetricsPublisherIT {
     p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     SchemaRegistryClient registry =
         new SchemaRegistryClient(RegistryClientConfig.of(kafka.schemaRegistryUrl()));
-    List<ConsumerRecord<String, MetricSample>> out = new ArrayList<>();
-    try (KafkaConsumer<String, MetricSample> consumer =
-        new KafkaConsumer<>(
-            p, new StringDeserializer(), AvroDeserializer.specific(registry, MetricSample.class))) {
+    List<ConsumerRecord<String, List<MetricSample>>> out = new ArrayList<>();
+    int samples = 0;
+    try (KafkaConsumer<String, List<MetricSample>> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), new SamplesDeserializer(registry))) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      while (samples < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, List<MetricSample>> r : consumer.poll(Duration.ofMillis(200))) {
+          out.add(r);
+          samples += r.value().size();
+        }
       }
     }
-    assertThat(out).as("records read from %s", topic).hasSize(expected);
+    assertThat(samples).as("samples read from %s", topic).isEqualTo(expected);
     return out;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleBatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * src/test/resources/schema-history/<Record>/vN.avsc}: today's readers read old records and old
  * readers read today's. When a schema changes compatibly, add its new version there as {@code
  * vN+1.avsc} in the same commit.
+ *
+ * <p>{@code metrics.samples} changed shape once: from one {@code MetricSample} per record to {@code
+ * SampleBatch} records of {@code MetricSample}s (MetricSample v3 added the items' {@code
+ * seriesId}). The batch has its own subject (TopicRecordNameStrategy), so neither history had an
+ * incompatible step; readers tell the two by the writer schema's name ({@code
+ * SamplesDeserializer}), and {@link #batchItemsAreTheCurrentMetricSample} ties the batch's items to
+ * MetricSample's history.
  */
 class SchemaHistoryTest {
 
@@ -29,7 +38,10 @@ class SchemaHistoryTest {
     List<Arguments> out = new ArrayList<>();
     for (Schema current :
         List.of(
-            MetricSample.getClassSchema(), Rollup.getClassSchema(), Rejected.getClassSchema())) {
+            MetricSample.getClassSchema(),
+            SampleBatch.getClassSchema(),
+            Rollup.getClassSchema(),
+            Rejected.getClassSchema())) {
       String name = current.getName();
       for (int v = 1; ; v++) {
         try (InputStream in =
@@ -56,6 +68,16 @@ class SchemaHistoryTest {
   @MethodSource("releasedVersions")
   void releasedReadersReadCurrentRecords(String version, Schema released, Schema current) {
     assertCompatible(released, current);
+  }
+
+  @Test
+  void batchItemsAreTheCurrentMetricSample() {
+    assertThat(SampleBatch.getClassSchema().getField("samples").schema().getElementType())
+        .isEqualTo(MetricSample.getClassSchema());
+    assertThat(MetricSample.getClassSchema().getFields())
+        .last()
+        .as("the batch encoder writes items as MetricSample without its last field, then the id")
+        .satisfies(f -> assertThat(f.name()).isEqualTo("seriesId"));
   }
 
   private static void assertCompatible(Schema reader, Schema writer) {

@@ -66,7 +66,7 @@ public final class DropCounters {
     if (reason.equals("samples_in")) {
       counter =
           FunctionCounter.builder("streams.samples.in", adder, LongAdder::sum)
-              .description("Records read from metrics.samples");
+              .description("Samples read from metrics.samples (each sample of a batch record)");
     } else if (reason.startsWith("rollups_")) {
       counter =
           FunctionCounter.builder("streams.rollups.out", adder, LongAdder::sum)

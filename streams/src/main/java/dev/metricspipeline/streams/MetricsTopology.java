@@ -45,14 +45,15 @@ public final class MetricsTopology {
   /**
    * Builds the topology.
    *
-   * @param samples reads {@code MetricSample}s (Confluent wire format)
+   * @param samples reads a record's samples ({@code SampleBatch} or single {@code MetricSample},
+   *     Confluent wire format; {@code SamplesDeserializer})
    * @param rollups writes {@code Rollup}s
    * @param rejected writes {@code Rejected}s
    * @param drops counts what is not rolled up, and the rollups emitted
    */
   public static Topology build(
       StreamsSettings settings,
-      Deserializer<MetricSample> samples,
+      Deserializer<List<MetricSample>> samples,
       Serializer<Rollup> rollups,
       Serializer<Rejected> rejected,
       DropCounters drops) {
@@ -62,7 +63,8 @@ public final class MetricsTopology {
   /**
    * Builds the topology.
    *
-   * @param samples reads {@code MetricSample}s (Confluent wire format)
+   * @param samples reads a record's samples ({@code SampleBatch} or single {@code MetricSample},
+   *     Confluent wire format; {@code SamplesDeserializer})
    * @param rollups writes {@code Rollup}s
    * @param rejected writes {@code Rejected}s
    * @param drops counts what is not rolled up, and the rollups emitted
@@ -71,7 +73,7 @@ public final class MetricsTopology {
    */
   public static Topology build(
       StreamsSettings settings,
-      Deserializer<MetricSample> samples,
+      Deserializer<List<MetricSample>> samples,
       Serializer<Rollup> rollups,
       Serializer<Rejected> rejected,
       DropCounters drops,

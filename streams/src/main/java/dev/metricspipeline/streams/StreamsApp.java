@@ -5,11 +5,10 @@ import dev.metricspipeline.runtime.StreamsFaults;
 import dev.metricspipeline.runtime.StreamsRunner;
 import dev.metricspipeline.runtime.TopicAdmin;
 import dev.metricspipeline.schemas.KafkaConnection;
-import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.schemas.serde.SamplesDeserializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -112,7 +111,7 @@ public final class StreamsApp implements AutoCloseable {
         StreamsRunner.start(
             MetricsTopology.build(
                 settings,
-                AvroDeserializer.specific(client, MetricSample.class),
+                new SamplesDeserializer(client),
                 new AvroSerializer<>(client, true),
                 new AvroSerializer<>(client, true),
                 drops,

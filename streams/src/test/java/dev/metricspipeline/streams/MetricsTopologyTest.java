@@ -12,8 +12,10 @@ import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.SchemaRegistryException;
-import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.schemas.serde.SampleBatchEncoder;
+import dev.metricspipeline.schemas.serde.SamplesDeserializer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -384,6 +386,77 @@ class MetricsTopologyTest {
         .satisfies(kv -> assertThat(kv.key).isEqualTo("temp{job=\"j\"}"));
   }
 
+  /** Pipes one SampleBatch record (no key), as the pipeline's publisher writes them. */
+  private void pipeBatch(long recordTime, MetricSample... batch) {
+    List<MetricSample> items = List.of(batch);
+    List<String> ids = items.stream().map(SeriesKey.standard()::idOf).toList();
+    raw.pipeInput(
+        null, new SampleBatchEncoder(registry).encode("metrics.samples", items, ids), recordTime);
+  }
+
+  private static MetricSample gauge(String name, String job, double value, long ts) {
+    MetricSample s = sample(name, ts);
+    s.setLabels(new TreeMap<>(Map.of("job", job)));
+    s.setValue(value);
+    return s;
+  }
+
+  @Test
+  void aBatchRecordRollsUpEachOfItsSeriesAndDeduplicatesAgainstSingleRecords() {
+    pipeBatch(
+        T0,
+        gauge("temp", "a", 1, T0 + 1_000),
+        gauge("temp", "b", 10, T0 + 1_000),
+        gauge("temp", "a", 3, T0 + 2_000));
+    // The same sample again as a single record keyed by its id, as another producer writes it:
+    // one series, one sample, whatever the record's shape.
+    MetricSample again = gauge("temp", "a", 3, T0 + 2_000);
+    samples.pipeInput(SeriesKey.standard().idOf(again), again, T0);
+    pipeBatch(T0, gauge("temp", "b", 20, T0 + 3_000));
+    wallClock(T0 + MINUTE + 31_000);
+    Map<String, Rollup> out = rollups(rollups1m);
+    assertThat(out.get("temp{job=\"a\"}@" + T0).getCount()).isEqualTo(2);
+    assertThat(out.get("temp{job=\"a\"}@" + T0).getSum()).isEqualTo(4.0);
+    assertThat(out.get("temp{job=\"b\"}@" + T0).getCount()).isEqualTo(2);
+    assertThat(out.get("temp{job=\"b\"}@" + T0).getLast()).isEqualTo(20.0);
+    assertThat(drops.get("duplicate")).isEqualTo(1);
+    assertThat(drops.get("samples_in")).as("counted per sample, not per record").isEqualTo(5);
+  }
+
+  @Test
+  void aBadSampleInABatchIsRejectedAloneAndTheRestOfTheBatchRollsUp() {
+    pipeBatch(
+        T0,
+        gauge("temp", "a", 1, T0 + 1_000),
+        gauge("temp", "b", 5, T0 + 2 * 60 * MINUTE),
+        gauge("temp", "c", 7, T0 + 1_000));
+    Rejected refused = rejected.readValue();
+    assertThat(refused.getReason()).isEqualTo(RejectReason.INVALID_TIMESTAMP);
+    assertThat(refused.getDetail()).startsWith("sample temp{job=\"b\"} has timestamp");
+    assertThat(refused.getSample().getValue()).isEqualTo(5.0);
+    assertThat(StandardCharsets.UTF_8.decode(refused.getOriginalKey()).toString())
+        .as("the sample's series id stands for the key a batch record does not have")
+        .isEqualTo("temp{job=\"b\"}");
+    assertThat(refused.getOriginalValue())
+        .as("the sample is in the rejection; the whole batch is not copied into it")
+        .isNull();
+    assertThat(refused.getSourceOffset()).isEqualTo(0L);
+    assertThat(rejected.isEmpty()).isTrue();
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups(rollups1m).keySet())
+        .containsExactlyInAnyOrder("temp{job=\"a\"}@" + T0, "temp{job=\"c\"}@" + T0);
+  }
+
+  @Test
+  void aSingleRecordWithoutAKeyIsRejectedForItsUnknownSeries() {
+    samples.pipeInput(null, sample("m", T0 + 1_000), T0);
+    Rejected refused = rejected.readValue();
+    assertThat(refused.getReason()).isEqualTo(RejectReason.UNDECODABLE);
+    assertThat(refused.getDetail()).contains("has no series id");
+    assertThat(refused.getOriginalValue()).isNotNull();
+    assertThat(drops.get("undecodable")).isEqualTo(1);
+  }
+
   private static MetricSample sample(String name, long ts) {
     return MetricSample.newBuilder()
         .setName(name)
@@ -402,15 +475,14 @@ class MetricsTopologyTest {
         new TopologyTestDriver(
             MetricsTopology.build(
                 StreamsSettings.defaults(),
-                AvroDeserializer.specific(
+                new SamplesDeserializer(
                     new TopologyFixture.InMemoryRegistry() {
                       @Override
                       public Schema schemaById(int id) {
                         throw new SchemaRegistryException.RegistryUnavailableException(
                             0, 0, "Schema Registry at http://127.0.0.1:1 is unreachable", null);
                       }
-                    },
-                    MetricSample.class),
+                    }),
                 new AvroSerializer<>(registry, true),
                 new AvroSerializer<>(registry, true),
                 drops),

@@ -6,6 +6,7 @@ import dev.metricspipeline.schemas.avro.Rollup;
 import dev.metricspipeline.schemas.registry.SchemaRegistry;
 import dev.metricspipeline.schemas.serde.AvroDeserializer;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
+import dev.metricspipeline.schemas.serde.SamplesDeserializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -74,7 +75,7 @@ final class TopologyFixture implements AutoCloseable {
         new TopologyTestDriver(
             MetricsTopology.build(
                 settings,
-                AvroDeserializer.specific(registry, MetricSample.class),
+                new SamplesDeserializer(registry),
                 new AvroSerializer<>(registry, true),
                 new AvroSerializer<>(registry, true),
                 drops,

@@ -250,7 +250,8 @@ final class ScrapeProcessor {
         null,
         target.url(),
         replica,
-        "scrape " + target.job().jobName());
+        "scrape " + target.job().jobName(),
+        null);
   }
 
   MetricSample report(String name, double value, long ts) {
@@ -273,6 +274,7 @@ final class ScrapeProcessor {
         prototype.getPushId(),
         prototype.getScrapeTarget(),
         prototype.getScraperReplica(),
-        prototype.getSource());
+        prototype.getSource(),
+        null);
   }
 }

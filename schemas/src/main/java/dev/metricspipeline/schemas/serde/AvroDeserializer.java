@@ -117,11 +117,14 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private DatumReader<T> reader(String topic, int id) {
-    Schema writer;
+  /**
+   * The writer schema of a record, by the id in its header.
+   *
+   * @throws SerializationException naming the topic and id, with the registry's error as cause
+   */
+  static Schema writerSchema(SchemaRegistry client, String topic, int id) {
     try {
-      writer = client.schemaById(id);
+      return client.schemaById(id);
     } catch (SchemaRegistryException e) {
       throw new SerializationException(
           "Cannot decode record from topic "
@@ -132,6 +135,11 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
               + e.getMessage(),
           e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private DatumReader<T> reader(String topic, int id) {
+    Schema writer = writerSchema(client, topic, id);
     if (type == null) {
       return (DatumReader<T>) new GenericDatumReader<GenericRecord>(writer, writer);
     }

@@ -74,21 +74,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
     }
     Schema schema = data.getSchema();
     String subject = isKey ? Topics.keySubject(topic) : Topics.valueSubject(topic);
-    int id;
-    try {
-      id = autoRegister ? client.register(subject, schema) : client.idOf(subject, schema);
-    } catch (SchemaRegistryException e) {
-      throw new SerializationException(
-          "Cannot serialize "
-              + schema.getFullName()
-              + " for topic "
-              + topic
-              + ": Schema Registry refused subject "
-              + subject
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    int id = schemaId(client, autoRegister, subject, schema, topic);
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     out.write(WireFormat.MAGIC_BYTE);
     out.write(id >>> 24);
@@ -110,5 +96,29 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
           e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * The schema's id under the subject, registered first when {@code autoRegister}.
+   *
+   * @throws SerializationException naming the record, topic and subject, with the registry's {@link
+   *     SchemaRegistryException} as cause
+   */
+  static int schemaId(
+      SchemaRegistry client, boolean autoRegister, String subject, Schema schema, String topic) {
+    try {
+      return autoRegister ? client.register(subject, schema) : client.idOf(subject, schema);
+    } catch (SchemaRegistryException e) {
+      throw new SerializationException(
+          "Cannot serialize "
+              + schema.getFullName()
+              + " for topic "
+              + topic
+              + ": Schema Registry refused subject "
+              + subject
+              + ": "
+              + e.getMessage(),
+          e);
+    }
   }
 }

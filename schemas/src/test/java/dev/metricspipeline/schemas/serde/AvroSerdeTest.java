@@ -40,7 +40,7 @@ class AvroSerdeTest {
   @Test
   void goldenBytesForAKnownRecordAndId() {
     byte[] bytes = serializer.serialize("metrics.samples", minimal(1.0));
-    // magic 0 | id 42 | "up" | map{job:a} | GAUGE=2 | 1.0 LE | 1000 | 1005 | PUSH_PROMETHEUS=1 | 5
+    // magic 0 | id 42 | "up" | map{job:a} | GAUGE=2 | 1.0 LE | 1000 | 1005 | PUSH_PROMETHEUS=1 | 6
     // x null
     assertThat(HexFormat.of().formatHex(bytes))
         .isEqualTo(
@@ -57,7 +57,7 @@ class AvroSerdeTest {
                 + "d00f"
                 + "da0f"
                 + "02"
-                + "0000000000");
+                + "000000000000");
   }
 
   @Test

@@ -1,0 +1,211 @@
+package dev.metricspipeline.schemas.serde;
+
+import dev.metricspipeline.schemas.Topics;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.SampleBatch;
+import dev.metricspipeline.schemas.registry.SchemaRegistry;
+import dev.metricspipeline.schemas.registry.SchemaRegistryException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Writes {@link SampleBatch} records for {@code metrics.samples} in two steps, so the expensive one
+ * runs on the callers' threads and the cheap one on the single producer thread:
+ *
+ * <ol>
+ *   <li>{@link #items} encodes each sample once as a batch item (Avro {@code MetricSample} with its
+ *       {@code seriesId}) and hashes its series id as Kafka's default partitioner hashes a key;
+ *   <li>{@link Batch} concatenates items of one partition into one wire-format record: the Avro
+ *       binary encoding of a record whose only field is an array is the item count, the items, and
+ *       a zero, so no item is encoded twice.
+ * </ol>
+ *
+ * <p>The batch schema is registered under {@link Topics#sampleBatchSubject(String)} (Confluent's
+ * TopicRecordNameStrategy), beside the per-sample records' {@code <topic>-value}, so the subject's
+ * history stays compatible and any wire-format deserializer reads both. Thread-safe.
+ */
+public final class SampleBatchEncoder {
+
+  static {
+    AvroTrust.ensure();
+  }
+
+  /** A batch is closed at this many samples: Streams' per-record cost is well amortized by then. */
+  public static final int MAX_SAMPLES = 1_000;
+
+  /** A batch is closed before it passes this many bytes, far under Kafka's 1 MiB record default. */
+  public static final int MAX_BYTES = 512 * 1024;
+
+  /** MetricSample without its last field, {@code seriesId}: the item is this plus the id. */
+  private static final Schema WITHOUT_ID = withoutLastField(MetricSample.getClassSchema());
+
+  private final SchemaRegistry registry;
+  private final SpecificDatumWriter<MetricSample> writer = new SpecificDatumWriter<>(WITHOUT_ID);
+
+  public SampleBatchEncoder(SchemaRegistry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * Registers the batch schema for the topic (the client caches it) and returns its id.
+   *
+   * @throws SerializationException whose cause is the registry's {@link SchemaRegistryException}
+   */
+  public int schemaId(String topic) {
+    return AvroSerializer.schemaId(
+        registry, true, Topics.sampleBatchSubject(topic), SampleBatch.getClassSchema(), topic);
+  }
+
+  /**
+   * Encodes samples as batch items. The sample's own {@code seriesId} is not written: the id given
+   * here is.
+   *
+   * @param seriesIds aligned with {@code samples}, none null
+   */
+  public Items items(List<MetricSample> samples, List<String> seriesIds) {
+    ExposedBytes out = new ExposedBytes(samples.size() * 160);
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    int[] ends = new int[samples.size()];
+    int[] hashes = new int[samples.size()];
+    try {
+      for (int i = 0; i < samples.size(); i++) {
+        String id = seriesIds.get(i);
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        writer.write(samples.get(i), encoder);
+        encoder.writeIndex(1); // the union's string branch
+        encoder.writeBytes(idBytes);
+        ends[i] = out.size();
+        hashes[i] = Utils.murmur2(idBytes);
+      }
+      encoder.flush();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
+    }
+    return new Items(out.buffer(), ends, hashes);
+  }
+
+  /** One SampleBatch record holding the given samples, in the wire format. */
+  public byte[] encode(String topic, List<MetricSample> samples, List<String> seriesIds) {
+    Items items = items(samples, seriesIds);
+    Batch batch = new Batch(schemaId(topic));
+    for (int i = 0; i < items.size(); i++) {
+      batch.add(items, i);
+    }
+    return batch.toRecord();
+  }
+
+  /** Encoded samples of one call: their bytes end to end, and each one's series-id hash. */
+  public static final class Items {
+    private final byte[] bytes;
+    private final int[] ends;
+    private final int[] hashes;
+
+    private Items(byte[] bytes, int[] ends, int[] hashes) {
+      this.bytes = bytes;
+      this.ends = ends;
+      this.hashes = hashes;
+    }
+
+    public int size() {
+      return ends.length;
+    }
+
+    /** The partition Kafka's default partitioner would choose for the sample's series id as key. */
+    public int partition(int i, int partitions) {
+      return Utils.toPositive(hashes[i]) % partitions;
+    }
+
+    int length(int i) {
+      return ends[i] - start(i);
+    }
+
+    int start(int i) {
+      return i == 0 ? 0 : ends[i - 1];
+    }
+  }
+
+  /**
+   * Items of one partition gathered into one record. Not thread-safe: the producer thread keeps one
+   * per partition.
+   */
+  public static final class Batch {
+    private final int schemaId;
+    private final ExposedBytes items = new ExposedBytes(16 * 1024);
+    private int count;
+
+    public Batch(int schemaId) {
+      this.schemaId = schemaId;
+    }
+
+    /** Whether the item can join without passing {@link #MAX_SAMPLES} or {@link #MAX_BYTES}. */
+    public boolean fits(Items from, int i) {
+      return count == 0 || (count < MAX_SAMPLES && items.size() + from.length(i) + 16 <= MAX_BYTES);
+    }
+
+    public void add(Items from, int i) {
+      items.write(from.bytes, from.start(i), from.length(i));
+      count++;
+    }
+
+    public int count() {
+      return count;
+    }
+
+    /** The record: wire-format header, then the array block (count, items, end of array). */
+    public byte[] toRecord() {
+      ExposedBytes out = new ExposedBytes(WireFormat.HEADER_SIZE + 11 + items.size());
+      out.write(WireFormat.MAGIC_BYTE);
+      out.write(schemaId >>> 24);
+      out.write(schemaId >>> 16);
+      out.write(schemaId >>> 8);
+      out.write(schemaId);
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      try {
+        if (count > 0) {
+          encoder.writeLong(count);
+          out.write(items.buffer(), 0, items.size());
+        }
+        encoder.writeLong(0);
+        encoder.flush();
+      } catch (IOException e) {
+        throw new IllegalStateException("in-memory write failed", e);
+      }
+      return out.size() == out.buffer().length
+          ? out.buffer()
+          : Arrays.copyOf(out.buffer(), out.size());
+    }
+  }
+
+  private static Schema withoutLastField(Schema full) {
+    List<Schema.Field> fields = new ArrayList<>();
+    List<Schema.Field> all = full.getFields();
+    if (!all.get(all.size() - 1).name().equals("seriesId")) {
+      throw new IllegalStateException("MetricSample's last field must be seriesId");
+    }
+    for (Schema.Field f : all.subList(0, all.size() - 1)) {
+      fields.add(new Schema.Field(f, f.schema()));
+    }
+    return Schema.createRecord(full.getName(), full.getDoc(), full.getNamespace(), false, fields);
+  }
+
+  /** A byte stream whose buffer can be read without a copy. */
+  private static final class ExposedBytes extends ByteArrayOutputStream {
+    ExposedBytes(int size) {
+      super(size);
+    }
+
+    byte[] buffer() {
+      return buf;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.metricspipeline.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.metricspipeline.schemas.Samples;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class SampleBatchEncoderTest {
+
+  private final InMemoryRegistry registry = new InMemoryRegistry(7);
+  private final SampleBatchEncoder encoder = new SampleBatchEncoder(registry);
+  private final SamplesDeserializer deserializer = new SamplesDeserializer(registry);
+
+  private static List<MetricSample> samples(int n) {
+    List<MetricSample> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(Samples.gauge("m" + (i % 3), Map.of("job", "j", "i", "" + i), i, 1_000L * i));
+    }
+    out.add(Samples.gauge("gone", Map.of("job", "j"), StaleMarker.VALUE, 99_000L));
+    return out;
+  }
+
+  private static List<String> ids(List<MetricSample> samples) {
+    return samples.stream().map(SeriesKey.standard()::idOf).toList();
+  }
+
+  @Test
+  void aBatchIsReadByAPlainAvroReaderWithTheReleasedSchema() throws IOException {
+    List<MetricSample> samples = samples(5);
+    byte[] record = encoder.encode("metrics.samples", samples, ids(samples));
+    assertThat(record[0]).isEqualTo(WireFormat.MAGIC_BYTE);
+    assertThat(WireFormat.schemaId("t", record)).isEqualTo(7);
+
+    Schema released;
+    try (InputStream in = getClass().getResourceAsStream("/schema-history/SampleBatch/v1.avsc")) {
+      released = new Schema.Parser().parse(in);
+    }
+    GenericRecord batch =
+        new GenericDatumReader<GenericRecord>(released)
+            .read(
+                null,
+                DecoderFactory.get()
+                    .binaryDecoder(
+                        record,
+                        WireFormat.HEADER_SIZE,
+                        record.length - WireFormat.HEADER_SIZE,
+                        null));
+    @SuppressWarnings("unchecked")
+    List<GenericRecord> items = (List<GenericRecord>) batch.get("samples");
+    assertThat(items).hasSize(samples.size());
+    for (int i = 0; i < items.size(); i++) {
+      assertThat(items.get(i).get("name").toString()).isEqualTo(samples.get(i).getName());
+      assertThat(items.get(i).get("timestamp")).isEqualTo(samples.get(i).getTimestamp());
+      assertThat(items.get(i).get("pushId").toString()).isEqualTo("p-1");
+      assertThat(items.get(i).get("seriesId").toString())
+          .isEqualTo(SeriesKey.standard().idOf(samples.get(i)));
+    }
+  }
+
+  @Test
+  void theSamplesDeserializerReadsBatchesAndSingleRecordsAlike() {
+    List<MetricSample> samples = samples(4);
+    List<MetricSample> read =
+        deserializer.deserialize("t", encoder.encode("t", samples, ids(samples)));
+    assertThat(read).hasSize(samples.size());
+    for (int i = 0; i < read.size(); i++) {
+      MetricSample back = read.get(i);
+      assertThat(back.getSeriesId()).isEqualTo(SeriesKey.standard().idOf(samples.get(i)));
+      back.setSeriesId(null);
+      if (i < samples.size() - 1) {
+        assertThat(back).isEqualTo(samples.get(i));
+      } else {
+        assertThat(Double.doubleToRawLongBits(back.getValue())).isEqualTo(StaleMarker.BITS);
+      }
+    }
+    MetricSample single = samples.get(0);
+    assertThat(
+            deserializer.deserialize(
+                "t", new AvroSerializer<MetricSample>(registry, true).serialize("t", single)))
+        .containsExactly(single);
+    assertThat(deserializer.deserialize("t", null)).isEmpty();
+  }
+
+  @Test
+  void anEmptyBatchIsAValidRecordWithNoSamples() {
+    assertThat(deserializer.deserialize("t", encoder.encode("t", List.of(), List.of()))).isEmpty();
+  }
+
+  @Test
+  void anotherRecordTypeIsRefusedNamingIt() {
+    Schema other =
+        SchemaBuilder.record("Other").namespace("x").fields().requiredLong("n").endRecord();
+    GenericRecord record = new GenericData.Record(other);
+    record.put("n", 1L);
+    byte[] bytes = new AvroSerializer<GenericRecord>(registry, true).serialize("t", record);
+    assertThatThrownBy(() -> deserializer.deserialize("t", bytes))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("is a x.Other, not a dev.metricspipeline.schemas.avro.MetricSample");
+  }
+
+  @Test
+  void eachSampleGoesToThePartitionKafkaPicksForItsSeriesIdAsKey() {
+    List<MetricSample> samples = samples(40);
+    List<String> ids = ids(samples);
+    SampleBatchEncoder.Items items = encoder.items(samples, ids);
+    for (int i = 0; i < items.size(); i++) {
+      byte[] key = ids.get(i).getBytes(StandardCharsets.UTF_8);
+      for (int partitions : new int[] {1, 3, 6, 7}) {
+        assertThat(items.partition(i, partitions))
+            .isEqualTo(BuiltInPartitioner.partitionForKey(key, partitions));
+      }
+    }
+  }
+
+  @Test
+  void aBatchClosesAtItsSampleLimit() {
+    List<MetricSample> samples = new ArrayList<>();
+    for (int i = 0; i < SampleBatchEncoder.MAX_SAMPLES + 1; i++) {
+      samples.add(Samples.gauge("m", Map.of("i", "" + i), i, i));
+    }
+    SampleBatchEncoder.Items items = encoder.items(samples, ids(samples));
+    SampleBatchEncoder.Batch batch = new SampleBatchEncoder.Batch(encoder.schemaId("t"));
+    int i = 0;
+    while (batch.fits(items, i)) {
+      batch.add(items, i++);
+    }
+    assertThat(batch.count()).isEqualTo(SampleBatchEncoder.MAX_SAMPLES);
+    assertThat(deserializer.deserialize("t", batch.toRecord()))
+        .hasSize(SampleBatchEncoder.MAX_SAMPLES)
+        .last()
+        .satisfies(s -> assertThat(s.getLabels()).containsEntry("i", "999"));
+  }
+}
