@@ -10,6 +10,7 @@ import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.RejectReason;
 import dev.metricspipeline.schemas.avro.Rejected;
 import dev.metricspipeline.schemas.avro.Rollup;
+import dev.metricspipeline.schemas.avro.SampleBatch;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.registry.SchemaRegistryException;
 import dev.metricspipeline.schemas.serde.AvroSerializer;
@@ -448,13 +449,23 @@ class MetricsTopologyTest {
   }
 
   @Test
-  void aSingleRecordWithoutAKeyIsRejectedForItsUnknownSeries() {
+  void aSampleWithoutASeriesIdIsRejectedForItsUnknownSeries() {
     samples.pipeInput(null, sample("m", T0 + 1_000), T0);
     Rejected refused = rejected.readValue();
     assertThat(refused.getReason()).isEqualTo(RejectReason.UNDECODABLE);
     assertThat(refused.getDetail()).contains("has no series id");
     assertThat(refused.getOriginalValue()).isNotNull();
-    assertThat(drops.get("undecodable")).isEqualTo(1);
+    // A batch written by hand without its items' ids: a record key does not stand for them.
+    SampleBatch bare =
+        SampleBatch.newBuilder()
+            .setSamples(List.of(sample("a", T0 + 1_000), sample("b", T0 + 1_000)))
+            .build();
+    raw.pipeInput(
+        "a{job=\"j\"}", new AvroSerializer<SampleBatch>(registry, true).serialize("t", bare), T0);
+    assertThat(rejected.readValuesToList())
+        .extracting(r -> r.getSample().getName())
+        .containsExactly("a", "b");
+    assertThat(drops.get("undecodable")).isEqualTo(3);
   }
 
   private static MetricSample sample(String name, long ts) {

@@ -94,11 +94,12 @@ public final class DecodeProcessor implements Processor<String, byte[], String, 
           null);
       return;
     }
-    // A tombstone carries no sample.
+    // A single sample's series id is the record key; a batch's items carry theirs. A tombstone
+    // carries no sample.
     boolean single = samples.size() == 1 && samples.get(0).getSeriesId() == null;
     for (MetricSample sample : samples) {
       drops.increment("samples_in");
-      String id = sample.getSeriesId() != null ? sample.getSeriesId() : record.key();
+      String id = single ? record.key() : sample.getSeriesId();
       if (id == null) {
         // A single record without a key, or a batch item without its id: the series is unknown.
         String detail =
