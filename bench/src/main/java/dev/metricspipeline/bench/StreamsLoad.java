@@ -178,11 +178,11 @@ public final class StreamsLoad {
             ProducerConfig.COMPRESSION_TYPE_CONFIG,
             "lz4");
     SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
-    SeriesKey key = SeriesKey.standard();
     if (!"single".equals(System.getProperty("load.records"))) {
       produceBatches(config, client, series, perSeries, base, step, primeAt);
       return;
     }
+    SeriesKey key = SeriesKey.standard();
     try (KafkaProducer<String, MetricSample> producer =
         new KafkaProducer<>(config, new StringSerializer(), new AvroSerializer<>(client, true))) {
       if (primeAt != null) {
@@ -215,29 +215,14 @@ public final class StreamsLoad {
     int schemaId = encoder.schemaId(Topics.SAMPLES);
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      int partitions = producer.partitionsFor(Topics.SAMPLES).size();
-      SampleBatchEncoder.Batch[] open = new SampleBatchEncoder.Batch[partitions];
+      SampleBatchEncoder.PartitionedBatches batches =
+          new SampleBatchEncoder.PartitionedBatches(
+              schemaId,
+              producer.partitionsFor(Topics.SAMPLES).size(),
+              (partition, record) ->
+                  producer.send(new ProducerRecord<>(Topics.SAMPLES, partition, null, record)));
       List<MetricSample> chunk = new ArrayList<>();
       List<String> ids = new ArrayList<>();
-      Runnable flushChunk =
-          () -> {
-            SampleBatchEncoder.Items items = encoder.items(chunk, ids);
-            for (int i = 0; i < items.size(); i++) {
-              int partition = items.partition(i, partitions);
-              if (open[partition] != null && !open[partition].fits(items, i)) {
-                producer.send(
-                    new ProducerRecord<>(
-                        Topics.SAMPLES, partition, null, open[partition].toRecord()));
-                open[partition] = null;
-              }
-              if (open[partition] == null) {
-                open[partition] = new SampleBatchEncoder.Batch(schemaId);
-              }
-              open[partition].add(items, i);
-            }
-            chunk.clear();
-            ids.clear();
-          };
       for (int k = primeAt == null ? 0 : -1; k < perSeries; k++) {
         for (int s = 0; s < series; s++) {
           MetricSample sample =
@@ -245,17 +230,14 @@ public final class StreamsLoad {
           chunk.add(sample);
           ids.add(key.idOf(sample));
           if (chunk.size() == 10_000) {
-            flushChunk.run();
+            batches.add(encoder.items(chunk, ids));
+            chunk.clear();
+            ids.clear();
           }
         }
       }
-      flushChunk.run();
-      for (int partition = 0; partition < partitions; partition++) {
-        if (open[partition] != null) {
-          producer.send(
-              new ProducerRecord<>(Topics.SAMPLES, partition, null, open[partition].toRecord()));
-        }
-      }
+      batches.add(encoder.items(chunk, ids));
+      batches.flush();
       producer.flush();
     }
   }

@@ -228,31 +228,17 @@ public final class MetricsPublisher implements AutoCloseable {
     try {
       KafkaProducer<String, byte[]> p = producer();
       int partitions = size == 0 ? 1 : p.partitionsFor(config.topic()).size();
-      SampleBatchEncoder.Batch[] open = new SampleBatchEncoder.Batch[partitions];
+      SampleBatchEncoder.PartitionedBatches batches =
+          new SampleBatchEncoder.PartitionedBatches(
+              batchSchemaId, partitions, (partition, record) -> send(p, partition, record));
       p.beginTransaction();
       for (Pending pending : batch) {
-        SampleBatchEncoder.Items items = pending.samples();
-        for (int i = 0; i < items.size(); i++) {
-          int partition = items.partition(i, partitions);
-          SampleBatchEncoder.Batch into = open[partition];
-          if (into != null && !into.fits(items, i)) {
-            send(p, partition, into);
-            into = null;
-          }
-          if (into == null) {
-            into = open[partition] = new SampleBatchEncoder.Batch(batchSchemaId);
-          }
-          into.add(items, i);
-        }
+        batches.add(pending.samples());
         for (SideRecord side : pending.sideRecords()) {
           p.send(new ProducerRecord<>(side.topic(), side.key(), side.value()));
         }
       }
-      for (int partition = 0; partition < partitions; partition++) {
-        if (open[partition] != null) {
-          send(p, partition, open[partition]);
-        }
-      }
+      batches.flush();
       p.commitTransaction();
       lastCommitNanos = System.nanoTime() - started;
       samplesPublished.add(size);
@@ -274,8 +260,8 @@ public final class MetricsPublisher implements AutoCloseable {
     }
   }
 
-  private void send(KafkaProducer<String, byte[]> p, int partition, SampleBatchEncoder.Batch b) {
-    p.send(new ProducerRecord<>(config.topic(), partition, null, b.toRecord()));
+  private void send(KafkaProducer<String, byte[]> p, int partition, byte[] record) {
+    p.send(new ProducerRecord<>(config.topic(), partition, null, record));
     batchesSent.increment();
   }
 

@@ -1,5 +1,6 @@
 package dev.metricspipeline.schemas;
 
+import dev.metricspipeline.schemas.avro.SampleBatch;
 import java.util.List;
 
 /**
@@ -54,7 +55,7 @@ public final class Topics {
    * per-sample records' {@code <topic>-value} history.
    */
   public static String sampleBatchSubject(String topic) {
-    return topic + "-dev.metricspipeline.schemas.avro.SampleBatch";
+    return topic + "-" + SampleBatch.getClassSchema().getFullName();
   }
 
   /** The key subject of a topic (TopicNameStrategy). */

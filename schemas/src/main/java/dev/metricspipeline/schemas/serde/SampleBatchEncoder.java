@@ -27,7 +27,8 @@ import org.apache.kafka.common.utils.Utils;
  *       {@code seriesId}) and hashes its series id as Kafka's default partitioner hashes a key;
  *   <li>{@link Batch} concatenates items of one partition into one wire-format record: the Avro
  *       binary encoding of a record whose only field is an array is the item count, the items, and
- *       a zero, so no item is encoded twice.
+ *       a zero, so no item is encoded twice. {@link PartitionedBatches} keeps one open per
+ *       partition and splits at {@link #MAX_SAMPLES} and {@link #MAX_BYTES}.
  * </ol>
  *
  * <p>The batch schema is registered under {@link Topics#sampleBatchSubject(String)} (Confluent's
@@ -183,6 +184,75 @@ public final class SampleBatchEncoder {
       return out.size() == out.buffer().length
           ? out.buffer()
           : Arrays.copyOf(out.buffer(), out.size());
+    }
+  }
+
+  /** Where a full {@link Batch} goes: its partition and its wire-format record. */
+  @FunctionalInterface
+  public interface RecordSink {
+    void send(int partition, byte[] record);
+  }
+
+  /**
+   * One open {@link Batch} per partition: {@link #add} routes each item to its partition's batch
+   * and sends that batch first when the item does not fit; {@link #flush} sends what is left. The
+   * one place that splits samples into records, for the publisher and the load generators. Keeps
+   * each partition's items in the order added. Not thread-safe.
+   */
+  public static final class PartitionedBatches {
+    private final int schemaId;
+    private final RecordSink sink;
+    private final Batch[] open;
+    private long sent;
+
+    /**
+     * @param schemaId the batch schema's id ({@link #schemaId(String)})
+     * @param partitions the topic's partition count
+     */
+    public PartitionedBatches(int schemaId, int partitions, RecordSink sink) {
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be at least 1, not " + partitions);
+      }
+      this.schemaId = schemaId;
+      this.sink = sink;
+      this.open = new Batch[partitions];
+    }
+
+    /** Adds every item, in order, sending each batch that fills up on the way. */
+    public void add(Items items) {
+      for (int i = 0; i < items.size(); i++) {
+        int partition = items.partition(i, open.length);
+        Batch into = open[partition];
+        if (into != null && !into.fits(items, i)) {
+          send(partition);
+          into = null;
+        }
+        if (into == null) {
+          into = open[partition] = new Batch(schemaId);
+        }
+        into.add(items, i);
+      }
+    }
+
+    /** Sends every open batch, partition by partition. */
+    public void flush() {
+      for (int partition = 0; partition < open.length; partition++) {
+        if (open[partition] != null) {
+          send(partition);
+        }
+      }
+    }
+
+    /** Records sent so far. */
+    public long sent() {
+      return sent;
+    }
+
+    private void send(int partition) {
+      byte[] record = open[partition].toRecord();
+      open[partition] = null;
+      sink.send(partition, record);
+      sent++;
     }
   }
 

@@ -148,4 +148,52 @@ class SampleBatchEncoderTest {
         .last()
         .satisfies(s -> assertThat(s.getLabels()).containsEntry("i", "999"));
   }
+
+  @Test
+  void partitionedBatchesSendEachPartitionsSamplesInOrderSplitAtTheLimit() {
+    List<MetricSample> samples = new ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      samples.add(Samples.gauge("m", Map.of("i", "" + (i % 40)), i, i));
+    }
+    List<String> ids = ids(samples);
+    int partitions = 3;
+    List<List<MetricSample>> sent = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      sent.add(new ArrayList<>());
+    }
+    List<Integer> recordSizes = new ArrayList<>();
+    SampleBatchEncoder.PartitionedBatches batches =
+        new SampleBatchEncoder.PartitionedBatches(
+            encoder.schemaId("t"),
+            partitions,
+            (partition, record) -> {
+              List<MetricSample> read = deserializer.deserialize("t", record);
+              recordSizes.add(read.size());
+              sent.get(partition).addAll(read);
+            });
+    // Two calls, as two requests in one transaction: the second continues the open batches.
+    batches.add(encoder.items(samples.subList(0, 1_000), ids.subList(0, 1_000)));
+    batches.add(encoder.items(samples.subList(1_000, 2_500), ids.subList(1_000, 2_500)));
+    int sentBeforeFlush = recordSizes.size();
+    batches.flush();
+
+    assertThat(sentBeforeFlush)
+        .as("a partition past 1,000 samples was sent before flush")
+        .isPositive();
+    assertThat(recordSizes).allMatch(n -> n <= SampleBatchEncoder.MAX_SAMPLES);
+    assertThat(batches.sent()).isEqualTo(recordSizes.size());
+    for (int p = 0; p < partitions; p++) {
+      List<MetricSample> expected = new ArrayList<>();
+      for (int i = 0; i < samples.size(); i++) {
+        byte[] id = ids.get(i).getBytes(StandardCharsets.UTF_8);
+        if (BuiltInPartitioner.partitionForKey(id, partitions) == p) {
+          expected.add(samples.get(i));
+        }
+      }
+      assertThat(sent.get(p))
+          .as("partition %d: its series' samples, in the order added", p)
+          .extracting(MetricSample::getTimestamp)
+          .containsExactlyElementsOf(expected.stream().map(MetricSample::getTimestamp).toList());
+    }
+  }
 }
