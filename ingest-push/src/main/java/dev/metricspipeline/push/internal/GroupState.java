@@ -1,10 +1,12 @@
 package dev.metricspipeline.push.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metricspipeline.schemas.avro.SampleType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -49,29 +51,47 @@ public record GroupState(
       double value,
       long timestamp) {}
 
+  /**
+   * The state as the group topic holds it: {@code labels}, {@code lastPushMs}, {@code
+   * lastFailureMs}, {@code version}, {@code deleted}, then {@code series}, in that order ({@link
+   * #versionOf} relies on the version coming before the series). Streamed out, with no tree in
+   * between: a group of 1,000 series is written on every push.
+   */
   public byte[] toJson() {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode labels = root.putObject("labels");
-    key.labels().forEach(labels::put);
-    root.put("lastPushMs", lastPushMs);
-    root.put("lastFailureMs", lastFailureMs);
-    root.put("version", version);
-    root.put("deleted", deleted);
-    ArrayNode list = root.putArray("series");
-    for (Series s : series.values()) {
-      ObjectNode node = list.addObject();
-      node.put("family", s.family()).put("name", s.name());
-      ObjectNode l = node.putObject("labels");
-      s.labels().forEach(l::put);
-      node.put("type", s.type().name())
-          .put("value", Double.toString(s.value()))
-          .put("timestamp", s.timestamp());
-    }
-    try {
-      return JSON.writeValueAsBytes(root);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 160 * series.size());
+    try (JsonGenerator out = JSON.getFactory().createGenerator(bytes)) {
+      out.writeStartObject();
+      writeLabels(out, key.labels());
+      out.writeNumberField("lastPushMs", lastPushMs);
+      out.writeNumberField("lastFailureMs", lastFailureMs);
+      out.writeNumberField("version", version);
+      out.writeBooleanField("deleted", deleted);
+      out.writeArrayFieldStart("series");
+      for (Series s : series.values()) {
+        out.writeStartObject();
+        out.writeStringField("family", s.family());
+        out.writeStringField("name", s.name());
+        writeLabels(out, s.labels());
+        out.writeStringField("type", s.type().name());
+        out.writeStringField("value", Double.toString(s.value()));
+        out.writeNumberField("timestamp", s.timestamp());
+        out.writeEndObject();
+      }
+      out.writeEndArray();
+      out.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return bytes.toByteArray();
+  }
+
+  private static void writeLabels(JsonGenerator out, Map<String, String> labels)
+      throws IOException {
+    out.writeObjectFieldStart("labels");
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      out.writeStringField(label.getKey(), label.getValue());
+    }
+    out.writeEndObject();
   }
 
   /** Reads a state written by {@link #toJson()}. */
@@ -103,6 +123,32 @@ public record GroupState(
         root.path("lastFailureMs").asLong(),
         root.path("version").asLong(),
         root.path("deleted").asBoolean(false));
+  }
+
+  /**
+   * The {@code version} of a state written by {@link #toJson()}, read without building its series:
+   * {@link #toJson()} writes the version before the series, so a mirror can skip a state it holds
+   * already (its own writes, read back) at the cost of a few fields. Fields of any other order are
+   * skipped over, not parsed into a tree.
+   *
+   * @return the version, or 0 (older than any written) if there is none
+   * @throws IOException if the bytes are not a JSON object
+   */
+  public static long versionOf(byte[] bytes) throws IOException {
+    try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not a push group state: it does not start with a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        if (field.equals("version")) {
+          return parser.getValueAsLong();
+        }
+        parser.skipChildren();
+      }
+      return 0;
+    }
   }
 
   /** The Prometheus family type of a sample type: counter, gauge, histogram, ... */

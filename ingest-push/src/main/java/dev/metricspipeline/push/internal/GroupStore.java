@@ -34,6 +34,11 @@ public final class GroupStore {
   /** A family that another group holds with another type. */
   public record Conflict(String family, String pushedType, String otherGroup, String otherType) {}
 
+  // key -> family -> family types of the held live state: a push that keeps its families (the
+  // usual PUT) leaves familyTypes as it is, instead of unindexing and reindexing every series.
+  // Guarded by this.
+  private final Map<String, Map<String, Set<String>>> heldFamilies = new HashMap<>();
+
   /** Applies a state if it is newer than the one held. */
   public synchronized void apply(String key, GroupState state) {
     GroupState held = groups.get(key);
@@ -41,13 +46,13 @@ public final class GroupStore {
       return;
     }
     groups.put(key, state);
-    index(key, held, false);
-    index(key, state, true);
+    reindex(key, state);
   }
 
   /** Forgets a group (a tombstone in the topic). */
   public synchronized void remove(String key) {
-    index(key, groups.remove(key), false);
+    groups.remove(key);
+    reindex(key, null);
   }
 
   /**
@@ -75,28 +80,52 @@ public final class GroupStore {
     return Optional.empty();
   }
 
-  private void index(String key, GroupState state, boolean add) {
-    if (state == null || state.deleted()) {
-      return;
+  private void reindex(String key, GroupState state) {
+    Map<String, Set<String>> before = heldFamilies.remove(key);
+    Map<String, Set<String>> after = new HashMap<>();
+    if (state != null && !state.deleted()) {
+      for (GroupState.Series series : state.series().values()) {
+        after
+            .computeIfAbsent(series.family(), f -> new HashSet<>(2))
+            .add(GroupState.familyType(series.type()));
+      }
     }
-    for (GroupState.Series series : state.series().values()) {
-      String type = GroupState.familyType(series.type());
-      if (add) {
-        familyTypes
-            .computeIfAbsent(series.family(), f -> new HashMap<>())
-            .computeIfAbsent(type, t -> new HashSet<>())
-            .add(key);
-      } else {
-        Map<String, Set<String>> types = familyTypes.get(series.family());
-        if (types != null && types.containsKey(type)) {
-          types.get(type).remove(key);
-          if (types.get(type).isEmpty()) {
-            types.remove(type);
+    if (before != null) {
+      before.forEach(
+          (family, types) -> {
+            for (String type : types) {
+              if (!after.getOrDefault(family, Set.of()).contains(type)) {
+                unindex(key, family, type);
+              }
+            }
+          });
+    }
+    after.forEach(
+        (family, types) -> {
+          for (String type : types) {
+            if (before == null || !before.getOrDefault(family, Set.of()).contains(type)) {
+              familyTypes
+                  .computeIfAbsent(family, f -> new HashMap<>())
+                  .computeIfAbsent(type, t -> new HashSet<>())
+                  .add(key);
+            }
           }
-          if (types.isEmpty()) {
-            familyTypes.remove(series.family());
-          }
-        }
+        });
+    if (!after.isEmpty()) {
+      heldFamilies.put(key, after);
+    }
+  }
+
+  private void unindex(String key, String family, String type) {
+    Map<String, Set<String>> types = familyTypes.get(family);
+    Set<String> keys = types == null ? null : types.get(type);
+    if (keys != null) {
+      keys.remove(key);
+      if (keys.isEmpty()) {
+        types.remove(type);
+      }
+      if (types.isEmpty()) {
+        familyTypes.remove(family);
       }
     }
   }

@@ -89,7 +89,9 @@ public final class TopicMirror implements AutoCloseable {
             (key, value) -> {
               if (value == null) {
                 store.remove(key);
-              } else {
+              } else if (GroupState.versionOf(value) > store.version(key)) {
+                // Not held yet. This instance's own writes, read back, are held already (applied
+                // when their transaction committed) and skipped without parsing their series.
                 store.apply(key, GroupState.fromJson(value, seriesKey));
               }
             });

@@ -1,0 +1,79 @@
+package dev.metricspipeline.push.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class GroupStateTest {
+
+  private static final SeriesKey IDS = SeriesKey.standard();
+
+  private static GroupState state() {
+    Map<String, GroupState.Series> series = new LinkedHashMap<>();
+    GroupState.Series a =
+        new GroupState.Series(
+            "job_duration_seconds",
+            "job_duration_seconds",
+            new TreeMap<>(Map.of("instance", "a", "quote", "say \"hi\"\n")),
+            SampleType.GAUGE,
+            12.5,
+            0);
+    GroupState.Series b =
+        new GroupState.Series(
+            "rpc", "rpc_count", new TreeMap<>(Map.of()), SampleType.SUMMARY_COUNT, 7, 1_000);
+    series.put(IDS.idOf(a.name(), a.labels()), a);
+    series.put(IDS.idOf(b.name(), b.labels()), b);
+    return new GroupState(
+        new GroupingKey(new TreeMap<>(Map.of("job", "batch"))),
+        series,
+        1_700_000_000_000L,
+        0,
+        42,
+        false);
+  }
+
+  /** The layout of records already in group topics: written by every release so far. */
+  private static final String WRITTEN =
+      "{\"labels\":{\"job\":\"batch\"},\"lastPushMs\":1700000000000,\"lastFailureMs\":0,"
+          + "\"version\":42,\"deleted\":false,\"series\":[{\"family\":\"job_duration_seconds\","
+          + "\"name\":\"job_duration_seconds\",\"labels\":{\"instance\":\"a\","
+          + "\"quote\":\"say \\\"hi\\\"\\n\"},\"type\":\"GAUGE\",\"value\":\"12.5\","
+          + "\"timestamp\":0},{\"family\":\"rpc\",\"name\":\"rpc_count\",\"labels\":{},"
+          + "\"type\":\"SUMMARY_COUNT\",\"value\":\"7.0\",\"timestamp\":1000}]}";
+
+  @Test
+  void writesTheLayoutTheGroupTopicHolds() {
+    assertThat(new String(state().toJson(), StandardCharsets.UTF_8)).isEqualTo(WRITTEN);
+  }
+
+  @Test
+  void readsBackWhatItWrote() throws IOException {
+    GroupState state = state();
+    assertThat(GroupState.fromJson(state.toJson(), IDS)).isEqualTo(state);
+    assertThat(GroupState.fromJson(WRITTEN.getBytes(StandardCharsets.UTF_8), IDS)).isEqualTo(state);
+  }
+
+  @Test
+  void theVersionIsReadWithoutTheSeries() throws IOException {
+    assertThat(GroupState.versionOf(state().toJson())).isEqualTo(42);
+    // Another writer may order the fields otherwise: the version is still found.
+    String reordered =
+        "{\"series\":[{\"family\":\"x\",\"labels\":{\"version\":\"9\"}}],\"labels\":{},"
+            + "\"version\":7}";
+    assertThat(GroupState.versionOf(reordered.getBytes(StandardCharsets.UTF_8))).isEqualTo(7);
+    assertThat(GroupState.versionOf("{\"labels\":{}}".getBytes(StandardCharsets.UTF_8)))
+        .as("no version: older than any written")
+        .isZero();
+    assertThatThrownBy(() -> GroupState.versionOf("[1]".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("not a push group state");
+  }
+}
