@@ -1,0 +1,111 @@
+package dev.metricspipeline.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.metricspipeline.schemas.StaleMarker;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.junit.jupiter.api.Test;
+
+class SampleItemWriterTest {
+
+  static {
+    AvroTrust.ensure();
+  }
+
+  private static final String[] TEXT = {
+    "",
+    "a",
+    "job",
+    "node_cpu_seconds_total",
+    "é",
+    "日本語",
+    "emoji 😀",
+    "quote \" and \\",
+    "\u007f",
+    "\u0080",
+    "x".repeat(200),
+  };
+
+  private static String text(Random random) {
+    return TEXT[random.nextInt(TEXT.length)] + (random.nextBoolean() ? "" : random.nextInt());
+  }
+
+  private static String maybe(Random random) {
+    return random.nextInt(3) == 0 ? null : text(random);
+  }
+
+  private static MetricSample sample(Random random) {
+    TreeMap<String, String> labels = new TreeMap<>();
+    int n = random.nextInt(4) == 0 ? 0 : random.nextInt(20);
+    for (int i = 0; i < n; i++) {
+      labels.put(text(random), text(random));
+    }
+    double[] values = {
+      0,
+      -0.0,
+      1.5,
+      Double.NaN,
+      StaleMarker.VALUE,
+      Double.POSITIVE_INFINITY,
+      -1e300,
+      random.nextGaussian()
+    };
+    long[] times = {
+      0, -1, 1, Long.MAX_VALUE, Long.MIN_VALUE, 1_700_000_000_000L, random.nextLong()
+    };
+    return MetricSample.newBuilder()
+        .setName(text(random))
+        .setLabels(labels)
+        .setType(SampleType.values()[random.nextInt(SampleType.values().length)])
+        .setValue(values[random.nextInt(values.length)])
+        .setTimestamp(times[random.nextInt(times.length)])
+        .setIngestTimestamp(times[random.nextInt(times.length)])
+        .setOrigin(Origin.values()[random.nextInt(Origin.values().length)])
+        .setPushGroup(maybe(random))
+        .setPushId(maybe(random))
+        .setScrapeTarget(maybe(random))
+        .setScraperReplica(maybe(random))
+        .setSource(maybe(random))
+        .setSeriesId(maybe(random)) // the sample's own id is not written: the given one is
+        .build();
+  }
+
+  /** The stock writer's bytes of the sample with {@code seriesId} set to the given id. */
+  private static byte[] stock(MetricSample sample, String id) throws IOException {
+    sample.setSeriesId(id); // not a builder copy: that would copy the labels into a HashMap
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    new SpecificDatumWriter<>(MetricSample.class).write(sample, encoder);
+    encoder.flush();
+    return out.toByteArray();
+  }
+
+  @Test
+  void writesTheStockAvroWritersBytes() throws IOException {
+    Random random = new Random(20261130);
+    SampleItemWriter writer = new SampleItemWriter(16); // grows many times on the way
+    int nonAscii = 0;
+    for (int i = 0; i < 2_000; i++) {
+      MetricSample sample = sample(random);
+      String id = text(random);
+      int start = writer.size();
+      writer.write(sample, id.getBytes(StandardCharsets.UTF_8));
+      byte[] ours = Arrays.copyOfRange(writer.buffer(), start, writer.size());
+      String shown = sample.toString();
+      assertThat(ours).as("item %d: %s", i, shown).isEqualTo(stock(sample, id));
+      nonAscii += shown.chars().anyMatch(c -> c >= 0x80) ? 1 : 0;
+    }
+    assertThat(nonAscii).as("samples with non-ASCII text among them").isGreaterThan(100);
+  }
+}
