@@ -16,6 +16,8 @@ import dev.metricspipeline.streams.StreamsApp;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,6 +112,8 @@ public final class StreamsLoad {
           throw new IllegalStateException("the streams stage did not start");
         }
         long start = System.nanoTime();
+        long processCpu = processCpuNanos();
+        long streamCpu = streamThreadCpuNanos();
         long lastReport = start;
         while (app.drops().get("samples_in") < total) {
           TimeUnit.MILLISECONDS.sleep(100);
@@ -121,9 +125,15 @@ public final class StreamsLoad {
           }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double processSeconds = (processCpuNanos() - processCpu) / 1e9;
+        double streamSeconds = (streamThreadCpuNanos() - streamCpu) / 1e9;
         System.out.printf(
             "streams read %,d samples (%,d series) in %.1f s: %,.0f samples/s; counts %s%n",
             total, series, seconds, total / seconds, app.drops().snapshot());
+        System.out.printf(
+            "CPU while reading: process %.1f s (%,.0f samples per CPU second, broker and RocksDB"
+                + " included), stream threads %.1f s (%,.0f samples per CPU second)%n",
+            processSeconds, total / processSeconds, streamSeconds, total / streamSeconds);
       }
       long bytes = size(stateDir);
       System.out.printf(
@@ -144,6 +154,24 @@ public final class StreamsLoad {
     } finally {
       deleteQuietly(dir);
     }
+  }
+
+  /** CPU time of the whole process: the broker, the stage, RocksDB's threads. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** CPU time of the live Kafka Streams threads (not their producers' network threads). */
+  private static long streamThreadCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().contains("-StreamThread-") && !t.getName().contains("producer")) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getId()));
+      }
+    }
+    return sum;
   }
 
   private static void createTopics(String bootstrap, int partitions) throws Exception {
