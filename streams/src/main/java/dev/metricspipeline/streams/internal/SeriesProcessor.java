@@ -41,11 +41,11 @@ import org.slf4j.LoggerFactory;
  * series ({@link SeriesState}); emits each window when it closes and again, as a revision, when a
  * late sample changes it.
  *
- * <p><b>Stores</b> (all changelogged, behind the Streams record cache): {@code series-state} (the
- * hot entry: open windows of every resolution, counter baseline, dedup memory), {@code series-meta}
- * (name and labels, written when a series is first seen, read when a window is emitted; also the
- * task's watermark), {@code series-due} ({@code <due time>|<series>}: when each series next has a
- * window to emit, so closing is one range scan) and {@code closed-windows} ({@code
+ * <p><b>Stores</b> (all changelogged, no record cache): {@code series-state} (the hot entry: open
+ * windows of every resolution, counter baseline, dedup memory), {@code series-meta} (name and
+ * labels, written when a series is first seen, read when a window is emitted; also the task's
+ * watermark), {@code series-due} ({@code <due time>|<series>}: when each series next has a window
+ * to emit, so closing is one range scan) and {@code closed-windows} ({@code
  * <resolution>|<start>|<series>}: emitted windows, kept for grace plus allowed lateness so late
  * samples can revise them, then dropped).
  *
