@@ -40,7 +40,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.metricspipeline.bench.EndToEndLoad [--push-url
  * http://127.0.0.1:9091] [--query-url http://127.0.0.1:9095] [--series 10000] [--rate 20000]
- * [--duration 60] [--batch 1000] [--connections 4] [--resolution 1m] [--wait 240]}.
+ * [--duration 60] [--batch 1000] [--connections 4] [--resolution 1m] [--wait 240] [--warmup 0]}.
+ *
+ * <p>{@code --warmup S}: the batches sent in the first S seconds (a cold pipeline: JIT, first
+ * transactions, every series new) are left out of the latency percentiles and shown on their own
+ * line; they count in the rate and in the store check like every other. After the percentiles it
+ * prints the seconds of the run in which the batches at or above the p99 were sent, so a tail from
+ * one pause shows as one cluster.
  */
 public final class EndToEndLoad {
 
@@ -55,13 +61,16 @@ public final class EndToEndLoad {
   private final int connections;
   private final String resolution;
   private final int waitSeconds;
+  private final int warmupSeconds;
   private final String runId = UUID.randomUUID().toString().substring(0, 8);
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10))
           .build();
-  private final List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
+  // Pairs (second of the run the batch was sent in, latency in microseconds), for the slow tail.
+  private final List<long[]> latencyAt = Collections.synchronizedList(new ArrayList<>());
+  private long sendStart;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong failedRequests = new AtomicLong();
@@ -77,6 +86,7 @@ public final class EndToEndLoad {
     this.connections = Integer.parseInt(options.getOrDefault("connections", "4"));
     this.resolution = options.getOrDefault("resolution", "1m");
     this.waitSeconds = Integer.parseInt(options.getOrDefault("wait", "240"));
+    this.warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "0"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -106,8 +116,15 @@ public final class EndToEndLoad {
     long sendNanos = send();
     long lastSample = System.currentTimeMillis();
     double seconds = sendNanos / 1e9;
-    List<Long> sorted = new ArrayList<>(latenciesMicros);
+    List<Long> sorted = new ArrayList<>();
+    List<Long> warmup = new ArrayList<>();
+    synchronized (latencyAt) {
+      for (long[] at : latencyAt) {
+        (at[0] < warmupSeconds ? warmup : sorted).add(at[1]);
+      }
+    }
     Collections.sort(sorted);
+    Collections.sort(warmup);
     System.out.printf(
         Locale.ROOT,
         "sent in %.1f s: %d samples acknowledged (%.0f/s), %d refused (4xx), %d attempts"
@@ -126,6 +143,18 @@ public final class EndToEndLoad {
         percentile(sorted, 0.99),
         sorted.isEmpty() ? 0.0 : sorted.get(sorted.size() - 1) / 1000.0,
         sorted.size());
+    if (warmupSeconds > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "  (not in these: the %d batches sent in the first %d s of warm-up: p50 %.1f ms, p99 %.1f"
+              + " ms, max %.1f ms)%n",
+          warmup.size(),
+          warmupSeconds,
+          percentile(warmup, 0.50),
+          percentile(warmup, 0.99),
+          warmup.isEmpty() ? 0.0 : warmup.get(warmup.size() - 1) / 1000.0);
+    }
+    printSlowest(percentile(sorted, 0.99), firstSample);
     verify(firstSample, lastSample);
   }
 
@@ -136,6 +165,7 @@ public final class EndToEndLoad {
     long batchesTotal = (long) rate * durationSeconds / batch;
     long intervalNanos = 1_000_000_000L * batch / rate;
     long start = System.nanoTime();
+    sendStart = start;
     int next = 0;
     List<CompletableFuture<Void>> pending = new ArrayList<>();
     for (long b = 0; b < batchesTotal; b++) {
@@ -191,7 +221,8 @@ public final class EndToEndLoad {
                     .incrementAndGet();
               }
               if (error == null && response.statusCode() / 100 == 2) {
-                latenciesMicros.add((System.nanoTime() - sent) / 1000);
+                long micros = (System.nanoTime() - sent) / 1000;
+                latencyAt.add(new long[] {(sent - sendStart) / 1_000_000_000L, micros});
                 accepted.addAndGet(batch);
                 inFlight.release();
                 return CompletableFuture.<Void>completedFuture(null);
@@ -207,6 +238,32 @@ public final class EndToEndLoad {
                   .thenCompose(x -> sendUntilAcknowledged(body, sent, inFlight));
             })
         .thenCompose(f -> f);
+  }
+
+  /**
+   * Where the tail is: the seconds of the run in which the batches at or above the p99 were sent,
+   * with how many and the slowest. Clustered seconds point at a pause (GC, a window closing, a log
+   * roll); spread ones at queueing.
+   */
+  private void printSlowest(double p99Millis, long firstSample) {
+    Map<Long, long[]> bySecond = new java.util.TreeMap<>();
+    synchronized (latencyAt) {
+      for (long[] at : latencyAt) {
+        if (at[0] >= warmupSeconds && at[1] >= p99Millis * 1000) {
+          long[] c = bySecond.computeIfAbsent(at[0], k -> new long[2]);
+          c[0]++;
+          c[1] = Math.max(c[1], at[1]);
+        }
+      }
+    }
+    StringBuilder line =
+        new StringBuilder("batches at or above p99 by second sent (0 s = ")
+            .append(java.time.Instant.ofEpochMilli(firstSample))
+            .append("; count, max ms):");
+    bySecond.forEach(
+        (second, c) ->
+            line.append(String.format(Locale.ROOT, " %ds %d %.0f;", second, c[0], c[1] / 1000.0)));
+    System.out.println(line);
   }
 
   private static double percentile(List<Long> sorted, double p) {
