@@ -112,8 +112,14 @@ public final class TextFormatParser implements MetricsParser {
 
   private static ParsedSample sample(
       ParsedLine line, SampleType type, Long timestampMs, long defaultTimestampMs) {
-    TreeMap<String, String> labels = new TreeMap<>(line.labels());
-    normalizeBound(labels, type);
+    // ParsedSample sorts and copies the labels; copy here only when a bound is rewritten (the
+    // line's own map is the text parser's duplicate-series key and must not change).
+    Map<String, String> labels = line.labels();
+    String bound = boundLabel(type);
+    if (bound != null && labels.containsKey(bound)) {
+      labels = new TreeMap<>(labels);
+      normalizeBound(labels, type);
+    }
     return new ParsedSample(
         line.name(),
         labels,
@@ -144,18 +150,22 @@ public final class TextFormatParser implements MetricsParser {
    * Writes {@code le} and {@code quantile} the way Prometheus does ({@link Numbers#formatBound}).
    */
   static void normalizeBound(Map<String, String> labels, SampleType type) {
-    String label =
-        switch (type) {
-          case HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_BUCKET -> "le";
-          case SUMMARY_QUANTILE -> "quantile";
-          default -> null;
-        };
+    String label = boundLabel(type);
     if (label != null && labels.containsKey(label)) {
       Double bound = Numbers.parseValue(labels.get(label));
       if (bound != null) {
         labels.put(label, Numbers.formatBound(bound));
       }
     }
+  }
+
+  /** The label holding a bound for this type ({@code le}, {@code quantile}), or null. */
+  private static String boundLabel(SampleType type) {
+    return switch (type) {
+      case HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_BUCKET -> "le";
+      case SUMMARY_QUANTILE -> "quantile";
+      default -> null;
+    };
   }
 
   static SampleType openMetricsType(String family, String type, String sampleName) {

@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The Prometheus text format 0.0.4, as the Pushgateway and Prometheus accept it: blank lines and
@@ -139,9 +138,11 @@ public final class PrometheusTextParser {
     String[] family = familyOf(name);
     check(line, family[0], family[1], nameAt, in);
     familiesWithSamples.add(family[0]);
+    // Map equality and hash ignore order, so the labels as written are the key; nothing changes
+    // them after this (the line's consumer copies before it rewrites a bound).
     Integer earlier =
         seenSeries.putIfAbsent(
-            List.of(name, new TreeMap<>(labels), timestamp == null ? "" : timestamp), in.line());
+            List.of(name, labels, timestamp == null ? "" : timestamp), in.line());
     if (earlier != null) {
       throw in.problemAt(
           nameAt, "duplicate sample for " + name + labels + " (first on line " + earlier + ")");
