@@ -193,7 +193,6 @@ public final class SampleBatchEncoder {
     private final int schemaId;
     private final RecordSink sink;
     private final Batch[] open;
-    private long sent;
 
     /**
      * @param schemaId the batch schema's id ({@link #schemaId(String)})
@@ -233,16 +232,10 @@ public final class SampleBatchEncoder {
       }
     }
 
-    /** Records sent so far. */
-    public long sent() {
-      return sent;
-    }
-
     private void send(int partition) {
       byte[] record = open[partition].toRecord();
       open[partition] = null;
       sink.send(partition, record);
-      sent++;
     }
   }
 

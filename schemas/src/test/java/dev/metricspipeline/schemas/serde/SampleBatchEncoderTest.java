@@ -181,7 +181,6 @@ class SampleBatchEncoderTest {
         .as("a partition past 1,000 samples was sent before flush")
         .isPositive();
     assertThat(recordSizes).allMatch(n -> n <= SampleBatchEncoder.MAX_SAMPLES);
-    assertThat(batches.sent()).isEqualTo(recordSizes.size());
     for (int p = 0; p < partitions; p++) {
       List<MetricSample> expected = new ArrayList<>();
       for (int i = 0; i < samples.size(); i++) {
