@@ -8,17 +8,19 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The live line {@code run} prints every few seconds: samples in per second (what the streams stage
- * read), duplicates dropped, rollups written to the store, and the largest consumer lag of the
- * streams stage and the sink, and, when a stage has failed more often in a row than its bound
- * ({@code stage_up} 0), {@code NOT READY:} and the stage's name. Read from the process's meter
- * registry.
+ * read), duplicates dropped, rollups written to the store, and the consumer lag (records waiting)
+ * of the streams stage or the sink, whichever is further behind, and, when a stage has failed more
+ * often in a row than its bound ({@code stage_up} 0), {@code NOT READY:} and the stage's name. Read
+ * from the process's meter registry.
  */
 public final class StatusLine implements AutoCloseable {
 
@@ -64,18 +66,46 @@ public final class StatusLine implements AutoCloseable {
             + sum("streams.samples.dropped", "reason", "replica");
     double late = sum("streams.samples.dropped", "reason", "late");
     double rollups = sum("sink.rows.written", null, null);
-    double lag = 0;
-    for (Meter m : meters.find("kafka.consumer.fetch.manager.records.lag.max").meters()) {
-      if (m instanceof Gauge g && !Double.isNaN(g.value())) {
-        lag = Math.max(lag, g.value());
-      }
-    }
+    double lag = lag();
     List<String> failed = StageHealth.failedStages(meters);
     return String.format(
             "status: samples in %.1f/s, duplicates dropped %.0f, late %.0f, rollups written %.0f,"
                 + " consumer lag %.0f",
             rate, duplicates, late, rollups, lag)
         + (failed.isEmpty() ? "" : "; NOT READY: " + String.join(", ", failed));
+  }
+
+  /**
+   * The consumer that is furthest behind: per consumer (client id), the sum of its partitions'
+   * current lag ({@code records-lag}, as of each partition's last fetch). Kafka's {@code
+   * records-lag-max} is a maximum over its metrics window (two 30 s samples), so it showed a lag
+   * for up to a minute after it was gone; it is read only when no per-partition lag is registered.
+   */
+  private double lag() {
+    Map<String, Double> byConsumer = new HashMap<>();
+    for (Meter m : meters.find("kafka.consumer.fetch.manager.records.lag").meters()) {
+      String partition = m.getId().getTag("partition");
+      if (m instanceof Gauge g && partition != null && !Double.isNaN(g.value())) {
+        String client = m.getId().getTag("client.id");
+        if (client == null) {
+          client = String.valueOf(m.getId().getTag("client-id"));
+        }
+        byConsumer.merge(client, g.value(), Double::sum);
+      }
+    }
+    double lag = 0;
+    if (!byConsumer.isEmpty()) {
+      for (double v : byConsumer.values()) {
+        lag = Math.max(lag, v);
+      }
+      return lag;
+    }
+    for (Meter m : meters.find("kafka.consumer.fetch.manager.records.lag.max").meters()) {
+      if (m instanceof Gauge g && !Double.isNaN(g.value())) {
+        lag = Math.max(lag, g.value());
+      }
+    }
+    return lag;
   }
 
   private double sum(String name, String tag, String value) {

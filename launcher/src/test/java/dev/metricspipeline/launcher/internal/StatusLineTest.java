@@ -45,4 +45,37 @@ class StatusLineTest {
                   + " consumer lag 12");
     }
   }
+
+  @Test
+  void lagIsTheCurrentPerPartitionLagOfTheConsumerFurthestBehind() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    AtomicLong streams0 = new AtomicLong(300);
+    AtomicLong streams1 = new AtomicLong(200);
+    AtomicLong sink0 = new AtomicLong(450);
+    partitionLag(meters, "streams-consumer", "metrics.samples", "0", streams0);
+    partitionLag(meters, "streams-consumer", "metrics.samples", "1", streams1);
+    partitionLag(meters, "sink-consumer", "metrics.rollups.1m", "0", sink0);
+    // The windowed maximum still shows an old lag: it is not what the line reports.
+    Gauge.builder("kafka.consumer.fetch.manager.records.lag.max", () -> 9_999)
+        .tag("client.id", "streams-consumer")
+        .register(meters);
+    try (StatusLine line =
+        StatusLine.start(meters, new PrintWriter(new StringWriter()), Duration.ZERO)) {
+      assertThat(line.line()).endsWith("consumer lag 500");
+      streams0.set(0);
+      streams1.set(0);
+      assertThat(line.line()).endsWith("consumer lag 450");
+      sink0.set(0);
+      assertThat(line.line()).endsWith("consumer lag 0");
+    }
+  }
+
+  private static void partitionLag(
+      SimpleMeterRegistry meters, String client, String topic, String partition, AtomicLong lag) {
+    Gauge.builder("kafka.consumer.fetch.manager.records.lag", lag, AtomicLong::get)
+        .tag("client.id", client)
+        .tag("topic", topic)
+        .tag("partition", partition)
+        .register(meters);
+  }
 }
