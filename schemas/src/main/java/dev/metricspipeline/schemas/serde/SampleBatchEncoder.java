@@ -126,34 +126,34 @@ public final class SampleBatchEncoder {
   }
 
   /**
-   * Items of one partition gathered into one record. Not thread-safe: the producer thread keeps one
-   * per partition.
+   * Items of one partition gathered into one record. Not thread-safe. Callers split samples into
+   * records through {@link PartitionedBatches}, which keeps one per partition.
    */
-  public static final class Batch {
+  static final class Batch {
     private final int schemaId;
     private final ExposedBytes items = new ExposedBytes(16 * 1024);
     private int count;
 
-    public Batch(int schemaId) {
+    Batch(int schemaId) {
       this.schemaId = schemaId;
     }
 
     /** Whether the item can join without passing {@link #MAX_SAMPLES} or {@link #MAX_BYTES}. */
-    public boolean fits(Items from, int i) {
+    boolean fits(Items from, int i) {
       return count == 0 || (count < MAX_SAMPLES && items.size() + from.length(i) + 16 <= MAX_BYTES);
     }
 
-    public void add(Items from, int i) {
+    void add(Items from, int i) {
       items.write(from.bytes, from.start(i), from.length(i));
       count++;
     }
 
-    public int count() {
+    int count() {
       return count;
     }
 
     /** The record: wire-format header, then the array block (count, items, end of array). */
-    public byte[] toRecord() {
+    byte[] toRecord() {
       ExposedBytes out = new ExposedBytes(WireFormat.HEADER_SIZE + 11 + items.size());
       out.write(WireFormat.MAGIC_BYTE);
       out.write(schemaId >>> 24);
