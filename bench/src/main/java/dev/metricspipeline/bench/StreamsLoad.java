@@ -47,13 +47,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * [samplesPerSeries] [partitions] [replay]} (defaults 1000000, 1, 6). Kafka Streams settings to try
  * go in as {@code -Dstreams.<setting>=<value>}, e.g. {@code -Dstreams.num.stream.threads=2}.
  *
- * <p>Without {@code replay} the samples are one second apart in the current minute and the grace is
- * 30 minutes, so nothing is late. With {@code replay} (an ISO-8601 duration, e.g. {@code PT1H}) the
- * stage runs with its defaults (30 s grace, 2 h allowed lateness) and the input is what a
- * Prometheus sends after an outage of ours: first one sample per series at the current time (stream
- * time is now), then each series' {@code samplesPerSeries} samples spread over the {@code replay}
- * before it, oldest first, every one of them late: they revise or first-emit closed windows. The
- * state directory's size then holds the emitted windows of that span.
+ * <p>Without {@code replay} the samples are one second apart ({@code -Dload.step=<ms>} sets another
+ * spacing, e.g. 166 for six samples a second per series, {@code EndToEndLoad}'s shape) from the
+ * start of the current minute, and the grace is 30 minutes, so nothing is late. With {@code replay}
+ * (an ISO-8601 duration, e.g. {@code PT1H}) the stage runs with its defaults (30 s grace, 2 h
+ * allowed lateness) and the input is what a Prometheus sends after an outage of ours: first one
+ * sample per series at the current time (stream time is now), then each series' {@code
+ * samplesPerSeries} samples spread over the {@code replay} before it, oldest first, every one of
+ * them late: they revise or first-emit closed windows. The state directory's size then holds the
+ * emitted windows of that span.
  *
  * <p>The samples are written as the pipeline's publisher writes them: {@code SampleBatch} records
  * of up to {@link SampleBatchEncoder#MAX_SAMPLES} samples, each on its series' partition. {@code
@@ -77,7 +79,7 @@ public final class StreamsLoad {
       long total = (long) series * perSeries + (replay == null ? 0 : series);
       long now = System.currentTimeMillis();
       long base = now / 60_000 * 60_000;
-      long step = 1000;
+      long step = Long.getLong("load.step", 1000);
       if (replay != null) {
         step = replay.toMillis() / perSeries;
         base = now - replay.toMillis();
@@ -140,7 +142,8 @@ public final class StreamsLoad {
           "state directory after a clean stop: %,d bytes (%.1f MB), %.0f bytes per series%n",
           bytes, bytes / 1e6, (double) bytes / series);
       long live = 0;
-      for (String store : List.of("series-state", "series-meta", "series-due", "closed-windows")) {
+      for (String store :
+          List.of("series-state", "series-meta", "series-due", "closed-windows", "series-chunks")) {
         long[] entries =
             liveBytes(kafka.bootstrapServers(), "streams-load-" + store + "-changelog");
         live += entries[1];

@@ -32,14 +32,15 @@ import org.apache.kafka.streams.state.Stores;
  * rollup topic (revisions do not reach group windows).
  *
  * <p>Every processor and store is named ({@code decode}, {@code series}, {@code series-state},
- * {@code series-meta}, {@code series-due}, {@code closed-windows}, ...), so changelog topic names
- * stay stable as the topology grows. The stores are not behind the Streams record cache: it pays
- * off only for a key written more than once between two commits (100 ms under exactly-once), and a
- * series takes a sample every few seconds, so the cache only added its own bookkeeping to the one
- * read, write and changelog record each sample costs anyway (the stage made 10-50% more samples per
- * stream-thread CPU second without it; bench/README.md, "The record cache, off"). There is no
- * repartition: records are keyed by series id upstream, so one series is always on one partition
- * and one task. Run it with {@code processing.guarantee=exactly_once_v2} (see {@link StreamsApp}).
+ * {@code series-meta}, {@code series-due}, {@code closed-windows}, {@code series-chunks}, ...), so
+ * changelog topic names stay stable as the topology grows. The stores are not behind the Streams
+ * record cache: it pays off only for a key written more than once between two commits (100 ms under
+ * exactly-once), and a series takes a sample every few seconds, so the cache only added its own
+ * bookkeeping to the one read, write and changelog record each sample costs anyway (the stage made
+ * 10-50% more samples per stream-thread CPU second without it; bench/README.md, "The record cache,
+ * off"). There is no repartition: records are keyed by series id upstream, so one series is always
+ * on one partition and one task. Run it with {@code processing.guarantee=exactly_once_v2} (see
+ * {@link StreamsApp}).
  */
 public final class MetricsTopology {
 
@@ -107,12 +108,12 @@ public final class MetricsTopology {
               Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()),
           "series");
     }
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(SeriesProcessor.CLOSED),
-            Serdes.Bytes(),
-            Serdes.ByteArray()),
-        "series");
+    for (String store : List.of(SeriesProcessor.CLOSED, SeriesProcessor.CHUNKS)) {
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()),
+          "series");
+    }
     SeriesKey seriesKey = SeriesKey.excluding(settings.replicaLabels());
     for (StreamsSettings.Resolution resolution : settings.resolutions()) {
       String sink = sinks.get(resolution.name());

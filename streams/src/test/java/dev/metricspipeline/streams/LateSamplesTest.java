@@ -257,12 +257,7 @@ class LateSamplesTest {
     // A counter with resets, a sample every 10 s for 6 minutes; two series get the same samples,
     // one in order, the other shuffled, with a third of them sent twice and checks in between.
     java.util.Random random = new java.util.Random(42);
-    List<double[]> series = new java.util.ArrayList<>();
-    double value = 0;
-    for (long t = 5_000; t < 6 * MINUTE; t += 10_000) {
-      value = random.nextInt(10) == 0 ? random.nextInt(5) : value + random.nextInt(20);
-      series.add(new double[] {T0 + t, value});
-    }
+    List<double[]> series = counterSamples(random, 5_000, 10_000, 10);
     for (double[] s : series) {
       pipe("ordered_total", SampleType.COUNTER, s[1], (long) s[0]);
     }
@@ -277,18 +272,106 @@ class LateSamplesTest {
       }
     }
     wallClock(T0 + 12 * MINUTE);
+    Map<String, Map<String, String>> latest = latestEmissions();
+    assertThat(latest.get("ordered_total")).hasSize(6 + 2);
+    assertThat(latest.get("shuffled_total")).isEqualTo(latest.get("ordered_total"));
+    assertThat(drops.get("duplicate")).isEqualTo(series.size() / 3);
+  }
+
+  @Test
+  void aDenseSeriesSealsItsSamplesAndAnyArrivalOrderStillEndsInTheRollupsInOrder() {
+    // A counter with resets, a sample every 500 ms for 6 minutes: 120 per 1m window, so the
+    // windows seal their oldest samples into chunks. One series gets them in order; the other
+    // with each sample up to 90 s late (many fall among sealed samples, some in the tail) and a
+    // fifth of them sent twice.
+    java.util.Random random = new java.util.Random(7);
+    List<double[]> series = counterSamples(random, 250, 500, 50);
+    for (double[] s : series) {
+      pipe("ordered_total", SampleType.COUNTER, s[1], (long) s[0]);
+      wallClock((long) s[0]); // checks close the windows as they fall behind
+    }
+    String ordered = SeriesKey.standard().idOf(sample("ordered_total"));
+    int hot = driver.<String, byte[]>getKeyValueStore("series-state").get(ordered).length;
+    assertThat(hot)
+        .as("the hot entry holds the tails of the open windows, not their 120 samples each")
+        .isLessThan(1_000);
+    assertThat(chunkCount()).isGreaterThan(0);
+    List<double[]> arrival = new java.util.ArrayList<>(); // time, value, arrival time
+    for (int i = 0; i < series.size(); i++) {
+      double[] s = series.get(i);
+      arrival.add(new double[] {s[0], s[1], s[0] + random.nextInt(90_000)});
+      if (i % 5 == 0) {
+        arrival.add(new double[] {s[0], s[1], s[0] + random.nextInt(90_000)});
+      }
+    }
+    arrival.sort(java.util.Comparator.comparingDouble(s -> s[2]));
+    for (int i = 0; i < arrival.size(); i++) {
+      pipe("shuffled_total", SampleType.COUNTER, arrival.get(i)[1], (long) arrival.get(i)[0]);
+      if (i % 50 == 0) {
+        wallClock(T0 + 6 * MINUTE + i * 20L); // revisions go out between the samples
+      }
+    }
+    wallClock(T0 + 12 * MINUTE);
+    Map<String, Map<String, String>> latest = latestEmissions();
+    assertThat(latest.get("ordered_total")).hasSize(6 + 2);
+    assertThat(latest.get("shuffled_total")).isEqualTo(latest.get("ordered_total"));
+    assertThat(drops.get("duplicate")).isEqualTo((series.size() + 4) / 5);
+    wallClock(T0 + 40 * MINUTE);
+    assertThat(chunkCount()).as("chunks expire with their windows").isZero();
+  }
+
+  /**
+   * A counter's samples, {@code {time, value}}: one every {@code step} ms for 6 minutes from {@code
+   * T0 + first}, rising, reset to a small value about once in {@code resetOneIn}.
+   */
+  private static List<double[]> counterSamples(
+      java.util.Random random, long first, long step, int resetOneIn) {
+    List<double[]> series = new java.util.ArrayList<>();
+    double value = 0;
+    for (long t = first; t < 6 * MINUTE; t += step) {
+      value = random.nextInt(resetOneIn) == 0 ? random.nextInt(5) : value + random.nextInt(20);
+      series.add(new double[] {T0 + t, value});
+    }
+    return series;
+  }
+
+  /** The last emission of every window (1m and 5m), by series name, without its revision. */
+  private Map<String, Map<String, String>> latestEmissions() {
     List<Rollup> all = new java.util.ArrayList<>(rollups1m.readValuesToList());
     all.addAll(rollups5m.readValuesToList());
-    Map<String, String> ordered = new TreeMap<>();
-    Map<String, String> latest = new TreeMap<>();
+    Map<String, Map<String, String>> latest = new TreeMap<>();
     for (Rollup r : all) {
       String window = r.getResolution() + "@" + (r.getWindowStart() - T0) / MINUTE;
-      String values = line(r).replaceFirst(" r\\d+", "");
-      (r.getName().equals("ordered_total") ? ordered : latest).put(window, values);
+      latest
+          .computeIfAbsent(r.getName(), n -> new TreeMap<>())
+          .put(window, line(r).replaceFirst(" r\\d+", ""));
     }
-    assertThat(ordered).hasSize(6 + 2);
-    assertThat(latest).isEqualTo(ordered);
-    assertThat(drops.get("duplicate")).isEqualTo(series.size() / 3);
+    return latest;
+  }
+
+  private MetricSample sample(String name) {
+    return MetricSample.newBuilder()
+        .setName(name)
+        .setLabels(new TreeMap<>(Map.of("job", "j")))
+        .setType(SampleType.COUNTER)
+        .setValue(0)
+        .setTimestamp(T0)
+        .setIngestTimestamp(T0)
+        .setOrigin(Origin.PUSH_REMOTE_WRITE)
+        .build();
+  }
+
+  private long chunkCount() {
+    try (var it =
+        driver
+            .<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore("series-chunks")
+            .all()) {
+      long n = 0;
+      for (; it.hasNext(); it.next()) {
+        n++;
+      }
+      return n;
+    }
   }
 
   @Test

@@ -47,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * watermark), {@code series-due} ({@code <due time>|<series>}: when each series next has a window
  * to emit, so closing is one range scan) and {@code closed-windows} ({@code
  * <resolution>|<start>|<series>}: emitted windows, kept for grace plus allowed lateness so late
- * samples can revise them, then dropped).
+ * samples can revise them, then dropped) and {@code series-chunks} ({@code
+ * <start>|<series>|<chunk>}: the oldest samples of a finest window, sealed {@value
+ * SeriesState.Window#CHUNK} at a time once it holds {@code CHUNK + KEEP} so the hot entry does not
+ * grow with the samples a window takes; read back only for a sample out of order by more than the
+ * {@value SeriesState.Window#KEEP} newest, dropped with the window).
  *
  * <p><b>Dedup</b>, checked in this order, each drop counted by reason and logged:
  *
@@ -126,6 +130,7 @@ public final class SeriesProcessor
   public static final String META = "series-meta";
   public static final String DUE = "series-due";
   public static final String CLOSED = "closed-windows";
+  public static final String CHUNKS = "series-chunks";
 
   private final List<StreamsSettings.Resolution> resolutions;
   private final long[] sizes;
@@ -148,6 +153,7 @@ public final class SeriesProcessor
   private KeyValueStore<String, byte[]> meta;
   private KeyValueStore<String, byte[]> due;
   private KeyValueStore<Bytes, byte[]> closed;
+  private KeyValueStore<Bytes, byte[]> sealed;
   private long nextSeriesNumber;
   private long streamTime = Long.MIN_VALUE;
   private long watermark = Long.MIN_VALUE;
@@ -199,6 +205,7 @@ public final class SeriesProcessor
     this.meta = context.getStateStore(META);
     this.due = context.getStateStore(DUE);
     this.closed = context.getStateStore(CLOSED);
+    this.sealed = context.getStateStore(CHUNKS);
     byte[] number = meta.get(NUMBER_KEY);
     nextSeriesNumber = number == null ? 0 : ByteBuffer.wrap(number).getLong();
     byte[] stored = meta.get(WATERMARK_KEY);
@@ -243,6 +250,9 @@ public final class SeriesProcessor
     }
     s.type = sample.getType().ordinal();
     Window f = finestWindow(s, series, fstart);
+    if (f != null) {
+      samplesAround(f, s.number, ts);
+    }
     if (StaleMarker.isStale(value)) {
       if (ts > s.lastTs) {
         s.lastTs = ts;
@@ -308,6 +318,9 @@ public final class SeriesProcessor
       } else {
         nWindow = nextFinestWindow(s, series, fstart);
         nIndex = 0;
+        if (nWindow != null) {
+          samplesAround(nWindow, s.number, Long.MIN_VALUE); // its first sample
+        }
       }
       if (f != null && at > 0) {
         hasP = true;
@@ -437,9 +450,67 @@ public final class SeriesProcessor
     s.markDirty(w.resolution, w.start);
   }
 
+  /**
+   * Loads a finest window's sealed samples into it if a sample at {@code ts} may fall among them
+   * (at or before the first of its tail); {@link #seal} puts them back.
+   */
+  private void samplesAround(Window w, long number, long ts) {
+    if (!w.needsChunks(ts)) {
+      return;
+    }
+    byte[][] stored = new byte[w.chunks][];
+    for (int c = 0; c < w.chunks; c++) {
+      stored[c] = sealed.get(chunkKey(w.start, number, c));
+      if (stored[c] == null) {
+        throw new IllegalStateException(
+            "sample chunk "
+                + c
+                + " of the window at "
+                + w.start
+                + " of series "
+                + number
+                + " is missing from "
+                + CHUNKS);
+      }
+    }
+    w.unseal(stored);
+  }
+
+  /**
+   * Before a finest window is written back: loaded chunks before the first changed sample are
+   * forgotten again (they are still in the store), the rest are written anew, and a tail of {@code
+   * CHUNK + KEEP} samples or more seals its oldest into new chunks. Every chunk holds {@code CHUNK}
+   * samples, so chunk {@code c} holds the samples from index {@code c * CHUNK}.
+   */
+  private void seal(Window w, long number) {
+    if (!w.keepsSamples) {
+      return;
+    }
+    int before = w.loadedChunks;
+    if (before > 0) {
+      int kept = Math.min(before, w.firstChanged / Window.CHUNK);
+      w.dropFirst(kept * Window.CHUNK);
+      w.chunks = kept;
+    }
+    while (w.n >= Window.CHUNK + Window.KEEP) {
+      sealed.put(chunkKey(w.start, number, w.chunks), w.encodeChunk(Window.CHUNK));
+      w.dropFirst(Window.CHUNK);
+      w.chunks++;
+    }
+    for (int c = w.chunks; c < before; c++) {
+      sealed.delete(chunkKey(w.start, number, c));
+    }
+    w.loadedChunks = 0;
+    w.firstChanged = Integer.MAX_VALUE;
+  }
+
   /** Writes the hot entry, every closed window touched, and refiles the series by due time. */
   private void save(String series, SeriesState s) {
+    for (Window w : s.open) {
+      seal(w, s.number);
+    }
     for (Map.Entry<Bytes, Window> e : pendingClosed.entrySet()) {
+      seal(e.getValue(), s.number);
       closed.put(e.getKey(), e.getValue().encode());
     }
     pendingClosed.clear();
@@ -472,6 +543,9 @@ public final class SeriesProcessor
     long fsize = sizes[finest];
     for (long at = Math.floorDiv(from, fsize) * fsize; at < to; at += fsize) {
       Window w = finestWindow(s, series, at);
+      if (w != null) {
+        samplesAround(w, s.number, from);
+      }
       if (w != null && w.hasSampleIn(from, to)) {
         return true;
       }
@@ -655,6 +729,16 @@ public final class SeriesProcessor
       }
     }
     gone.forEach(closed::delete);
+    if (r == finest) {
+      List<Bytes> chunks = new ArrayList<>();
+      try (KeyValueIterator<Bytes, byte[]> it =
+          sealed.range(chunkKey(0, 0, 0), chunkKey(lastExpired, -1, -1))) {
+        while (it.hasNext()) {
+          chunks.add(it.next().key);
+        }
+      }
+      chunks.forEach(sealed::delete);
+    }
   }
 
   private void late(Record<String, SpecificRecord> record, MetricSample sample, long start) {
@@ -720,6 +804,14 @@ public final class SeriesProcessor
    */
   static Bytes closedKey(int r, long start, long number) {
     return Bytes.wrap(ByteBuffer.allocate(17).put((byte) r).putLong(start).putLong(number).array());
+  }
+
+  /**
+   * 20 bytes: the finest window's start, the series' number and the chunk's, big-endian, so chunks
+   * sort by window start (they expire with their window in one range scan).
+   */
+  static Bytes chunkKey(long start, long number, int chunk) {
+    return Bytes.wrap(ByteBuffer.allocate(20).putLong(start).putLong(number).putInt(chunk).array());
   }
 
   private record Meta(String name, TreeMap<String, String> labels) {}

@@ -20,12 +20,14 @@ import java.util.List;
  *   <li>the due time under which the series is filed in the {@code series-due} index.
  * </ul>
  *
- * <p>Layout (version 1): plain binary, varints for counts and timestamps. Internal state needs no
+ * <p>Layout (version 2): plain binary, varints for counts and timestamps. Internal state needs no
  * Schema Registry subject; a new layout gets a new version byte and a reader for the old one.
+ * Version 2 added a finest window's count of sealed chunks ({@link Window#chunks}); version 1
+ * entries, written before, are read as windows without chunks.
  */
 final class SeriesState {
 
-  static final byte LAYOUT = 1;
+  static final byte LAYOUT = 2;
 
   /** Given by the task when it first sees the series: names its windows in closed-windows. */
   long number;
@@ -196,7 +198,7 @@ final class SeriesState {
   static SeriesState decode(byte[] bytes) {
     Bytes.Reader in = new Bytes.Reader(bytes);
     int layout = in.get();
-    if (layout != LAYOUT) {
+    if (layout != LAYOUT && layout != 1) {
       throw new IllegalStateException("unknown series state layout " + layout);
     }
     SeriesState s = new SeriesState();
@@ -222,7 +224,7 @@ final class SeriesState {
     }
     int open = in.varint();
     for (int i = 0; i < open; i++) {
-      s.open.add(Window.decodeFrom(in));
+      s.open.add(Window.decodeFrom(in, layout));
     }
     return s;
   }
@@ -232,6 +234,14 @@ final class SeriesState {
    * also keep their samples (time and value, sorted by time; a NaN value is a stale marker, kept so
    * a step across it is never counted) and the sample just before their first ({@code prev}): that
    * is what places a late sample between its neighbours exactly.
+   *
+   * <p>A finest window's oldest samples are sealed, {@link #CHUNK} at a time, into chunks of their
+   * own ({@code series-chunks}, written once), so the window written back with every sample holds
+   * only the newest ones ({@code times}/{@code values}, the tail: at least {@link #KEEP} once
+   * anything is sealed, fewer than {@code CHUNK + KEEP}). Every sealed sample is older than the
+   * tail's first. The series processor loads the chunks back only for a sample at or before the
+   * tail's first, i.e. one out of order by more than the tail, and then works on the whole window
+   * as before sealing.
    */
   static final class Window {
     int resolution;
@@ -261,6 +271,94 @@ final class SeriesState {
     boolean hasPrev;
     long prevTs;
     double prevValue;
+
+    /** Sealed chunks (numbered from 0, oldest first) holding the samples before the tail. */
+    int chunks;
+
+    /** Not stored: the chunks loaded before the tail for this record. */
+    int loadedChunks;
+
+    /**
+     * Not stored: the lowest index at which a sample was inserted or replaced since the window was
+     * decoded or sealed ({@code Integer.MAX_VALUE}: none). Loaded chunks before it are unchanged.
+     */
+    int firstChanged = Integer.MAX_VALUE;
+
+    /** Samples a sealed chunk holds. */
+    static final int CHUNK = 32;
+
+    /** Samples the tail keeps when it seals: out-of-order samples within them need no chunk. */
+    static final int KEEP = 16;
+
+    /** Whether a sample at {@code ts} may sit among (or just after) the sealed samples. */
+    boolean needsChunks(long ts) {
+      return chunks > 0 && (n == 0 || ts <= times[0]);
+    }
+
+    /** Puts the samples of the sealed chunks, read from the store oldest first, before the tail. */
+    void unseal(byte[][] stored) {
+      int count = 0;
+      for (byte[] chunk : stored) {
+        int size = chunkHeader(chunk).varint();
+        if (size != CHUNK) {
+          throw new IllegalStateException("a sample chunk of " + size + " samples, not " + CHUNK);
+        }
+        count += size;
+      }
+      long[] t = new long[count + n];
+      double[] v = new double[count + n];
+      int at = 0;
+      for (byte[] chunk : stored) {
+        Bytes.Reader in = chunkHeader(chunk);
+        int size = in.varint();
+        long previous = 0;
+        for (int i = 0; i < size; i++, at++) {
+          previous += in.varlong();
+          t[at] = previous;
+          v[at] = in.getDouble();
+        }
+      }
+      System.arraycopy(times, 0, t, count, n);
+      System.arraycopy(values, 0, v, count, n);
+      times = t;
+      values = v;
+      n += count;
+      loadedChunks = chunks;
+      chunks = 0;
+      if (firstChanged != Integer.MAX_VALUE) {
+        firstChanged += count;
+      }
+    }
+
+    /** Forgets the first {@code count} samples (sealed, or loaded and unchanged). */
+    void dropFirst(int count) {
+      System.arraycopy(times, count, times, 0, n - count);
+      System.arraycopy(values, count, values, 0, n - count);
+      n -= count;
+    }
+
+    /** The first {@code count} samples as a chunk: count, first time, deltas, values. */
+    byte[] encodeChunk(int count) {
+      Bytes out = new Bytes(8 + count * 11);
+      out.put(LAYOUT);
+      out.varint(count);
+      long previous = 0;
+      for (int i = 0; i < count; i++) {
+        out.varlong(times[i] - previous);
+        previous = times[i];
+        out.putDouble(values[i]);
+      }
+      return out.toArray();
+    }
+
+    private static Bytes.Reader chunkHeader(byte[] bytes) {
+      Bytes.Reader in = new Bytes.Reader(bytes);
+      int layout = in.get();
+      if (layout != LAYOUT) {
+        throw new IllegalStateException("unknown sample chunk layout " + layout);
+      }
+      return in;
+    }
 
     Window(int resolution, long start, boolean counter, boolean keepsSamples) {
       this.resolution = resolution;
@@ -311,9 +409,11 @@ final class SeriesState {
       int i = find(ts);
       if (i >= 0) {
         values[i] = value;
+        firstChanged = Math.min(firstChanged, i);
         return;
       }
       i = -i - 1;
+      firstChanged = Math.min(firstChanged, i);
       if (n == times.length) {
         int size = Math.max(4, n * 2);
         times = Arrays.copyOf(times, size);
@@ -367,10 +467,11 @@ final class SeriesState {
           out.varlong(start - prevTs);
           out.putDouble(prevValue);
         }
+        out.varint(chunks);
       }
     }
 
-    static Window decodeFrom(Bytes.Reader in) {
+    static Window decodeFrom(Bytes.Reader in, int layout) {
       int resolution = in.varint();
       long start = in.varlong();
       int emitted = in.varint();
@@ -412,6 +513,7 @@ final class SeriesState {
           w.prevTs = start - in.varlong();
           w.prevValue = in.getDouble();
         }
+        w.chunks = layout >= 2 ? in.varint() : 0;
       }
       return w;
     }
@@ -426,10 +528,10 @@ final class SeriesState {
     static Window decode(byte[] bytes) {
       Bytes.Reader in = new Bytes.Reader(bytes);
       int layout = in.get();
-      if (layout != LAYOUT) {
+      if (layout != LAYOUT && layout != 1) {
         throw new IllegalStateException("unknown window state layout " + layout);
       }
-      return decodeFrom(in);
+      return decodeFrom(in, layout);
     }
   }
 

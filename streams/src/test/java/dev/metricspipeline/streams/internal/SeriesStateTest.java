@@ -83,6 +83,54 @@ class SeriesStateTest {
   }
 
   @Test
+  void sealedSamplesComeBackBeforeTheTailInOrder() {
+    Window w = new Window(0, T0, false, true);
+    for (int i = 0; i < 50; i++) {
+      w.insertSample(T0 + i * 1_000L, i == 7 ? Double.NaN : i);
+    }
+    byte[] chunk = w.encodeChunk(Window.CHUNK);
+    w.dropFirst(Window.CHUNK);
+    w.chunks = 1;
+    Window back = Window.decode(w.encode());
+    assertThat(back.chunks).isEqualTo(1);
+    assertThat(back.n).isEqualTo(50 - Window.CHUNK);
+    assertThat(back.needsChunks(T0 + 40_000)).isFalse();
+    assertThat(back.needsChunks(T0 + Window.CHUNK * 1_000L)).as("the tail's first").isTrue();
+
+    back.unseal(new byte[][] {chunk});
+    assertThat(back.n).isEqualTo(50);
+    assertThat(back.chunks).isZero();
+    assertThat(back.loadedChunks).isEqualTo(1);
+    for (int i = 0; i < 50; i++) {
+      assertThat(back.times[i]).isEqualTo(T0 + i * 1_000L);
+    }
+    assertThat(back.values[7]).isNaN();
+    assertThat(back.values[49]).isEqualTo(49);
+  }
+
+  @Test
+  void aLayoutOneEntryIsReadAsWindowsWithoutChunks() {
+    SeriesState s = new SeriesState();
+    s.hasLast = true;
+    s.lastTs = T0 + 2_000;
+    Window w = new Window(0, T0, true, true);
+    w.add(T0 + 2_000, 5);
+    w.insertSample(T0 + 2_000, 5);
+    s.open.add(w);
+    byte[] two = s.encode();
+    // Layout 1 is layout 2 without the chunk count closing each finest window (here the last
+    // byte, a varint 0).
+    byte[] one = java.util.Arrays.copyOf(two, two.length - 1);
+    one[0] = 1;
+    SeriesState back = SeriesState.decode(one);
+    Window v = back.open(0, T0);
+    assertThat(v.chunks).isZero();
+    assertThat(v.n).isEqualTo(1);
+    assertThat(v.times[0]).isEqualTo(T0 + 2_000);
+    assertThat(back.encode()).isEqualTo(two);
+  }
+
+  @Test
   void anUnknownLayoutIsRefusedByName() {
     byte[] bytes = new SeriesState().encode();
     bytes[0] = 9;
