@@ -13,7 +13,7 @@ import java.util.List;
  *   <li>the sample type and the newest sample time and value (the counter baseline for in-order
  *       samples);
  *   <li>the windows of every resolution not yet emitted ({@link Window}; the finest resolution's
- *       also hold their samples, the dedup memory);
+ *       also hold their newest samples, the dedup memory, the older ones sealed in chunks);
  *   <li>the emitted windows revised since their last emission ({@code dirty}), emitted again by the
  *       next punctuation;
  *   <li>the push ids seen in the last two dedup intervals (retried-push rule);
