@@ -324,8 +324,8 @@ public final class SeriesProcessor
       }
       if (f != null && at > 0) {
         hasP = true;
-        pTs = f.times[at - 1];
-        pValue = f.values[at - 1];
+        pTs = f.time(at - 1);
+        pValue = f.value(at - 1);
       } else {
         Window holder = f != null && f.n > 0 ? f : nWindow;
         if (holder != null && holder.hasPrev && holder.prevTs < ts) {
@@ -336,8 +336,8 @@ public final class SeriesProcessor
       }
     }
     boolean hasN = nWindow != null && nIndex < nWindow.n;
-    long nTs = hasN ? nWindow.times[nIndex] : 0;
-    double nValue = hasN ? nWindow.values[nIndex] : 0;
+    long nTs = hasN ? nWindow.time(nIndex) : 0;
+    double nValue = hasN ? nWindow.value(nIndex) : 0;
 
     for (int r = 0; r < sizes.length; r++) {
       long start = Math.floorDiv(ts, sizes[r]) * sizes[r];
@@ -347,7 +347,7 @@ public final class SeriesProcessor
         w.addStep(pValue, value, 1);
       }
       if (r == finest) {
-        boolean newFirst = w.n == 0 || ts < w.times[0];
+        boolean newFirst = w.beforeFirst(ts);
         w.insertSample(ts, value);
         s.markHeld(start, sizes[r], heldBits);
         if (newFirst) {

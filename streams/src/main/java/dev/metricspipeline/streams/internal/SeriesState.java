@@ -1,5 +1,8 @@
 package dev.metricspipeline.streams.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +25,10 @@ import java.util.List;
  *
  * <p>Layout (version 2): plain binary, varints for counts and timestamps. Internal state needs no
  * Schema Registry subject; a new layout gets a new version byte and a reader for the old one.
- * Version 2 added a finest window's count of sealed chunks ({@link Window#chunks}); version 1
- * entries, written before, are read as windows without chunks.
+ * Version 2 added to a finest window its count of sealed chunks ({@link Window#chunks}) and, before
+ * its samples, the newest sample's time, so a newer sample is appended to the stored samples
+ * without decoding them; version 1 entries, written before, are read as windows without chunks,
+ * their samples decoded at once.
  */
 final class SeriesState {
 
@@ -165,8 +170,11 @@ final class SeriesState {
     pushIds = Arrays.copyOf(kept, n);
   }
 
+  /** Not stored: the size this entry had when decoded, so encoding it seldom grows its buffer. */
+  private int decodedSize;
+
   byte[] encode() {
-    Bytes out = new Bytes(64 + open.size() * 96);
+    Bytes out = new Bytes(Math.max(64 + open.size() * 96, decodedSize + 32));
     out.put(LAYOUT);
     out.varlong(number);
     out.put((byte) type);
@@ -202,6 +210,7 @@ final class SeriesState {
       throw new IllegalStateException("unknown series state layout " + layout);
     }
     SeriesState s = new SeriesState();
+    s.decodedSize = bytes.length;
     s.number = in.varlong();
     s.type = in.get();
     s.hasLast = in.get() != 0;
@@ -265,9 +274,24 @@ final class SeriesState {
     /** Finest resolution only: samples sorted by time, {@code n} of them. */
     boolean keepsSamples;
 
-    long[] times = new long[0];
-    double[] values = new double[0];
+    /** The samples decoded, read through {@link #time}/{@link #value}: see {@link #raw}. */
+    private long[] times = new long[0];
+
+    private double[] values = new double[0];
     int n;
+
+    /** The newest sample's time, {@code Long.MIN_VALUE} without samples. */
+    private long newest = Long.MIN_VALUE;
+
+    /**
+     * The samples as stored ({@code rawLen} bytes from {@code rawFrom}: time deltas and values),
+     * until something needs them decoded ({@link #materialize}). A sample newer than all, the usual
+     * case, is appended to these bytes, so the hot path neither decodes nor re-encodes the tail.
+     */
+    private byte[] raw;
+
+    private int rawFrom;
+    private int rawLen;
     boolean hasPrev;
     long prevTs;
     double prevValue;
@@ -292,11 +316,45 @@ final class SeriesState {
 
     /** Whether a sample at {@code ts} may sit among (or just after) the sealed samples. */
     boolean needsChunks(long ts) {
-      return chunks > 0 && (n == 0 || ts <= times[0]);
+      return chunks > 0 && (n == 0 || (ts <= newest && ts <= time(0)));
+    }
+
+    /** Whether a sample at {@code ts} would be the first of the samples kept here. */
+    boolean beforeFirst(long ts) {
+      return n == 0 || (ts < newest && ts < time(0));
+    }
+
+    /** The time of the {@code i}th sample kept here (the tail's, when chunks are sealed). */
+    long time(int i) {
+      materialize();
+      return times[i];
+    }
+
+    double value(int i) {
+      materialize();
+      return values[i];
+    }
+
+    /** Decodes the stored samples into {@code times}/{@code values}, once. */
+    private void materialize() {
+      if (raw == null) {
+        return;
+      }
+      Bytes.Reader in = new Bytes.Reader(raw, rawFrom);
+      times = new long[Math.max(4, n + 1)];
+      values = new double[times.length];
+      long previous = start;
+      for (int i = 0; i < n; i++) {
+        previous += in.varlong();
+        times[i] = previous;
+        values[i] = in.getDouble();
+      }
+      raw = null;
     }
 
     /** Puts the samples of the sealed chunks, read from the store oldest first, before the tail. */
     void unseal(byte[][] stored) {
+      materialize();
       int count = 0;
       for (byte[] chunk : stored) {
         int size = chunkHeader(chunk).varint();
@@ -323,6 +381,7 @@ final class SeriesState {
       times = t;
       values = v;
       n += count;
+      newest = times[n - 1];
       loadedChunks = chunks;
       chunks = 0;
       if (firstChanged != Integer.MAX_VALUE) {
@@ -332,13 +391,18 @@ final class SeriesState {
 
     /** Forgets the first {@code count} samples (sealed, or loaded and unchanged). */
     void dropFirst(int count) {
+      materialize();
       System.arraycopy(times, count, times, 0, n - count);
       System.arraycopy(values, count, values, 0, n - count);
       n -= count;
+      if (n == 0) {
+        newest = Long.MIN_VALUE;
+      }
     }
 
     /** The first {@code count} samples as a chunk: count, first time, deltas, values. */
     byte[] encodeChunk(int count) {
+      materialize();
       Bytes out = new Bytes(8 + count * 11);
       out.put(LAYOUT);
       out.varint(count);
@@ -384,11 +448,12 @@ final class SeriesState {
 
     /** Index of the sample at {@code ts}, or {@code -(insertion point) - 1}. */
     int find(long ts) {
+      materialize();
       return Arrays.binarySearch(times, 0, n, ts);
     }
 
     boolean hasSample(long ts) {
-      return keepsSamples && find(ts) >= 0;
+      return keepsSamples && ts <= newest && find(ts) >= 0;
     }
 
     /** Whether a kept sample (not a stale marker) lies in {@code [from, to)}. */
@@ -406,6 +471,21 @@ final class SeriesState {
     }
 
     void insertSample(long ts, double value) {
+      if (raw != null && ts > newest) {
+        // Newer than all: append to the stored bytes, no decode.
+        Bytes out = new Bytes(rawLen + 18);
+        out.putBytes(raw, rawFrom, rawLen);
+        out.varlong(ts - (n == 0 ? start : newest));
+        out.putDouble(value);
+        raw = out.buffer();
+        rawFrom = 0;
+        rawLen = out.size();
+        firstChanged = Math.min(firstChanged, n);
+        n++;
+        newest = ts;
+        return;
+      }
+      newest = Math.max(newest, ts);
       int i = find(ts);
       if (i >= 0) {
         values[i] = value;
@@ -457,11 +537,18 @@ final class SeriesState {
       }
       if (keepsSamples) {
         out.varint(n);
-        long previous = start;
-        for (int i = 0; i < n; i++) {
-          out.varlong(times[i] - previous);
-          previous = times[i];
-          out.putDouble(values[i]);
+        if (n > 0) {
+          out.varlong(newest - start);
+        }
+        if (raw != null) {
+          out.putBytes(raw, rawFrom, rawLen);
+        } else {
+          long previous = start;
+          for (int i = 0; i < n; i++) {
+            out.varlong(times[i] - previous);
+            previous = times[i];
+            out.putDouble(values[i]);
+          }
         }
         if (hasPrev) {
           out.varlong(start - prevTs);
@@ -500,13 +587,23 @@ final class SeriesState {
       }
       if (w.keepsSamples) {
         w.n = in.varint();
-        w.times = new long[w.n];
-        w.values = new double[w.n];
-        long previous = start;
-        for (int i = 0; i < w.n; i++) {
-          previous += in.varlong();
-          w.times[i] = previous;
-          w.values[i] = in.getDouble();
+        if (layout >= 2) {
+          // The samples stay encoded until needed: note where they are and skip them.
+          w.newest = w.n > 0 ? start + in.varlong() : Long.MIN_VALUE;
+          w.raw = in.buffer();
+          w.rawFrom = in.position();
+          in.skipSamples(w.n);
+          w.rawLen = in.position() - w.rawFrom;
+        } else {
+          w.times = new long[w.n];
+          w.values = new double[w.n];
+          long previous = start;
+          for (int i = 0; i < w.n; i++) {
+            previous += in.varlong();
+            w.times[i] = previous;
+            w.values[i] = in.getDouble();
+          }
+          w.newest = w.n > 0 ? w.times[w.n - 1] : Long.MIN_VALUE;
         }
         w.hasPrev = (flags & 4) != 0;
         if (w.hasPrev) {
@@ -537,6 +634,10 @@ final class SeriesState {
 
   /** A growable byte array with zig-zag varints and little-endian doubles. */
   static final class Bytes {
+    /** Eight bytes at any offset as one little-endian long. */
+    private static final VarHandle LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private byte[] buf;
     private int size;
 
@@ -575,9 +676,23 @@ final class SeriesState {
 
     void putLong(long bits) {
       ensure(8);
-      for (int i = 0; i < 8; i++) {
-        buf[size++] = (byte) (bits >>> (8 * i));
-      }
+      LONGS.set(buf, size, bits);
+      size += 8;
+    }
+
+    void putBytes(byte[] from, int offset, int length) {
+      ensure(length);
+      System.arraycopy(from, offset, buf, size, length);
+      size += length;
+    }
+
+    /** The bytes written so far are the first {@link #size()} of it (not a copy). */
+    byte[] buffer() {
+      return buf;
+    }
+
+    int size() {
+      return size;
     }
 
     byte[] toArray() {
@@ -590,6 +705,29 @@ final class SeriesState {
 
       Reader(byte[] buf) {
         this.buf = buf;
+      }
+
+      Reader(byte[] buf, int pos) {
+        this.buf = buf;
+        this.pos = pos;
+      }
+
+      byte[] buffer() {
+        return buf;
+      }
+
+      int position() {
+        return pos;
+      }
+
+      /** Skips {@code count} samples: a varint time delta and an 8-byte value each. */
+      void skipSamples(int count) {
+        for (int i = 0; i < count; i++) {
+          while ((buf[pos++] & 0x80) != 0) {
+            // the varint's continuation bytes
+          }
+          pos += 8;
+        }
       }
 
       byte get() {
@@ -619,10 +757,8 @@ final class SeriesState {
       }
 
       long getLong() {
-        long bits = 0;
-        for (int i = 0; i < 8; i++) {
-          bits |= (long) (buf[pos++] & 0xFF) << (8 * i);
-        }
+        long bits = (long) LONGS.get(buf, pos);
+        pos += 8;
         return bits;
       }
     }

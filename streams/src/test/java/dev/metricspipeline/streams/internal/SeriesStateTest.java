@@ -46,9 +46,10 @@ class SeriesStateTest {
         .satisfies(d -> assertThat(d).containsExactly(1, T0 - 5 * MINUTE));
     assertThat(back.isHeld(T0, MINUTE)).isTrue();
     Window v = back.open(0, T0);
-    assertThat(v.times).startsWith(T0 + 1_000, T0 + 59_000);
     assertThat(v.n).isEqualTo(2);
-    assertThat(v.values[1]).isNaN();
+    assertThat(v.time(0)).isEqualTo(T0 + 1_000);
+    assertThat(v.time(1)).isEqualTo(T0 + 59_000);
+    assertThat(v.value(1)).isNaN();
     assertThat(v.increase).isEqualTo(7);
     assertThat(v.prevTs).isEqualTo(T0 - 15_000);
     assertThat(v.emitted).isEqualTo(2);
@@ -102,32 +103,82 @@ class SeriesStateTest {
     assertThat(back.chunks).isZero();
     assertThat(back.loadedChunks).isEqualTo(1);
     for (int i = 0; i < 50; i++) {
-      assertThat(back.times[i]).isEqualTo(T0 + i * 1_000L);
+      assertThat(back.time(i)).isEqualTo(T0 + i * 1_000L);
     }
-    assertThat(back.values[7]).isNaN();
-    assertThat(back.values[49]).isEqualTo(49);
+    assertThat(back.value(7)).isNaN();
+    assertThat(back.value(49)).isEqualTo(49);
+  }
+
+  @Test
+  void aDecodedWindowTakesNewerSamplesWithoutDecodingItsOwnAndOlderOnesInPlace() {
+    Window w = new Window(0, T0, false, true);
+    w.insertSample(T0 + 10_000, 1);
+    w.insertSample(T0 + 20_000, Double.NaN);
+    Window back = Window.decode(w.encode());
+    assertThat(back.hasSample(T0 + 30_000)).as("newer than all: no decode needed").isFalse();
+    back.insertSample(T0 + 30_000, 3); // appended to the stored bytes
+    back.insertSample(T0 + 40_000, 4);
+    Window again = Window.decode(back.encode());
+    again.insertSample(T0 + 5_000, 0.5); // older than all: decoded, inserted first
+    again.insertSample(T0 + 20_000, 2); // replaces the stale marker
+    assertThat(again.beforeFirst(T0 + 1_000)).isTrue();
+    Window last = Window.decode(again.encode());
+    assertThat(last.n).isEqualTo(5);
+    long[] times = new long[5];
+    double[] values = new double[5];
+    for (int i = 0; i < 5; i++) {
+      times[i] = last.time(i);
+      values[i] = last.value(i);
+    }
+    assertThat(times)
+        .containsExactly(T0 + 5_000, T0 + 10_000, T0 + 20_000, T0 + 30_000, T0 + 40_000);
+    assertThat(values).containsExactly(0.5, 1, 2, 3, 4);
+    assertThat(last.hasSample(T0 + 30_000)).isTrue();
+    assertThat(last.hasSample(T0 + 41_000)).isFalse();
+    assertThat(last.beforeFirst(T0 + 5_000)).isFalse();
   }
 
   @Test
   void aLayoutOneEntryIsReadAsWindowsWithoutChunks() {
     SeriesState s = new SeriesState();
     s.hasLast = true;
-    s.lastTs = T0 + 2_000;
-    Window w = new Window(0, T0, true, true);
-    w.add(T0 + 2_000, 5);
-    w.insertSample(T0 + 2_000, 5);
-    s.open.add(w);
-    byte[] two = s.encode();
-    // Layout 1 is layout 2 without the chunk count closing each finest window (here the last
-    // byte, a varint 0).
-    byte[] one = java.util.Arrays.copyOf(two, two.length - 1);
-    one[0] = 1;
-    SeriesState back = SeriesState.decode(one);
+    s.lastTs = T0 + 3_000;
+    byte[] header = s.encode(); // no open window: ends with their count, a varint 0
+    // Layout 1: the same header, then one finest counter window as it wrote them: no newest
+    // sample time before the samples, no chunk count after them.
+    SeriesState.Bytes one = new SeriesState.Bytes(128);
+    one.put((byte) 1);
+    one.putBytes(header, 1, header.length - 2);
+    one.varint(1); // one open window
+    one.varint(0); // resolution
+    one.varlong(T0);
+    one.varint(0); // emitted
+    one.varlong(2); // count
+    for (double d : new double[] {11, 5, 6, 5, 6}) { // sum, min, max, first, last
+      one.putDouble(d);
+    }
+    one.varlong(2_000); // first and last times, from the start
+    one.varlong(3_000);
+    one.put((byte) 3); // counter, keeps samples, no prev
+    one.putDouble(1); // increase
+    one.varlong(0); // resets
+    one.varint(2); // samples: time deltas and values
+    one.varlong(2_000);
+    one.putDouble(5);
+    one.varlong(1_000);
+    one.putDouble(6);
+    SeriesState back = SeriesState.decode(one.toArray());
+    assertThat(back.lastTs).isEqualTo(T0 + 3_000);
     Window v = back.open(0, T0);
     assertThat(v.chunks).isZero();
-    assertThat(v.n).isEqualTo(1);
-    assertThat(v.times[0]).isEqualTo(T0 + 2_000);
-    assertThat(back.encode()).isEqualTo(two);
+    assertThat(v.increase).isEqualTo(1);
+    assertThat(v.n).isEqualTo(2);
+    assertThat(v.time(0)).isEqualTo(T0 + 2_000);
+    assertThat(v.value(1)).isEqualTo(6);
+    assertThat(v.hasSample(T0 + 3_000)).isTrue();
+    assertThat(v.beforeFirst(T0 + 2_500)).isFalse();
+    SeriesState rewritten = SeriesState.decode(back.encode());
+    assertThat(rewritten.open(0, T0).time(1)).isEqualTo(T0 + 3_000);
   }
 
   @Test
