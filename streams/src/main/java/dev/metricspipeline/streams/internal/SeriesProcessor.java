@@ -721,24 +721,21 @@ public final class SeriesProcessor
     if (lastExpired < 0) {
       return;
     }
+    deleteRange(closed, closedKey(r, 0, 0), closedKey(r, lastExpired, -1));
+    if (r == finest) {
+      deleteRange(sealed, chunkKey(0, 0, 0), chunkKey(lastExpired, -1, -1));
+    }
+  }
+
+  /** Deletes every key in {@code [from, to]}; keys are collected first, then deleted. */
+  private static void deleteRange(KeyValueStore<Bytes, byte[]> store, Bytes from, Bytes to) {
     List<Bytes> gone = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it =
-        closed.range(closedKey(r, 0, 0), closedKey(r, lastExpired, -1))) {
+    try (KeyValueIterator<Bytes, byte[]> it = store.range(from, to)) {
       while (it.hasNext()) {
         gone.add(it.next().key);
       }
     }
-    gone.forEach(closed::delete);
-    if (r == finest) {
-      List<Bytes> chunks = new ArrayList<>();
-      try (KeyValueIterator<Bytes, byte[]> it =
-          sealed.range(chunkKey(0, 0, 0), chunkKey(lastExpired, -1, -1))) {
-        while (it.hasNext()) {
-          chunks.add(it.next().key);
-        }
-      }
-      chunks.forEach(sealed::delete);
-    }
+    gone.forEach(store::delete);
   }
 
   private void late(Record<String, SpecificRecord> record, MetricSample sample, long start) {

@@ -343,12 +343,7 @@ final class SeriesState {
       Bytes.Reader in = new Bytes.Reader(raw, rawFrom);
       times = new long[Math.max(4, n + 1)];
       values = new double[times.length];
-      long previous = start;
-      for (int i = 0; i < n; i++) {
-        previous += in.varlong();
-        times[i] = previous;
-        values[i] = in.getDouble();
-      }
+      in.readSamples(start, times, values, 0, n);
       raw = null;
     }
 
@@ -369,12 +364,8 @@ final class SeriesState {
       for (byte[] chunk : stored) {
         Bytes.Reader in = chunkHeader(chunk);
         int size = in.varint();
-        long previous = 0;
-        for (int i = 0; i < size; i++, at++) {
-          previous += in.varlong();
-          t[at] = previous;
-          v[at] = in.getDouble();
-        }
+        in.readSamples(0, t, v, at, size);
+        at += size;
       }
       System.arraycopy(times, 0, t, count, n);
       System.arraycopy(values, 0, v, count, n);
@@ -406,12 +397,7 @@ final class SeriesState {
       Bytes out = new Bytes(8 + count * 11);
       out.put(LAYOUT);
       out.varint(count);
-      long previous = 0;
-      for (int i = 0; i < count; i++) {
-        out.varlong(times[i] - previous);
-        previous = times[i];
-        out.putDouble(values[i]);
-      }
+      out.writeSamples(0, times, values, 0, count);
       return out.toArray();
     }
 
@@ -458,6 +444,9 @@ final class SeriesState {
 
     /** Whether a kept sample (not a stale marker) lies in {@code [from, to)}. */
     boolean hasSampleIn(long from, long to) {
+      if (n == 0 || from > newest) {
+        return false;
+      }
       int i = find(from);
       if (i < 0) {
         i = -i - 1;
@@ -543,12 +532,7 @@ final class SeriesState {
         if (raw != null) {
           out.putBytes(raw, rawFrom, rawLen);
         } else {
-          long previous = start;
-          for (int i = 0; i < n; i++) {
-            out.varlong(times[i] - previous);
-            previous = times[i];
-            out.putDouble(values[i]);
-          }
+          out.writeSamples(start, times, values, 0, n);
         }
         if (hasPrev) {
           out.varlong(start - prevTs);
@@ -597,12 +581,7 @@ final class SeriesState {
         } else {
           w.times = new long[w.n];
           w.values = new double[w.n];
-          long previous = start;
-          for (int i = 0; i < w.n; i++) {
-            previous += in.varlong();
-            w.times[i] = previous;
-            w.values[i] = in.getDouble();
-          }
+          in.readSamples(start, w.times, w.values, 0, w.n);
           w.newest = w.n > 0 ? w.times[w.n - 1] : Long.MIN_VALUE;
         }
         w.hasPrev = (flags & 4) != 0;
@@ -680,6 +659,20 @@ final class SeriesState {
       size += 8;
     }
 
+    /**
+     * Writes {@code count} samples from index {@code from}: each a varint time delta from the
+     * previous sample (the first from {@code base}) and the value as 8 bytes. The one encoder of
+     * the sample chain; {@link Reader#readSamples} reads it back.
+     */
+    void writeSamples(long base, long[] times, double[] values, int from, int count) {
+      long previous = base;
+      for (int i = from; i < from + count; i++) {
+        varlong(times[i] - previous);
+        previous = times[i];
+        putDouble(values[i]);
+      }
+    }
+
     void putBytes(byte[] from, int offset, int length) {
       ensure(length);
       System.arraycopy(from, offset, buf, size, length);
@@ -718,6 +711,19 @@ final class SeriesState {
 
       int position() {
         return pos;
+      }
+
+      /**
+       * Reads {@code count} samples written by {@link Bytes#writeSamples} with the same {@code
+       * base} into {@code times}/{@code values} from index {@code at}.
+       */
+      void readSamples(long base, long[] times, double[] values, int at, int count) {
+        long previous = base;
+        for (int i = at; i < at + count; i++) {
+          previous += varlong();
+          times[i] = previous;
+          values[i] = getDouble();
+        }
       }
 
       /** Skips {@code count} samples: a varint time delta and an 8-byte value each. */
