@@ -1,12 +1,11 @@
 package dev.metricspipeline.formats;
 
+import dev.metricspipeline.formats.internal.FrozenLabels;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
-import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * One sample as a parser read it: immutable, so a {@link ParseResult} can be handed to any number
@@ -17,7 +16,8 @@ import java.util.TreeMap;
  * @param name the sample's metric name as exposed, e.g. {@code http_requests_total} or {@code
  *     rpc_duration_seconds_bucket}
  * @param labels label names to values, without {@code __name__}: an unmodifiable copy in ascending
- *     name order
+ *     name order (a {@link java.util.SortedMap}), its hash worked out once; a label set that is
+ *     already such a copy (another sample's) is shared, not copied
  * @param type the metric family's type and the part of the family this sample is
  * @param value the value; the Prometheus stale marker (a NaN with bits {@code 0x7ff0000000000002})
  *     is kept bit-exact
@@ -30,7 +30,7 @@ public record ParsedSample(
   public ParsedSample {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
-    labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+    labels = FrozenLabels.of(labels);
   }
 
   /**

@@ -76,6 +76,19 @@ public final class TextFormatParser implements MetricsParser {
 
   @Override
   public ParseResult parse(byte[] body, long defaultTimestampMs) throws ParseException {
+    return parse(body, defaultTimestampMs, null);
+  }
+
+  /**
+   * Parses a body of a source whose bodies repeat their series (a scrape target's), with that
+   * source's cache: the same samples as {@link #parse(byte[], long)}, but a series already in the
+   * source's last body is not parsed again. The Prometheus text dialect uses it; OpenMetrics
+   * ignores it.
+   *
+   * @param cache the source's cache, or null
+   */
+  public ParseResult parse(byte[] body, long defaultTimestampMs, SeriesTextCache cache)
+      throws ParseException {
     String text = utf8(body);
     List<ParsedSample> out = new ArrayList<>();
     List<String> families = new ArrayList<>();
@@ -105,7 +118,8 @@ public final class TextFormatParser implements MetricsParser {
                       prometheusType(family, type, line.name()),
                       line.timestamp() == null ? null : line.timestamp().longValueExact(),
                       defaultTimestampMs));
-            })
+            },
+            cache == null ? null : cache.texts.begin())
         .parse(text);
     return new ParseResult(out, families, 0, 0);
   }

@@ -112,6 +112,8 @@ class PrometheusTextParserTest {
         "`a 1 2 3` | line 1, column 7: expected end of line after the timestamp, got \"3\"",
         "`a` | line 1, column 2: expected a number (or NaN, +Inf, -Inf) as the value, got end of line",
         "`1a 1` | line 1, column 1: expected metric name, got \"1\"",
+        "`a# 1` | line 1, column 2: expected a blank or '{' after the metric name, got \"#\"",
+        "`a{b=\"c\"}x 1` | line 1, column 9: expected a number (or NaN, +Inf, -Inf) as the value, got \"x\"",
         "`a{x=\"1\",x=\"2\"} 1` | line 1, column 9: duplicate label name \"x\"",
         "`a 1\\na 2` | line 2, column 1: duplicate sample for a{} (first on line 1)",
         "`# TYPE a gauge\\n# TYPE a counter\\na 1` | line 2: second TYPE line for metric a",
@@ -121,11 +123,65 @@ class PrometheusTextParserTest {
         "`# TYPE a summary\\na 1` | line 2, column 1: summary a sample needs a \"quantile\" label with a number",
         "`# HELP a x\\n# HELP a y` | line 2: second HELP line for metric a",
       })
-  void refusedWithExactErrors(String input, String error) {
+  void refusedWithExactErrors(String input, String error) throws ParseException {
     String body = input.strip().replace("\\n", "\n");
     assertThatThrownBy(() -> parse(body))
         .isInstanceOf(ParseException.class)
         .hasMessage(error.strip());
+    // The same with a series text cache, empty and then holding the series the body names: a
+    // cached series text skips label parsing, never the checks of the rest of the line or body.
+    SeriesTextCache cache = new SeriesTextCache();
+    assertThatThrownBy(() -> parse(body, cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessage(error.strip());
+    parse("a 1\na_bucket 1\nb 2\na{b=\"c\"} 3\nb{x=\"1\"} 4\n", cache);
+    assertThat(cache.size()).isEqualTo(5);
+    assertThatThrownBy(() -> parse(body, cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessage(error.strip());
+    assertThat(cache.size()).as("a failed parse leaves the cache as it was").isEqualTo(5);
+  }
+
+  private static List<ParsedSample> parse(String text, SeriesTextCache cache)
+      throws ParseException {
+    return TextFormatParser.prometheus()
+        .parse(text.getBytes(StandardCharsets.UTF_8), NOW, cache)
+        .samples();
+  }
+
+  @Test
+  void aSeriesTextCacheGivesTheSameSamplesAndSharesTheLabelsOfRepeatedSeries() throws Exception {
+    byte[] capture = nodeExporterCapture();
+    String body =
+        new String(capture, StandardCharsets.UTF_8)
+            + "braces{a=\"}\",b=\"\\\"}\"} 1\n"
+            + "braces  {a=\"{\"} 2\n"
+            + "# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 2\n";
+    List<ParsedSample> plain = parse(body);
+    SeriesTextCache cache = new SeriesTextCache();
+    List<ParsedSample> cold = parse(body, cache);
+    List<ParsedSample> warm = parse(body, cache);
+    assertThat(cold).isEqualTo(plain);
+    assertThat(warm).isEqualTo(plain);
+    assertThat(cache.size()).isEqualTo(plain.size());
+    assertThat(plain.get(plain.size() - 4).labels())
+        .containsExactly(Map.entry("a", "}"), Map.entry("b", "\"}"));
+    for (int i = 0; i < plain.size(); i++) {
+      ParsedSample s = warm.get(i);
+      if (!s.labels().containsKey("le") && !s.labels().containsKey("quantile")) {
+        assertThat(s.labels()).as("labels of %s", s).isSameAs(cold.get(i).labels());
+      }
+    }
+    // A body with other series: the new texts are parsed, the ones gone are forgotten.
+    List<ParsedSample> next = parse("braces{a=\"{\"} 3\nnew_one{x=\"y\"} 4\n", cache);
+    assertThat(next.get(1).labels()).containsExactly(Map.entry("x", "y"));
+    assertThat(cache.size()).isEqualTo(2);
+    // The same series in another order: found by text, not by position.
+    List<ParsedSample> swapped = parse("new_one{x=\"y\"} 5\nbraces{a=\"{\"} 6\n", cache);
+    assertThat(swapped.get(0).labels()).isSameAs(next.get(1).labels());
+    assertThat(swapped.get(1).labels()).isSameAs(next.get(0).labels());
+    assertThat(swapped).extracting(ParsedSample::name).containsExactly("new_one", "braces");
+    assertThat(swapped).extracting(ParsedSample::value).containsExactly(5.0, 6.0);
   }
 
   @Test
@@ -139,13 +195,16 @@ class PrometheusTextParserTest {
         .containsExactly("1", "+Inf", "0.5");
   }
 
+  private static byte[] nodeExporterCapture() throws java.io.IOException {
+    try (java.io.InputStream in =
+        PrometheusTextParserTest.class.getResourceAsStream("/fixtures/node_exporter_1.5.0.txt")) {
+      return in.readAllBytes();
+    }
+  }
+
   @Test
   void aRealNodeExporterCaptureParses() throws Exception {
-    byte[] capture;
-    try (java.io.InputStream in =
-        getClass().getResourceAsStream("/fixtures/node_exporter_1.5.0.txt")) {
-      capture = in.readAllBytes();
-    }
+    byte[] capture = nodeExporterCapture();
     List<ParsedSample> samples = TextFormatParser.prometheus().parse(capture, NOW).samples();
     assertThat(samples).hasSize(503);
     assertThat(samples)

@@ -114,6 +114,62 @@ public final class LineScanner {
     return false;
   }
 
+  /** Moves to {@code at}, a position this scanner reported. */
+  public void seek(int at) {
+    pos = at;
+  }
+
+  /** The whole line. */
+  public String text() {
+    return text;
+  }
+
+  /**
+   * Where the series text starting here ends, without reading it: after the metric name, or after
+   * the {@code '}'} closing the labels when a {@code '{'} follows the name (after blanks); {@code
+   * -1} when there is no name or no closing brace outside a quoted value. Nothing is checked: the
+   * text may still be invalid, so it is a key only for texts that parsed before.
+   */
+  public int seriesEnd() {
+    int i = pos;
+    if (i >= text.length() || !isNameStart(text.charAt(i), true)) {
+      return -1;
+    }
+    while (i < text.length() && isNamePart(text.charAt(i), true)) {
+      i++;
+    }
+    int nameEnd = i;
+    while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+      i++;
+    }
+    if (i >= text.length() || text.charAt(i) != '{') {
+      return nameEnd;
+    }
+    boolean quoted = false;
+    for (i++; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quoted) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          quoted = false;
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == '}') {
+        return i + 1;
+      }
+    }
+    return -1;
+  }
+
+  /** Skips a metric name known to be valid (from a series text that parsed before). */
+  public void skipMetricName() {
+    while (!atEnd() && isNamePart(peek(), true)) {
+      pos++;
+    }
+  }
+
   /** A metric name: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
   public String metricName() throws ParseException {
     return name(true, "metric name");

@@ -26,13 +26,24 @@ public final class PrometheusTextParser {
   }
 
   private final SampleSink sink;
+  private final SeriesTexts.Parse texts;
   private final Map<String, String> types = new HashMap<>();
   private final Set<String> helps = new HashSet<>();
   private final Set<String> familiesWithSamples = new HashSet<>();
   private final Map<List<Object>, Integer> seenSeries = new HashMap<>();
 
   public PrometheusTextParser(SampleSink sink) {
+    this(sink, null);
+  }
+
+  /**
+   * @param texts the series texts of the source's last body, or null: a sample line whose series
+   *     text is among them gets that series' name and labels (a {@link FrozenLabels}) without its
+   *     labels being parsed again; this body's texts replace them if it parses whole
+   */
+  public PrometheusTextParser(SampleSink sink, SeriesTexts.Parse texts) {
     this.sink = sink;
+    this.texts = texts;
   }
 
   public void parse(String text) throws ParseException {
@@ -52,6 +63,9 @@ public final class PrometheusTextParser {
       } else {
         sample(in);
       }
+    }
+    if (texts != null) {
+      texts.commit();
     }
   }
 
@@ -101,15 +115,40 @@ public final class PrometheusTextParser {
 
   private void sample(LineScanner in) throws ParseException {
     int nameAt = in.pos();
-    String name = in.metricName();
+    int textEnd = -1;
+    SeriesTexts.Series known = null;
+    if (texts != null) {
+      textEnd = in.seriesEnd();
+      if (textEnd > 0) {
+        known = texts.get(in.text(), nameAt, textEnd);
+      }
+    }
+    String name;
     Map<String, String> labels = Map.of();
+    if (known != null) {
+      in.skipMetricName();
+      name = known.name();
+      labels = known.labels();
+    } else {
+      name = in.metricName();
+    }
+    // Checked on a hit too: the character after a name without labels is not part of its text.
     if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t' && in.peek() != '{') {
       throw in.error("a blank or '{' after the metric name");
     }
     in.skipBlanks();
     if (in.consume('{')) {
-      labels = in.labels(true);
+      if (known != null) {
+        in.seek(textEnd);
+      } else {
+        labels = in.labels(true);
+      }
       in.skipBlanks();
+    }
+    if (textEnd > 0 && known == null) {
+      FrozenLabels frozen = FrozenLabels.of(labels);
+      texts.put(new SeriesTexts.Series(name, frozen));
+      labels = frozen;
     }
     int valueAt = in.pos();
     String valueText = in.token(true);

@@ -1,11 +1,11 @@
 package dev.metricspipeline.pull.internal;
 
 import dev.metricspipeline.formats.LimitExceededException;
-import dev.metricspipeline.formats.MetricsParser;
 import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
 import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.ProtobufExpositionParser;
+import dev.metricspipeline.formats.SeriesTextCache;
 import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
 import dev.metricspipeline.pull.Relabeler;
@@ -46,6 +46,10 @@ final class ScrapeProcessor {
   // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
   // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
   private volatile Map<SeriesRef, Resolved> resolved = Map.of();
+  // The parser's cache: each series text of the last body → its name and labels. With it a series
+  // seen in the last scrape is neither parsed nor hashed again, and its labels are the same object
+  // as last time, so the SeriesRef lookup below is a cached hash and an identity check.
+  private final SeriesTextCache texts = new SeriesTextCache();
 
   /**
    * @param externalLabels added to every series that does not have them
@@ -70,13 +74,12 @@ final class ScrapeProcessor {
   record Scraped(List<MetricSample> samples, List<String> ids, int scraped, double seconds) {}
 
   Scraped process(byte[] body, String contentType, long start, long started) throws ScrapeFailure {
-    MetricsParser parser =
-        ProtobufExpositionParser.handles(contentType)
-            ? ProtobufExpositionParser.instance()
-            : TextFormatParser.forContentType(contentType);
     ParseResult parsed;
     try {
-      parsed = parser.parse(body, start);
+      parsed =
+          ProtobufExpositionParser.handles(contentType)
+              ? ProtobufExpositionParser.instance().parse(body, start)
+              : TextFormatParser.forContentType(contentType).parse(body, start, texts);
     } catch (LimitExceededException e) {
       throw new ScrapeFailure("limit", e.getMessage());
     } catch (ParseException e) {

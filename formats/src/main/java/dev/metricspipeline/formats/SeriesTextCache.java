@@ -1,0 +1,24 @@
+package dev.metricspipeline.formats;
+
+import dev.metricspipeline.formats.internal.SeriesTexts;
+
+/**
+ * A parse cache for one source of text bodies (a scrape target): what each series text of its last
+ * body (a sample line's metric name and labels, exactly as written) parsed to. Given to {@link
+ * TextFormatParser#parse(byte[], long, SeriesTextCache)}, a line whose series text is in it gets
+ * the same name and label set without its labels being parsed, copied or hashed again: the same
+ * idea as Prometheus's per-target scrape cache. Samples are identical with or without it.
+ *
+ * <p>It holds the series of the last body that parsed whole (a failed parse leaves it as it was),
+ * so it is as large as one body's distinct series. Thread-safe; parses may overlap. Used by the
+ * Prometheus text format 0.0.4; OpenMetrics bodies are parsed without it.
+ */
+public final class SeriesTextCache {
+
+  final SeriesTexts texts = new SeriesTexts();
+
+  /** The series texts remembered from the last body that parsed whole. */
+  public int size() {
+    return texts.size();
+  }
+}

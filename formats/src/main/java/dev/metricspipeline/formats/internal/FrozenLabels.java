@@ -1,0 +1,114 @@
+package dev.metricspipeline.formats.internal;
+
+import java.util.AbstractMap;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A label set that cannot change: sorted by name, its hash worked out once. {@link #of} copies a
+ * map into one and returns one as it is, so a label set shared by many samples (a series seen in
+ * every scrape) is neither copied nor hashed again per sample; two references to the same set
+ * compare equal without a walk.
+ */
+public final class FrozenLabels extends AbstractMap<String, String>
+    implements SortedMap<String, String> {
+
+  private static final FrozenLabels EMPTY = new FrozenLabels(new TreeMap<>());
+
+  private final SortedMap<String, String> labels;
+  private final int hash;
+
+  private FrozenLabels(TreeMap<String, String> copy) {
+    this.labels = Collections.unmodifiableSortedMap(copy);
+    this.hash = copy.hashCode();
+  }
+
+  /** {@code labels} itself if it is a frozen set, else a sorted copy of it. */
+  public static FrozenLabels of(Map<String, String> labels) {
+    if (labels instanceof FrozenLabels frozen) {
+      return frozen;
+    }
+    return labels.isEmpty() ? EMPTY : new FrozenLabels(new TreeMap<>(labels));
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
+    if (o instanceof FrozenLabels other && other.hash != hash) {
+      return false;
+    }
+    return labels.equals(o);
+  }
+
+  @Override
+  public int size() {
+    return labels.size();
+  }
+
+  @Override
+  public boolean containsKey(Object key) {
+    return labels.containsKey(key);
+  }
+
+  @Override
+  public String get(Object key) {
+    return labels.get(key);
+  }
+
+  @Override
+  public Set<Map.Entry<String, String>> entrySet() {
+    return labels.entrySet();
+  }
+
+  @Override
+  public Set<String> keySet() {
+    return labels.keySet();
+  }
+
+  @Override
+  public Collection<String> values() {
+    return labels.values();
+  }
+
+  @Override
+  public Comparator<? super String> comparator() {
+    return null;
+  }
+
+  @Override
+  public SortedMap<String, String> subMap(String fromKey, String toKey) {
+    return labels.subMap(fromKey, toKey);
+  }
+
+  @Override
+  public SortedMap<String, String> headMap(String toKey) {
+    return labels.headMap(toKey);
+  }
+
+  @Override
+  public SortedMap<String, String> tailMap(String fromKey) {
+    return labels.tailMap(fromKey);
+  }
+
+  @Override
+  public String firstKey() {
+    return labels.firstKey();
+  }
+
+  @Override
+  public String lastKey() {
+    return labels.lastKey();
+  }
+}

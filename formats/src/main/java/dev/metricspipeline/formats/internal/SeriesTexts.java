@@ -1,0 +1,94 @@
+package dev.metricspipeline.formats.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each series text (a sample line's metric name and label set, exactly as written) parsed to
+ * in the last body parsed with it, so that a body repeating those series skips parsing their
+ * labels. The text is only ever taken from a line that parsed whole before, so a hit needs no
+ * checks the first parse did not already make.
+ *
+ * <p>A target's bodies usually list the same series in the same order, so the {@code i}th sample
+ * line is first compared in place with the {@code i}th text of the last body (no copy, no hash);
+ * only when that differs is the line's text copied and looked up among all of the last body's.
+ *
+ * <p>Holds the series of the last successfully parsed body only: each parse reads the last one's
+ * texts and collects its own, which replace them when it succeeds. Parses may overlap (two scrapes
+ * of a slow target): each reads the snapshot it started with, and the last to succeed wins.
+ */
+public final class SeriesTexts {
+
+  /** A series as parsed: its name and labels (as written, sorted). */
+  public record Series(String name, FrozenLabels labels) {}
+
+  private record Text(String text, Series series) {}
+
+  private volatile Text[] known = new Text[0];
+
+  /** Series texts remembered from the last successful parse (one per sample line). */
+  public int size() {
+    return known.length;
+  }
+
+  /** Starts one parse. */
+  public Parse begin() {
+    return new Parse(known);
+  }
+
+  /** The texts one parse looks up and collects; {@link #commit} when the body parsed whole. */
+  public final class Parse {
+    private final Text[] known;
+    private Map<String, Series> index;
+    private final List<Text> seen;
+    private String missed;
+
+    private Parse(Text[] known) {
+      this.known = known;
+      this.seen = new ArrayList<>(known.length);
+    }
+
+    /**
+     * The series that the text {@code line[from, to)} parsed to, or null: then parse it and {@link
+     * #put} what it parsed to.
+     */
+    public Series get(String line, int from, int to) {
+      int at = seen.size();
+      int length = to - from;
+      if (at < known.length) {
+        Text same = known[at];
+        if (same.text.length() == length && line.regionMatches(from, same.text, 0, length)) {
+          seen.add(same);
+          return same.series;
+        }
+      }
+      String text = line.substring(from, to);
+      if (index == null) {
+        index = new HashMap<>(known.length * 4 / 3 + 1);
+        for (Text t : known) {
+          index.put(t.text, t.series);
+        }
+      }
+      Series series = index.get(text);
+      if (series != null) {
+        seen.add(new Text(text, series));
+        return series;
+      }
+      missed = text;
+      return null;
+    }
+
+    /** What the text that {@link #get} just missed parsed to. */
+    public void put(Series series) {
+      seen.add(new Text(missed, series));
+      missed = null;
+    }
+
+    /** This parse's texts replace the last one's. */
+    public void commit() {
+      SeriesTexts.this.known = seen.toArray(new Text[0]);
+    }
+  }
+}
