@@ -10,9 +10,16 @@ import java.util.regex.Pattern;
  */
 public final class Numbers {
 
-  private static final Pattern DECIMAL =
+  /**
+   * The decimal grammar, {@code [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?}, is checked by
+   * hand ({@link #decimalKind}); {@code NumbersTest} holds it to this pattern.
+   */
+  static final Pattern DECIMAL =
       Pattern.compile("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?");
-  private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
+
+  private static final int NOT_DECIMAL = 0;
+  private static final int DECIMAL_FORM = 1;
+  private static final int SMALL_INTEGER = 2;
 
   private Numbers() {}
 
@@ -22,7 +29,18 @@ public final class Numbers {
    * @return the value, or null if the text is not one
    */
   public static Double parseValue(String text) {
-    if (DECIMAL.matcher(text).matches()) {
+    int kind = decimalKind(text);
+    if (kind == SMALL_INTEGER) {
+      // At most 15 digits: exact as a long and as a double, as parseDouble would give it.
+      boolean negative = text.charAt(0) == '-';
+      int from = negative || text.charAt(0) == '+' ? 1 : 0;
+      long digits = 0;
+      for (int i = from; i < text.length(); i++) {
+        digits = digits * 10 + (text.charAt(i) - '0');
+      }
+      return negative ? -(double) digits : (double) digits;
+    }
+    if (kind == DECIMAL_FORM) {
       return Double.parseDouble(text);
     }
     String lower = text.toLowerCase(Locale.ROOT);
@@ -37,12 +55,70 @@ public final class Numbers {
 
   /** True for a decimal number without NaN or infinities. */
   public static boolean isDecimal(String text) {
-    return DECIMAL.matcher(text).matches();
+    return decimalKind(text) != NOT_DECIMAL;
   }
 
   /** True for an optionally signed run of digits. */
   public static boolean isInteger(String text) {
-    return INTEGER.matcher(text).matches();
+    int i = text.startsWith("+") || text.startsWith("-") ? 1 : 0;
+    if (i == text.length()) {
+      return false;
+    }
+    for (; i < text.length(); i++) {
+      if (!digit(text.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@link #NOT_DECIMAL}, {@link #SMALL_INTEGER} (sign and 1–15 digits) or {@link #DECIMAL_FORM}.
+   */
+  private static int decimalKind(String s) {
+    int n = s.length();
+    int i = 0;
+    if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+      i++;
+    }
+    int intDigits = 0;
+    while (i < n && digit(s.charAt(i))) {
+      i++;
+      intDigits++;
+    }
+    if (i == n) {
+      return intDigits == 0 ? NOT_DECIMAL : intDigits <= 15 ? SMALL_INTEGER : DECIMAL_FORM;
+    }
+    int fractionDigits = 0;
+    if (s.charAt(i) == '.') {
+      i++;
+      while (i < n && digit(s.charAt(i))) {
+        i++;
+        fractionDigits++;
+      }
+    }
+    if (intDigits == 0 && fractionDigits == 0) {
+      return NOT_DECIMAL;
+    }
+    if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+      i++;
+      if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+        i++;
+      }
+      int exponentDigits = 0;
+      while (i < n && digit(s.charAt(i))) {
+        i++;
+        exponentDigits++;
+      }
+      if (exponentDigits == 0) {
+        return NOT_DECIMAL;
+      }
+    }
+    return i == n ? DECIMAL_FORM : NOT_DECIMAL;
+  }
+
+  private static boolean digit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   /** True if the value is finite and has no fractional part. */
