@@ -119,6 +119,13 @@ public final class LineScanner {
     pos = at;
   }
 
+  /** Whether {@code word} is the token here (followed by a blank, a tab or the end). */
+  public boolean word(String word) {
+    int end = pos + word.length();
+    return text.startsWith(word, pos)
+        && (end == text.length() || text.charAt(end) == ' ' || text.charAt(end) == '\t');
+  }
+
   /** The whole line. */
   public String text() {
     return text;

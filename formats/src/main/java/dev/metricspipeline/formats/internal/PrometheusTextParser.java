@@ -72,10 +72,11 @@ public final class PrometheusTextParser {
   private void comment(LineScanner in) throws ParseException {
     in.expect('#', "'#'");
     in.skipBlanks();
-    String keyword = in.token(true);
-    if (!keyword.equals("HELP") && !keyword.equals("TYPE")) {
+    String keyword = in.word("HELP") ? "HELP" : in.word("TYPE") ? "TYPE" : null;
+    if (keyword == null) {
       return; // a free comment
     }
+    in.seek(in.pos() + keyword.length());
     if (in.atEnd()) {
       throw in.error("a blank and a metric name after " + keyword);
     }
