@@ -5,12 +5,14 @@
 # CPU seconds each scraper process used per million samples scraped (/proc/PID/stat user+system;
 # samples from prometheus_tsdb_head_samples_appended_total and scraper_samples_published_total).
 set -euo pipefail
+# Read before lib.sh, whose DURATION default (15 s) is wrk's.
+duration="${DURATION:-60}"
 source "$(dirname "$0")/lib.sh"
+DURATION="$duration"
 need prometheus prometheus-node-exporter curl python3
 ensure_built
 TARGETS="${TARGETS:-100}"
 INTERVAL="${INTERVAL:-1s}"
-DURATION="${DURATION:-60}"
 work="$(mktemp -d)"
 trap 'stop_pid "${targets_pid:-}"; stop_pid "${peer_pid:-}"; stop_pid "${scraper_pid:-}"; stop_pid "${ours_pid:-}"; rm -rf "$work"' EXIT
 
