@@ -15,6 +15,9 @@ import java.util.Map;
 final class ScrapeStaleness {
 
   private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
+  // The last scrape's ids in order when none repeated (else null). A target usually lists the same
+  // series in the same order every scrape: then the last series are updated in place, unhashed.
+  private List<String> lastIds;
 
   /**
    * After a successful scrape: adds its samples (with their series ids) to the batch, then a stale
@@ -29,7 +32,16 @@ final class ScrapeStaleness {
       long start,
       List<MetricSample> batch,
       List<String> batchIds) {
-    Map<String, MetricSample> current = new LinkedHashMap<>();
+    if (lastIds != null && sameInOrder(ids, lastIds)) {
+      batch.addAll(samples);
+      batchIds.addAll(ids);
+      int i = 0;
+      for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
+        e.setValue(samples.get(i++));
+      }
+      return 0;
+    }
+    Map<String, MetricSample> current = new LinkedHashMap<>(ids.size() * 4 / 3 + 16);
     for (int i = 0; i < samples.size(); i++) {
       MetricSample s = samples.get(i);
       String id = ids.get(i);
@@ -50,7 +62,22 @@ final class ScrapeStaleness {
       }
     }
     lastSeries = current;
+    lastIds = current.size() == ids.size() ? List.copyOf(ids) : null;
     return added;
+  }
+
+  private static boolean sameInOrder(List<String> ids, List<String> last) {
+    if (ids.size() != last.size()) {
+      return false;
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      String was = last.get(i);
+      if (id != was && !id.equals(was)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A stale marker at {@code ts} for every series of the last scrape, which are then forgotten. */
@@ -60,11 +87,13 @@ final class ScrapeStaleness {
       markers.add(ScrapeProcessor.stale(s, ts));
     }
     lastSeries = new LinkedHashMap<>();
+    lastIds = null;
     return markers;
   }
 
   /** Takes over the series of a previous loop for the same target. */
   void adopt(ScrapeStaleness previous) {
     this.lastSeries = previous.lastSeries;
+    this.lastIds = previous.lastIds;
   }
 }

@@ -9,6 +9,7 @@ import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.SampleType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -113,9 +114,25 @@ class ScrapeProcessorTest {
     assertThat(batch.get(2).getTimestamp()).isEqualTo(T + 1000);
     assertThat(ids).hasSize(3);
 
-    assertThat(staleness.allStale(T + 2000))
-        .extracting(MetricSample::getName)
-        .containsExactly("a", "c");
+    // The same series in the same order: nothing added, nothing stale; the markers made later
+    // come from this scrape's samples (here, a's new type).
+    batch.clear();
+    ids.clear();
+    ScrapeProcessor.Scraped three = process(p, "# TYPE a gauge\na 5\nc 6\n");
+    assertThat(staleness.succeeded(three.samples(), three.ids(), T + 1500, batch, ids))
+        .isEqualTo(0);
+    assertThat(batch).extracting(MetricSample::getValue).containsExactly(5.0, 6.0);
+    assertThat(ids).isEqualTo(three.ids());
+
+    List<MetricSample> gone = staleness.allStale(T + 2000);
+    assertThat(gone).extracting(MetricSample::getName).containsExactly("a", "c");
+    assertThat(gone.get(0).getType()).isEqualTo(SampleType.GAUGE);
     assertThat(staleness.allStale(T + 3000)).isEmpty();
+
+    // After the markers, the same series again are all new.
+    batch.clear();
+    ids.clear();
+    assertThat(staleness.succeeded(three.samples(), three.ids(), T + 4000, batch, ids))
+        .isEqualTo(2);
   }
 }
