@@ -9,15 +9,16 @@ import dev.metricspipeline.formats.internal.SeriesTexts;
  * the same name and label set without its labels being parsed, copied or hashed again: the same
  * idea as Prometheus's per-target scrape cache. Samples are identical with or without it.
  *
- * <p>It holds the series of the last body that parsed whole (a failed parse leaves it as it was),
- * so it is as large as one body's distinct series. Thread-safe; parses may overlap. Used by the
- * Prometheus text format 0.0.4; OpenMetrics bodies are parsed without it.
+ * <p>It holds the series texts of the last body that parsed whole, in order (a failed parse leaves
+ * it as it was), so it is as large as one body's sample lines; the {@code i}th line of a body is
+ * compared with the {@code i}th of the last one first, then looked up by text. Thread-safe; parses
+ * may overlap. Used by the Prometheus text format 0.0.4; OpenMetrics bodies are parsed without it.
  */
 public final class SeriesTextCache {
 
   final SeriesTexts texts = new SeriesTexts();
 
-  /** The series texts remembered from the last body that parsed whole. */
+  /** The series texts remembered from the last body that parsed whole, one per sample line. */
   public int size() {
     return texts.size();
   }
