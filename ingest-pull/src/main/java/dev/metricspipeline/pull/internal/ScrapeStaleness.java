@@ -93,7 +93,8 @@ final class ScrapeStaleness {
 
   /** Takes over the series of a previous loop for the same target. */
   void adopt(ScrapeStaleness previous) {
-    this.lastSeries = previous.lastSeries;
+    // A copy: this loop updates its map in place, and the previous loop may still finish a scrape.
+    this.lastSeries = new LinkedHashMap<>(previous.lastSeries);
     this.lastIds = previous.lastIds;
   }
 }
