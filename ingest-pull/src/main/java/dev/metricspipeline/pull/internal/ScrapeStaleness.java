@@ -32,9 +32,9 @@ final class ScrapeStaleness {
       long start,
       List<MetricSample> batch,
       List<String> batchIds) {
+    batch.addAll(samples);
+    batchIds.addAll(ids);
     if (lastIds != null && sameInOrder(ids, lastIds)) {
-      batch.addAll(samples);
-      batchIds.addAll(ids);
       int i = 0;
       for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
         e.setValue(samples.get(i++));
@@ -43,11 +43,7 @@ final class ScrapeStaleness {
     }
     Map<String, MetricSample> current = new LinkedHashMap<>(ids.size() * 4 / 3 + 16);
     for (int i = 0; i < samples.size(); i++) {
-      MetricSample s = samples.get(i);
-      String id = ids.get(i);
-      current.put(id, s);
-      batch.add(s);
-      batchIds.add(id);
+      current.put(ids.get(i), samples.get(i));
     }
     int added = 0;
     for (String id : current.keySet()) {
