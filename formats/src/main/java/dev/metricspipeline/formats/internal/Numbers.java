@@ -60,16 +60,8 @@ public final class Numbers {
 
   /** True for an optionally signed run of digits. */
   public static boolean isInteger(String text) {
-    int i = text.startsWith("+") || text.startsWith("-") ? 1 : 0;
-    if (i == text.length()) {
-      return false;
-    }
-    for (; i < text.length(); i++) {
-      if (!digit(text.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
+    int start = afterSign(text, 0);
+    return start < text.length() && digitsEnd(text, start) == text.length();
   }
 
   /**
@@ -77,44 +69,42 @@ public final class Numbers {
    */
   private static int decimalKind(String s) {
     int n = s.length();
-    int i = 0;
-    if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-      i++;
-    }
-    int intDigits = 0;
-    while (i < n && digit(s.charAt(i))) {
-      i++;
-      intDigits++;
-    }
+    int intStart = afterSign(s, 0);
+    int i = digitsEnd(s, intStart);
+    int intDigits = i - intStart;
     if (i == n) {
       return intDigits == 0 ? NOT_DECIMAL : intDigits <= 15 ? SMALL_INTEGER : DECIMAL_FORM;
     }
     int fractionDigits = 0;
     if (s.charAt(i) == '.') {
-      i++;
-      while (i < n && digit(s.charAt(i))) {
-        i++;
-        fractionDigits++;
-      }
+      int fractionStart = i + 1;
+      i = digitsEnd(s, fractionStart);
+      fractionDigits = i - fractionStart;
     }
     if (intDigits == 0 && fractionDigits == 0) {
       return NOT_DECIMAL;
     }
     if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-      i++;
-      if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-        i++;
-      }
-      int exponentDigits = 0;
-      while (i < n && digit(s.charAt(i))) {
-        i++;
-        exponentDigits++;
-      }
-      if (exponentDigits == 0) {
+      int exponentStart = afterSign(s, i + 1);
+      i = digitsEnd(s, exponentStart);
+      if (i == exponentStart) {
         return NOT_DECIMAL;
       }
     }
     return i == n ? DECIMAL_FORM : NOT_DECIMAL;
+  }
+
+  /** The index after an optional {@code +} or {@code -} at {@code i}. */
+  private static int afterSign(String s, int i) {
+    return i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-') ? i + 1 : i;
+  }
+
+  /** The index of the first non-digit at or after {@code i} (or the length). */
+  private static int digitsEnd(String s, int i) {
+    while (i < s.length() && digit(s.charAt(i))) {
+      i++;
+    }
+    return i;
   }
 
   private static boolean digit(char c) {
