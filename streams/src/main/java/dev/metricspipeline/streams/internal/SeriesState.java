@@ -464,8 +464,7 @@ final class SeriesState {
         // Newer than all: append to the stored bytes, no decode.
         Bytes out = new Bytes(rawLen + 18);
         out.putBytes(raw, rawFrom, rawLen);
-        out.varlong(ts - (n == 0 ? start : newest));
-        out.putDouble(value);
+        out.writeSample(n == 0 ? start : newest, ts, value);
         raw = out.buffer();
         rawFrom = 0;
         rawLen = out.size();
@@ -661,16 +660,21 @@ final class SeriesState {
 
     /**
      * Writes {@code count} samples from index {@code from}: each a varint time delta from the
-     * previous sample (the first from {@code base}) and the value as 8 bytes. The one encoder of
-     * the sample chain; {@link Reader#readSamples} reads it back.
+     * previous sample (the first from {@code base}) and the value as 8 bytes. The sample chain's
+     * encoding, with {@link #writeSample} for one; {@link Reader#readSamples} reads it back.
      */
     void writeSamples(long base, long[] times, double[] values, int from, int count) {
       long previous = base;
       for (int i = from; i < from + count; i++) {
-        varlong(times[i] - previous);
+        writeSample(previous, times[i], values[i]);
         previous = times[i];
-        putDouble(values[i]);
       }
+    }
+
+    /** Writes one sample of the chain: its time as a delta from {@code previous}, its value. */
+    void writeSample(long previous, long ts, double value) {
+      varlong(ts - previous);
+      putDouble(value);
     }
 
     void putBytes(byte[] from, int offset, int length) {
