@@ -2,6 +2,7 @@ package dev.metricspipeline.pull;
 
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,15 +15,15 @@ public interface ScrapePublisher {
   CompletableFuture<Void> publish(List<MetricSample> samples);
 
   /**
-   * As {@link #publish(List)}, given the series id of each sample the scraper already computed
-   * (null where it has none) with the {@code SeriesKey} the scraper was started with; this default
-   * ignores them.
+   * As {@link #publish(List)}, given the series of each sample from the scraper's cache (null where
+   * it has none): its id, made with the {@code SeriesKey} the scraper was started with, and its
+   * encoding; this default ignores them.
    */
-  default CompletableFuture<Void> publish(List<MetricSample> samples, List<String> seriesIds) {
+  default CompletableFuture<Void> publish(List<MetricSample> samples, List<EncodedSeries> series) {
     return publish(samples);
   }
 
-  /** Publishes through a {@link MetricsPublisher}, reusing the scraper's series ids as keys. */
+  /** Publishes through a {@link MetricsPublisher}, reusing the scraper's encoded series. */
   static ScrapePublisher of(MetricsPublisher publisher) {
     return new ScrapePublisher() {
       @Override
@@ -31,8 +32,9 @@ public interface ScrapePublisher {
       }
 
       @Override
-      public CompletableFuture<Void> publish(List<MetricSample> samples, List<String> seriesIds) {
-        return publisher.publishKeyed(samples, seriesIds);
+      public CompletableFuture<Void> publish(
+          List<MetricSample> samples, List<EncodedSeries> series) {
+        return publisher.publishEncoded(samples, series);
       }
     };
   }

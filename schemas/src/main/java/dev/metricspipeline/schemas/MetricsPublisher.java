@@ -3,6 +3,7 @@ package dev.metricspipeline.schemas;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
 import dev.metricspipeline.schemas.registry.SchemaRegistryException;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import dev.metricspipeline.schemas.serde.SampleBatchEncoder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,22 +122,24 @@ public final class MetricsPublisher implements AutoCloseable {
   }
 
   /**
-   * As {@link #publish(List)}, with each sample's series id (which picks its partition) already
-   * computed by the caller with this publisher's {@link #seriesKey()}: the scraper has them from
-   * its staleness tracking and would otherwise pay for each id twice.
+   * As {@link #publish(List)}, with each sample's series already encoded by the caller, its id made
+   * with this publisher's {@link #seriesKey()}: the scraper keeps one {@link EncodedSeries} per
+   * series in its scrape cache, so a sample it sends again costs neither its id nor its strings
+   * (see {@link SampleBatchEncoder#encodedItems}).
    *
-   * @param seriesIds aligned with {@code samples}; a null entry is computed here
+   * @param series aligned with {@code samples}; a null entry is made here from its sample
    */
-  public CompletableFuture<Void> publishKeyed(List<MetricSample> samples, List<String> seriesIds) {
-    if (seriesIds.size() != samples.size()) {
+  public CompletableFuture<Void> publishEncoded(
+      List<MetricSample> samples, List<EncodedSeries> series) {
+    if (series.size() != samples.size()) {
       throw new IllegalArgumentException(
-          seriesIds.size() + " series ids for " + samples.size() + " samples");
+          series.size() + " series for " + samples.size() + " samples");
     }
-    return publish(samples, seriesIds, List.of());
+    return publish(samples, series, List.of());
   }
 
   private CompletableFuture<Void> publish(
-      List<MetricSample> samples, List<String> seriesIds, List<SideRecord> sideRecords) {
+      List<MetricSample> samples, List<EncodedSeries> series, List<SideRecord> sideRecords) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (samples.isEmpty() && sideRecords.isEmpty()) {
       done.complete(null);
@@ -171,15 +174,24 @@ public final class MetricsPublisher implements AutoCloseable {
     // encoding was about 40% of that thread.
     SampleBatchEncoder.Items items;
     try {
-      List<String> ids = new ArrayList<>(samples.size());
-      for (int i = 0; i < samples.size(); i++) {
-        String id = seriesIds == null ? null : seriesIds.get(i);
-        ids.add(id == null ? seriesKey.idOf(samples.get(i)) : id);
-      }
       if (batchSchemaId < 0 && !samples.isEmpty()) {
         batchSchemaId = encoder.schemaId(config.topic());
       }
-      items = encoder.items(samples, ids);
+      if (series == null) {
+        List<String> ids = new ArrayList<>(samples.size());
+        for (MetricSample sample : samples) {
+          ids.add(seriesKey.idOf(sample));
+        }
+        items = encoder.items(samples, ids);
+      } else {
+        List<EncodedSeries> all = new ArrayList<>(series);
+        for (int i = 0; i < all.size(); i++) {
+          if (all.get(i) == null) {
+            all.set(i, EncodedSeries.of(samples.get(i), seriesKey.idOf(samples.get(i))));
+          }
+        }
+        items = encoder.encodedItems(samples, all);
+      }
     } catch (RuntimeException e) {
       queuedSamples.addAndGet(-samples.size());
       done.completeExceptionally(classify(e));

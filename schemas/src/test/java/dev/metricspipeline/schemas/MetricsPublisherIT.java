@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.registry.RegistryClientConfig;
 import dev.metricspipeline.schemas.registry.SchemaRegistryClient;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import dev.metricspipeline.schemas.serde.SamplesDeserializer;
 import dev.metricspipeline.testkit.KafkaCluster;
 import dev.metricspipeline.testkit.KafkaExtension;
@@ -48,14 +49,15 @@ class MetricsPublisherIT {
             PublisherConfig.defaults(KafkaConnection.of(kafka.bootstrapServers()), registry)
                 .withTopic(topic))) {
       CompletableFuture<Void> first = publisher.publish(samples.subList(0, 20));
-      // The scraper's way: ids it already has (every other one here), the rest computed.
+      // The scraper's way: series it already encoded (every other one here), the rest made here.
       List<MetricSample> rest = samples.subList(20, samples.size());
-      List<String> ids = new ArrayList<>();
+      List<EncodedSeries> series = new ArrayList<>();
       for (int i = 0; i < rest.size(); i++) {
-        ids.add(i % 2 == 0 ? SeriesKey.standard().idOf(rest.get(i)) : null);
+        MetricSample sample = rest.get(i);
+        series.add(i % 2 == 0 ? EncodedSeries.of(sample, SeriesKey.standard().idOf(sample)) : null);
       }
-      CompletableFuture<Void> second = publisher.publishKeyed(rest, ids);
-      assertThatThrownBy(() -> publisher.publishKeyed(rest, ids.subList(1, ids.size())))
+      CompletableFuture<Void> second = publisher.publishEncoded(rest, series);
+      assertThatThrownBy(() -> publisher.publishEncoded(rest, series.subList(1, series.size())))
           .isInstanceOf(IllegalArgumentException.class);
       CompletableFuture.allOf(first, second).get(30, TimeUnit.SECONDS);
       assertThat(publisher.samplesPublished()).isEqualTo(samples.size());

@@ -6,6 +6,7 @@ import dev.metricspipeline.pull.Target;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -219,10 +220,12 @@ public final class ScrapeLoop {
    * The publisher encodes on the calling thread and may ask the Schema Registry on its first call:
    * never on an event loop.
    */
-  private CompletableFuture<Void> publishOffLoop(List<MetricSample> batch, List<String> ids) {
+  private CompletableFuture<Void> publishOffLoop(
+      List<MetricSample> batch, List<EncodedSeries> series) {
     return vertx
         .executeBlocking(
-            () -> ids == null ? publisher.publish(batch) : publisher.publish(batch, ids), false)
+            () -> series == null ? publisher.publish(batch) : publisher.publish(batch, series),
+            false)
         .toCompletionStage()
         .toCompletableFuture()
         .thenCompose(published -> published);
@@ -412,21 +415,21 @@ public final class ScrapeLoop {
       done(gen);
       return;
     }
-    // Each id comes from the scrape cache and is handed to the publisher as the sample's key.
+    // Each series (id and encoding) comes from the scrape cache and is handed to the publisher.
     List<MetricSample> batch = new ArrayList<>(scraped.samples().size() + 8);
-    List<String> ids = new ArrayList<>(scraped.samples().size() + 8);
-    int added = staleness.succeeded(scraped.samples(), scraped.ids(), start, batch, ids);
+    List<EncodedSeries> series = new ArrayList<>(scraped.samples().size() + 8);
+    int added = staleness.succeeded(scraped.samples(), scraped.series(), start, batch, series);
     batch.add(processor.report("up", 1, start));
     batch.add(processor.report("scrape_duration_seconds", scraped.seconds(), start));
     batch.add(processor.report("scrape_samples_scraped", scraped.scraped(), start));
     batch.add(
         processor.report("scrape_samples_post_metric_relabeling", scraped.samples().size(), start));
     batch.add(processor.report("scrape_series_added", added, start));
-    while (ids.size() < batch.size()) {
-      ids.add(null); // the report series: the publisher keys them
+    while (series.size() < batch.size()) {
+      series.add(null); // the report series: the publisher keys them
     }
     status = new Status("up", "", start, scraped.seconds());
-    send(batch, ids, "success", scraped.samples().size(), gen);
+    send(batch, series, "success", scraped.samples().size(), gen);
   }
 
   private void failed(Throwable cause, long start, long started, long gen) {
@@ -453,8 +456,8 @@ public final class ScrapeLoop {
    * batch the publisher loses is the scraper's: a fault of the stage, and a success clears them.
    */
   private void send(
-      List<MetricSample> batch, List<String> ids, String result, int samples, long gen) {
-    publishOffLoop(batch, ids)
+      List<MetricSample> batch, List<EncodedSeries> series, String result, int samples, long gen) {
+    publishOffLoop(batch, series)
         .whenComplete(
             (ok, e) ->
                 vertx.runOnContext(

@@ -16,6 +16,7 @@ import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -43,6 +44,8 @@ final class ScrapeProcessor {
   private final SeriesKey seriesKey;
   private final SampleTimestamps timestamps;
   private final ScrapeMetrics metrics;
+  // Every sample's source: one object, so the published samples share their series' encoding.
+  private final String source;
   // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
   // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
   private volatile Map<SeriesRef, Resolved> resolved = Map.of();
@@ -68,10 +71,15 @@ final class ScrapeProcessor {
     this.seriesKey = seriesKey;
     this.timestamps = timestamps;
     this.metrics = metrics;
+    this.source = "scrape " + target.job().jobName();
   }
 
-  /** A processed scrape: the samples to publish, their series ids, the report series' counts. */
-  record Scraped(List<MetricSample> samples, List<String> ids, int scraped, double seconds) {}
+  /**
+   * A processed scrape: the samples to publish, their series (id and encoding, from the scrape
+   * cache), the report series' counts.
+   */
+  record Scraped(
+      List<MetricSample> samples, List<EncodedSeries> series, int scraped, double seconds) {}
 
   Scraped process(byte[] body, String contentType, long start, long started) throws ScrapeFailure {
     ParseResult parsed;
@@ -87,7 +95,7 @@ final class ScrapeProcessor {
     }
     PullConfig.ScrapeJob job = target.job();
     List<MetricSample> out = new ArrayList<>(parsed.samples().size());
-    List<String> ids = new ArrayList<>(parsed.samples().size());
+    List<EncodedSeries> series = new ArrayList<>(parsed.samples().size());
     Map<SeriesRef, Resolved> known = resolved;
     Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
     int outOfBounds = 0;
@@ -117,7 +125,7 @@ final class ScrapeProcessor {
         time = p.timestamp();
       }
       out.add(sample(r.name(), r.labels(), p.type(), p.value(), time, start));
-      ids.add(r.id());
+      series.add(r.series());
     }
     if (outOfBounds > 0) {
       metrics.outOfBounds(outOfBounds);
@@ -133,7 +141,7 @@ final class ScrapeProcessor {
     }
     // Only after every limit passed: a failed scrape leaves the cache as it was.
     resolved = seen;
-    return new Scraped(out, ids, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
+    return new Scraped(out, series, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
   }
 
   /** A series as scraped: its name and labels before relabeling, the scrape cache's key. */
@@ -141,11 +149,13 @@ final class ScrapeProcessor {
 
   /**
    * What metric relabeling, the target labels and the label limits make of a series as scraped: its
-   * name, labels and id, or {@link #DROPPED}. These depend only on the series and the target's
-   * fixed config, so they are worked out once per series, not once per sample (Prometheus keeps the
-   * same per-target cache).
+   * name, labels, id and encoding, or {@link #DROPPED}. These depend only on the series and the
+   * target's fixed config, so they are worked out once per series, not once per sample (Prometheus
+   * keeps the same per-target cache). Every sample of the series is made of these very objects, so
+   * the publisher copies the series' encoded strings instead of writing them ({@link
+   * EncodedSeries}).
    */
-  private record Resolved(String name, Map<String, String> labels, String id) {
+  private record Resolved(String name, Map<String, String> labels, EncodedSeries series) {
     static final Resolved DROPPED = new Resolved(null, null, null);
   }
 
@@ -167,8 +177,9 @@ final class ScrapeProcessor {
     attachTargetLabels(labels);
     checkLimits(name, labels);
     // Shared by the samples of every scrape that has this series: nothing may change it.
-    return new Resolved(
-        name, Collections.unmodifiableSortedMap(labels), seriesKey.idOf(name, labels));
+    Map<String, String> frozen = Collections.unmodifiableSortedMap(labels);
+    MetricSample prototype = sample(name, frozen, SampleType.UNTYPED, 0, 0, 0);
+    return new Resolved(name, frozen, EncodedSeries.of(prototype, seriesKey.idOf(name, labels)));
   }
 
   private void attachTargetLabels(TreeMap<String, String> labels) {
@@ -253,7 +264,7 @@ final class ScrapeProcessor {
         null,
         target.url(),
         replica,
-        "scrape " + target.job().jobName(),
+        source,
         null);
   }
 

@@ -1,6 +1,7 @@
 package dev.metricspipeline.pull.internal;
 
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,35 +16,37 @@ import java.util.Map;
 final class ScrapeStaleness {
 
   private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
-  // The last scrape's ids in order when none repeated (else null). A target usually lists the same
-  // series in the same order every scrape: then the last series are updated in place, unhashed.
-  private List<String> lastIds;
+  // The last scrape's series in order when none repeated (else null). A target usually lists the
+  // same series in the same order every scrape: then the last series are updated in place,
+  // unhashed.
+  private List<EncodedSeries> lastOrder;
 
   /**
-   * After a successful scrape: adds its samples (with their series ids) to the batch, then a stale
-   * marker for every series of the last scrape that this one lacks.
+   * After a successful scrape: adds its samples (with their series) to the batch, then a stale
+   * marker for every series of the last scrape that this one lacks (with a null series: the
+   * publisher keys it).
    *
    * @return how many of the scrape's series the last scrape did not have ({@code
    *     scrape_series_added})
    */
   int succeeded(
       List<MetricSample> samples,
-      List<String> ids,
+      List<EncodedSeries> series,
       long start,
       List<MetricSample> batch,
-      List<String> batchIds) {
+      List<EncodedSeries> batchSeries) {
     batch.addAll(samples);
-    batchIds.addAll(ids);
-    if (lastIds != null && sameInOrder(ids, lastIds)) {
+    batchSeries.addAll(series);
+    if (lastOrder != null && sameInOrder(series, lastOrder)) {
       int i = 0;
       for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
         e.setValue(samples.get(i++));
       }
       return 0;
     }
-    Map<String, MetricSample> current = new LinkedHashMap<>(ids.size() * 4 / 3 + 16);
+    Map<String, MetricSample> current = new LinkedHashMap<>(series.size() * 4 / 3 + 16);
     for (int i = 0; i < samples.size(); i++) {
-      current.put(ids.get(i), samples.get(i));
+      current.put(series.get(i).id(), samples.get(i));
     }
     int added = 0;
     for (String id : current.keySet()) {
@@ -54,22 +57,22 @@ final class ScrapeStaleness {
     for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
       if (!current.containsKey(e.getKey())) {
         batch.add(ScrapeProcessor.stale(e.getValue(), start));
-        batchIds.add(e.getKey());
+        batchSeries.add(null);
       }
     }
     lastSeries = current;
-    lastIds = current.size() == ids.size() ? List.copyOf(ids) : null;
+    lastOrder = current.size() == series.size() ? List.copyOf(series) : null;
     return added;
   }
 
-  private static boolean sameInOrder(List<String> ids, List<String> last) {
-    if (ids.size() != last.size()) {
+  private static boolean sameInOrder(List<EncodedSeries> series, List<EncodedSeries> last) {
+    if (series.size() != last.size()) {
       return false;
     }
-    for (int i = 0; i < ids.size(); i++) {
-      String id = ids.get(i);
-      String was = last.get(i);
-      if (id != was && !id.equals(was)) {
+    for (int i = 0; i < series.size(); i++) {
+      EncodedSeries is = series.get(i);
+      EncodedSeries was = last.get(i);
+      if (is != was && !is.id().equals(was.id())) {
         return false;
       }
     }
@@ -83,7 +86,7 @@ final class ScrapeStaleness {
       markers.add(ScrapeProcessor.stale(s, ts));
     }
     lastSeries = new LinkedHashMap<>();
-    lastIds = null;
+    lastOrder = null;
     return markers;
   }
 
@@ -91,6 +94,6 @@ final class ScrapeStaleness {
   void adopt(ScrapeStaleness previous) {
     // A copy: this loop updates its map in place, and the previous loop may still finish a scrape.
     this.lastSeries = new LinkedHashMap<>(previous.lastSeries);
-    this.lastIds = previous.lastIds;
+    this.lastOrder = previous.lastOrder;
   }
 }

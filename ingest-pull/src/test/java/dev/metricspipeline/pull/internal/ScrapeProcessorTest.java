@@ -10,6 +10,7 @@ import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -69,13 +70,18 @@ class ScrapeProcessorTest {
             "node_cpu_seconds_total{cluster=eu, cpu=0, env=prod, exported_job=inner,"
                 + " instance=host:9100, job=node}=12.0");
     assertThat(first.scraped()).isEqualTo(3);
-    assertThat(first.ids())
+    assertThat(ids(first))
         .containsExactly(
             "node_load1{cluster=\"eu\",env=\"prod\",instance=\"host:9100\",job=\"node\"}",
             "node_cpu_seconds_total{cluster=\"eu\",cpu=\"0\",env=\"prod\",exported_job=\"inner\","
                 + "instance=\"host:9100\",job=\"node\"}");
     // From the scrape cache: the same series and ids, the new value.
-    assertThat(second.ids()).isEqualTo(first.ids());
+    assertThat(second.series()).isEqualTo(first.series());
+    for (int i = 0; i < second.samples().size(); i++) {
+      assertThat(second.series().get(i).describes(second.samples().get(i)))
+          .as("sample %d is made of its encoded series' very objects: its strings are copied", i)
+          .isTrue();
+    }
     assertThat(series(second).get(0)).endsWith("=0.75");
     assertThat(second.samples().get(0).getTimestamp()).isEqualTo(T);
     assertThatThrownBy(() -> second.samples().get(0).getLabels().put("x", "y"))
@@ -87,13 +93,13 @@ class ScrapeProcessorTest {
   void aLimitFailsEveryScrapeAndLeavesTheCacheAsItWas() throws Exception {
     ScrapeProcessor p =
         processor("{job_name: node, label_limit: 5, static_configs: [{targets: ['host:9100']}]}");
-    assertThat(process(p, "ok 1\n").ids()).hasSize(1);
+    assertThat(process(p, "ok 1\n").series()).hasSize(1);
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(() -> process(p, "ok 1\nwide{a=\"1\",b=\"2\"} 1\n"))
           .isInstanceOf(ScrapeFailure.class)
           .hasMessage("label_limit exceeded (metric: wide, number of labels: 7, limit: 5)");
     }
-    assertThat(process(p, "ok 2\n").ids()).hasSize(1);
+    assertThat(process(p, "ok 2\n").series()).hasSize(1);
   }
 
   @Test
@@ -101,28 +107,29 @@ class ScrapeProcessorTest {
     ScrapeProcessor p = processor("{job_name: node, static_configs: [{targets: ['host:9100']}]}");
     ScrapeStaleness staleness = new ScrapeStaleness();
     List<MetricSample> batch = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
+    List<EncodedSeries> ids = new ArrayList<>();
     ScrapeProcessor.Scraped one = process(p, "a 1\nb 2\n");
-    assertThat(staleness.succeeded(one.samples(), one.ids(), T, batch, ids)).isEqualTo(2);
+    assertThat(staleness.succeeded(one.samples(), one.series(), T, batch, ids)).isEqualTo(2);
 
     batch.clear();
     ids.clear();
     ScrapeProcessor.Scraped two = process(p, "a 3\nc 4\n");
-    assertThat(staleness.succeeded(two.samples(), two.ids(), T + 1000, batch, ids)).isEqualTo(1);
+    assertThat(staleness.succeeded(two.samples(), two.series(), T + 1000, batch, ids)).isEqualTo(1);
     assertThat(batch).extracting(MetricSample::getName).containsExactly("a", "c", "b");
     assertThat(StaleMarker.isStale(batch.get(2).getValue())).isTrue();
     assertThat(batch.get(2).getTimestamp()).isEqualTo(T + 1000);
     assertThat(ids).hasSize(3);
+    assertThat(ids.get(2)).as("a stale marker's series: keyed by the publisher").isNull();
 
     // The same series in the same order: nothing added, nothing stale; the markers made later
     // come from this scrape's samples (here, a's new type).
     batch.clear();
     ids.clear();
     ScrapeProcessor.Scraped three = process(p, "# TYPE a gauge\na 5\nc 6\n");
-    assertThat(staleness.succeeded(three.samples(), three.ids(), T + 1500, batch, ids))
+    assertThat(staleness.succeeded(three.samples(), three.series(), T + 1500, batch, ids))
         .isEqualTo(0);
     assertThat(batch).extracting(MetricSample::getValue).containsExactly(5.0, 6.0);
-    assertThat(ids).isEqualTo(three.ids());
+    assertThat(ids).isEqualTo(three.series());
 
     List<MetricSample> gone = staleness.allStale(T + 2000);
     assertThat(gone).extracting(MetricSample::getName).containsExactly("a", "c");
@@ -132,7 +139,11 @@ class ScrapeProcessorTest {
     // After the markers, the same series again are all new.
     batch.clear();
     ids.clear();
-    assertThat(staleness.succeeded(three.samples(), three.ids(), T + 4000, batch, ids))
+    assertThat(staleness.succeeded(three.samples(), three.series(), T + 4000, batch, ids))
         .isEqualTo(2);
+  }
+
+  private static List<String> ids(ScrapeProcessor.Scraped scraped) {
+    return scraped.series().stream().map(EncodedSeries::id).toList();
   }
 }

@@ -22,7 +22,8 @@ import org.apache.kafka.common.utils.Utils;
  *   <li>{@link #items} encodes each sample once as a batch item (Avro {@code MetricSample} with its
  *       {@code seriesId}, written field by field by {@link SampleItemWriter}, the stock writer's
  *       bytes at a fraction of its cost) and hashes its series id as Kafka's default partitioner
- *       hashes a key;
+ *       hashes a key; {@link #encodedItems} does the same from series encoded once beforehand
+ *       ({@link EncodedSeries}), copying their strings' bytes;
  *   <li>{@link Batch} concatenates items of one partition into one wire-format record: the Avro
  *       binary encoding of a record whose only field is an array is the item count, the items, and
  *       a zero, so no item is encoded twice. {@link PartitionedBatches} keeps one open per
@@ -69,15 +70,39 @@ public final class SampleBatchEncoder {
    * @param seriesIds aligned with {@code samples}, none null
    */
   public Items items(List<MetricSample> samples, List<String> seriesIds) {
+    return encode(samples, seriesIds, null);
+  }
+
+  /**
+   * Encodes samples as batch items from their series' encodings: a sample made of the very objects
+   * its series was encoded from costs two copies and its own type, value and timestamps; any other
+   * is written in full with the series' id (the same bytes either way). The sample's own {@code
+   * seriesId} is not written: the series' id is.
+   *
+   * @param series aligned with {@code samples}, none null
+   */
+  public Items encodedItems(List<MetricSample> samples, List<EncodedSeries> series) {
+    return encode(samples, null, series);
+  }
+
+  /** Items from either the series ids or the series' encodings (the other list null). */
+  private static Items encode(
+      List<MetricSample> samples, List<String> seriesIds, List<EncodedSeries> series) {
     SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
     int[] ends = new int[samples.size()];
     int[] hashes = new int[samples.size()];
     try {
       for (int i = 0; i < samples.size(); i++) {
-        byte[] idBytes = seriesIds.get(i).getBytes(StandardCharsets.UTF_8);
-        out.write(samples.get(i), idBytes);
+        if (series != null) {
+          EncodedSeries encoded = series.get(i);
+          out.write(samples.get(i), encoded);
+          hashes[i] = encoded.hash();
+        } else {
+          byte[] idBytes = seriesIds.get(i).getBytes(StandardCharsets.UTF_8);
+          out.write(samples.get(i), idBytes);
+          hashes[i] = Utils.murmur2(idBytes);
+        }
         ends[i] = out.size();
-        hashes[i] = Utils.murmur2(idBytes);
       }
     } catch (RuntimeException e) {
       throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);

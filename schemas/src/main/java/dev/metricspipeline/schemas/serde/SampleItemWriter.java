@@ -19,6 +19,11 @@ import org.apache.avro.io.BinaryData;
  * stock writer on varied samples, and the class refuses to load if {@code MetricSample}'s fields
  * are not the ones it writes (a new schema version must change this class, and its test, with it).
  *
+ * <p>An item is a head (name, labels), a middle (type, value, timestamps) and a tail (origin, the
+ * push and scrape fields, the series id). Head and tail are the same for every sample of one series
+ * from one source, so an {@link EncodedSeries} keeps them encoded and only the middle is written
+ * per sample.
+ *
  * <p>Not thread-safe: one per call of {@link SampleBatchEncoder#items}.
  */
 final class SampleItemWriter {
@@ -58,6 +63,28 @@ final class SampleItemWriter {
 
   /** Appends one item: the sample's fields without its own {@code seriesId}, then {@code id}. */
   void write(MetricSample s, byte[] id) {
+    head(s);
+    middle(s);
+    tail(s, id);
+  }
+
+  /**
+   * Appends one item, copying the series' encoded head and tail when the sample's constant fields
+   * are the very objects the series was encoded from ({@link EncodedSeries#describes}), else
+   * writing it whole: the same bytes either way.
+   */
+  void write(MetricSample s, EncodedSeries series) {
+    if (series.describes(s)) {
+      putBytes(series.head());
+      middle(s);
+      putBytes(series.tail());
+    } else {
+      write(s, series.idBytes());
+    }
+  }
+
+  /** The fields that are the same for every sample of one series from one source: name, labels. */
+  void head(MetricSample s) {
     string(s.getName());
     Map<String, String> labels = s.getLabels();
     if (!labels.isEmpty()) {
@@ -68,11 +95,19 @@ final class SampleItemWriter {
       }
     }
     varlong(0); // end of the map
+  }
+
+  /** The fields each sample has its own of: type, value, timestamp, ingest timestamp. */
+  private void middle(MetricSample s) {
     varlong(s.getType().ordinal());
     ensure(8);
     size += BinaryData.encodeDouble(s.getValue(), buf, size);
     varlong(s.getTimestamp());
     varlong(s.getIngestTimestamp());
+  }
+
+  /** The source fields, then the series id: the same for every sample of one series. */
+  void tail(MetricSample s, byte[] id) {
     varlong(s.getOrigin().ordinal());
     optional(s.getPushGroup());
     optional(s.getPushId());
@@ -81,13 +116,22 @@ final class SampleItemWriter {
     optional(s.getSource());
     varlong(1); // seriesId's string branch
     varlong(id.length);
-    ensure(id.length);
-    System.arraycopy(id, 0, buf, size, id.length);
-    size += id.length;
+    putBytes(id);
+  }
+
+  private void putBytes(byte[] bytes) {
+    ensure(bytes.length);
+    System.arraycopy(bytes, 0, buf, size, bytes.length);
+    size += bytes.length;
   }
 
   int size() {
     return size;
+  }
+
+  /** A copy of the bytes written so far. */
+  byte[] toByteArray() {
+    return Arrays.copyOf(buf, size);
   }
 
   /** The bytes written so far: the array itself, valid up to {@link #size()}. */
@@ -120,9 +164,7 @@ final class SampleItemWriter {
     } else {
       byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
       varlong(bytes.length);
-      ensure(bytes.length);
-      System.arraycopy(bytes, 0, buf, size, bytes.length);
-      size += bytes.length;
+      putBytes(bytes);
     }
   }
 

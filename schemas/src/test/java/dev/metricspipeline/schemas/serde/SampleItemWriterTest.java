@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.avro.io.BinaryEncoder;
@@ -107,5 +108,45 @@ class SampleItemWriterTest {
       nonAscii += shown.chars().anyMatch(c -> c >= 0x80) ? 1 : 0;
     }
     assertThat(nonAscii).as("samples with non-ASCII text among them").isGreaterThan(100);
+  }
+
+  @Test
+  void writesTheSameBytesFromAnEncodedSeries() throws IOException {
+    Random random = new Random(20261201);
+    SampleItemWriter writer = new SampleItemWriter(16);
+    for (int i = 0; i < 2_000; i++) {
+      MetricSample prototype = sample(random);
+      String id = text(random);
+      EncodedSeries series = EncodedSeries.of(prototype, id);
+      // Another sample of the series: the very same objects, its own type, value and timestamps.
+      MetricSample next = sample(random);
+      MetricSample same =
+          new MetricSample(
+              prototype.getName(),
+              prototype.getLabels(),
+              next.getType(),
+              next.getValue(),
+              next.getTimestamp(),
+              next.getIngestTimestamp(),
+              prototype.getOrigin(),
+              prototype.getPushGroup(),
+              prototype.getPushId(),
+              prototype.getScrapeTarget(),
+              prototype.getScraperReplica(),
+              prototype.getSource(),
+              null);
+      assertThat(series.describes(same)).isTrue();
+      // An equal copy is not the same objects: written in full, to the same bytes.
+      MetricSample copy = MetricSample.newBuilder(same).build();
+      copy.setLabels(new TreeMap<>(same.getLabels()));
+      assertThat(series.describes(copy)).isFalse();
+      // A different sample given this series is written in full: its own fields, the series' id.
+      for (MetricSample s : List.of(prototype, same, copy, next)) {
+        int start = writer.size();
+        writer.write(s, series);
+        byte[] ours = Arrays.copyOfRange(writer.buffer(), start, writer.size());
+        assertThat(ours).as("item %d: %s", i, s).isEqualTo(stock(s, id));
+      }
+    }
   }
 }
