@@ -234,7 +234,20 @@ public final class TextFormatParser implements MetricsParser {
     };
   }
 
+  /**
+   * The body as text, refusing malformed UTF-8. The JDK's own decoding takes an ASCII body (the
+   * usual one) as one vectorized check and copy; it replaces malformed input with U+FFFD, so only a
+   * body whose text holds one is decoded again, strictly, to tell a real U+FFFD from an error.
+   */
   private static String utf8(byte[] body) throws ParseException {
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.indexOf('\uFFFD') >= 0) {
+      strictUtf8(body);
+    }
+    return text;
+  }
+
+  private static void strictUtf8(byte[] body) throws ParseException {
     ByteBuffer in = ByteBuffer.wrap(body);
     CharBuffer out = CharBuffer.allocate(body.length);
     CoderResult result =
@@ -253,7 +266,5 @@ public final class TextFormatParser implements MetricsParser {
       }
       throw new ParseException(line, 0, "invalid UTF-8 at byte offset " + offset);
     }
-    out.flip();
-    return out.toString();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -223,6 +224,41 @@ class PrometheusTextParserTest {
     assertThatThrownBy(() -> TextFormatParser.prometheus().parse(body, NOW))
         .isInstanceOf(ParseException.class)
         .hasMessage("line 2: invalid UTF-8 at byte offset 9");
+  }
+
+  @Test
+  void aRealReplacementCharacterIsTakenAndNonAsciiTextKept() throws ParseException {
+    // U+FFFD is what the decoder puts for malformed input; written as UTF-8 it is a valid value.
+    byte[] body = "a{x=\"\uFFFD\",y=\"日本\"} 1\n".getBytes(StandardCharsets.UTF_8);
+    List<ParsedSample> samples = TextFormatParser.prometheus().parse(body, NOW).samples();
+    assertThat(samples)
+        .extracting(ParsedSample::labels)
+        .containsExactly(Map.of("x", "\uFFFD", "y", "日本"));
+    // With a real one before it, a malformed byte is still refused.
+    byte[] both = Arrays.copyOf(body, body.length + 4);
+    both[body.length] = 'b';
+    both[body.length + 1] = ' ';
+    both[body.length + 2] = (byte) 0xff;
+    both[body.length + 3] = '\n';
+    assertThatThrownBy(() -> TextFormatParser.prometheus().parse(both, NOW))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("line 2: invalid UTF-8 at byte offset " + (body.length + 2));
+  }
+
+  @Test
+  void aTypeLineBetweenSamplesOfOneNameTypesTheOnesAfterIt() throws ParseException {
+    // foo_count is its own untyped family until "# TYPE foo summary" makes it foo's count.
+    String body = "foo_count{a=\"1\"} 1\n# TYPE foo summary\nfoo_count{a=\"2\"} 2\n";
+    SeriesTextCache cache = new SeriesTextCache();
+    for (int i = 0; i < 2; i++) {
+      ParseResult result =
+          TextFormatParser.prometheus()
+              .parse(body.getBytes(StandardCharsets.UTF_8), NOW, i == 0 ? null : cache);
+      assertThat(result.samples())
+          .extracting(ParsedSample::type)
+          .containsExactly(SampleType.UNTYPED, SampleType.SUMMARY_COUNT);
+      assertThat(result.families()).containsExactly("foo_count", "foo");
+    }
   }
 
   @Test
