@@ -27,10 +27,15 @@ public final class PrometheusTextParser {
 
   private final SampleSink sink;
   private final SeriesTexts.Parse texts;
-  private final Map<String, String> types = new HashMap<>();
-  private final Set<String> helps = new HashSet<>();
-  private final Set<String> familiesWithSamples = new HashSet<>();
-  private final Map<List<Object>, Integer> seenSeries = new HashMap<>();
+  private final Map<String, String> types;
+  private final Set<String> helps;
+  private final Set<String> familiesWithSamples;
+  private final Map<List<Object>, Integer> seenSeries;
+  // The last sample's name and what familyOf made of it: consecutive samples of one metric are
+  // the rule (a node_exporter page has 16 node_cpu_seconds_total lines in a row). Forgotten at
+  // each TYPE line, which can change a name's family.
+  private String lastName;
+  private String[] lastFamily;
 
   public PrometheusTextParser(SampleSink sink) {
     this(sink, null);
@@ -44,6 +49,12 @@ public final class PrometheusTextParser {
   public PrometheusTextParser(SampleSink sink, SeriesTexts.Parse texts) {
     this.sink = sink;
     this.texts = texts;
+    // Sized for the last body's samples, so a body like it fills them without growing them.
+    int samples = texts == null ? 16 : Math.max(16, texts.lastSize());
+    this.seenSeries = new HashMap<>(samples * 4 / 3 + 1);
+    this.types = new HashMap<>(samples / 2);
+    this.helps = new HashSet<>(samples / 2);
+    this.familiesWithSamples = new HashSet<>(samples / 2);
   }
 
   public void parse(String text) throws ParseException {
@@ -112,6 +123,7 @@ public final class PrometheusTextParser {
       throw new ParseException(in.line(), 0, "TYPE line for metric " + name + " after its samples");
     }
     types.put(name, type);
+    lastName = null;
   }
 
   private void sample(LineScanner in) throws ParseException {
@@ -132,6 +144,9 @@ public final class PrometheusTextParser {
       labels = known.labels();
     } else {
       name = in.metricName();
+      if (name.equals(lastName)) {
+        name = lastName; // one object for a run of one metric's series, in the texts kept too
+      }
     }
     // Checked on a hit too: the character after a name without labels is not part of its text.
     if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t' && in.peek() != '{') {
@@ -175,9 +190,18 @@ public final class PrometheusTextParser {
       }
     }
     ParsedLine line = new ParsedLine(in.line(), name, labels, value, valueText, timestamp, false);
-    String[] family = familyOf(name);
+    String[] family;
+    if (name.equals(lastName)) {
+      family = lastFamily;
+    } else {
+      family = familyOf(name);
+      if (lastFamily == null || !family[0].equals(lastFamily[0])) {
+        familiesWithSamples.add(family[0]);
+      }
+      lastName = name;
+      lastFamily = family;
+    }
     check(line, family[0], family[1], nameAt, in);
-    familiesWithSamples.add(family[0]);
     // Map equality and hash ignore order, so the labels as written are the key; nothing changes
     // them after this (the line's consumer copies before it rewrites a bound).
     Integer earlier =

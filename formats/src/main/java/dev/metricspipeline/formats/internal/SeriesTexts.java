@@ -50,6 +50,11 @@ public final class SeriesTexts {
       this.seen = new ArrayList<>(known.length);
     }
 
+    /** How many series texts the last body had: a size hint for this one. */
+    public int lastSize() {
+      return known.length;
+    }
+
     /**
      * The series that the text {@code line[from, to)} parsed to, or null: then parse it and {@link
      * #put} what it parsed to.
