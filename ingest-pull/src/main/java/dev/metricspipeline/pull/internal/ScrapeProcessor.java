@@ -46,9 +46,17 @@ final class ScrapeProcessor {
   private final ScrapeMetrics metrics;
   // Every sample's source: one object, so the published samples share their series' encoding.
   private final String source;
-  // The scrape cache: what the last successful scrape made of each series as scraped. Replaced
-  // whole after each processed scrape (never changed in place), so overlapping scrapes are safe.
+  // The scrape cache: what successful scrapes made of each series as scraped (the series of the
+  // last scrape that had a new one). Replaced whole, never changed in place, so overlapping scrapes
+  // are safe.
   private volatile Map<SeriesRef, Resolved> resolved = Map.of();
+  // The same cache by position: the parser's text cache hands back the very same name and label
+  // objects for an unchanged line, so in a scrape that lists its series as the last one did (the
+  // usual case) each finds its entry at its own position by two identity checks, with no key
+  // built or hashed. The map is only rebuilt when a scrape has a series it lacks. Each of the two
+  // is a correct cache on its own (an entry depends only on its series and the target's config),
+  // so a scrape that reads one of them new and the other old is still right.
+  private volatile Positions positions = Positions.NONE;
   // The parser's cache: each series text of the last body → its name and labels. With it a series
   // seen in the last scrape is neither parsed nor hashed again, and its labels are the same object
   // as last time, so the SeriesRef lookup below is a cached hash and an identity check.
@@ -97,19 +105,28 @@ final class ScrapeProcessor {
     List<MetricSample> out = new ArrayList<>(parsed.samples().size());
     List<EncodedSeries> series = new ArrayList<>(parsed.samples().size());
     Map<SeriesRef, Resolved> known = resolved;
-    Map<SeriesRef, Resolved> seen = new HashMap<>(Math.max(16, known.size() * 4 / 3 + 1));
+    Positions last = positions;
+    List<ParsedSample> samples = parsed.samples();
+    Resolved[] found = new Resolved[samples.size()];
+    Map<SeriesRef, Resolved> fresh = null; // the series this scrape resolved
     int outOfBounds = 0;
     String firstOutOfBounds = null;
-    for (ParsedSample p : parsed.samples()) {
-      SeriesRef ref = new SeriesRef(p.name(), p.labels());
-      Resolved r = known.get(ref);
+    for (int i = 0; i < samples.size(); i++) {
+      ParsedSample p = samples.get(i);
+      Resolved r = last.at(i, p);
       if (r == null) {
-        r = seen.get(ref);
+        SeriesRef ref = new SeriesRef(p.name(), p.labels());
+        r = known.get(ref);
         if (r == null) {
-          r = resolve(p.name(), p.labels());
+          fresh = fresh == null ? new HashMap<>() : fresh;
+          r = fresh.get(ref);
+          if (r == null) {
+            r = resolve(p.name(), p.labels());
+            fresh.put(ref, r);
+          }
         }
       }
-      seen.put(ref, r);
+      found[i] = r;
       if (r == Resolved.DROPPED) {
         continue;
       }
@@ -140,12 +157,39 @@ final class ScrapeProcessor {
           "limit", "sample limit exceeded: " + out.size() + " samples, limit " + job.sampleLimit());
     }
     // Only after every limit passed: a failed scrape leaves the cache as it was.
-    resolved = seen;
+    if (fresh != null) {
+      // A new series: the map becomes this scrape's series, so the ones that went are forgotten
+      // (until then it holds them, at most one scrape's worth more).
+      Map<SeriesRef, Resolved> next = new HashMap<>(samples.size() * 4 / 3 + 16);
+      for (int i = 0; i < samples.size(); i++) {
+        next.put(new SeriesRef(samples.get(i).name(), samples.get(i).labels()), found[i]);
+      }
+      resolved = next;
+    }
+    positions = new Positions(samples, found);
     return new Scraped(out, series, parsed.samples().size(), (System.nanoTime() - started) / 1e9);
   }
 
   /** A series as scraped: its name and labels before relabeling, the scrape cache's key. */
   private record SeriesRef(String name, Map<String, String> labels) {}
+
+  /** The last processed scrape's samples as parsed, and what each one's series resolved to. */
+  private record Positions(List<ParsedSample> samples, Resolved[] resolved) {
+    static final Positions NONE = new Positions(List.of(), new Resolved[0]);
+
+    /**
+     * What the series at position {@code i} last time resolved to, if {@code p} has the very same
+     * name and labels objects (the parser's text cache returns them for an unchanged line); else
+     * null.
+     */
+    Resolved at(int i, ParsedSample p) {
+      if (i >= resolved.length) {
+        return null;
+      }
+      ParsedSample was = samples.get(i);
+      return was.name() == p.name() && was.labels() == p.labels() ? resolved[i] : null;
+    }
+  }
 
   /**
    * What metric relabeling, the target labels and the label limits make of a series as scraped: its

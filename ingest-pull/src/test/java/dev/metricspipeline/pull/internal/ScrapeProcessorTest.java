@@ -90,6 +90,35 @@ class ScrapeProcessorTest {
   }
 
   @Test
+  void theCachesGiveWhatAFreshProcessorGivesAsSeriesComeGoAndMove() throws Exception {
+    String job =
+        "{job_name: node, static_configs: [{targets: ['host:9100']}], metric_relabel_configs:"
+            + " [{source_labels: [__name__], regex: 'drop_.*', action: drop}]}";
+    String histogram =
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n";
+    List<String> bodies =
+        List.of(
+            "a 1\nb{x=\"1\"} 2\ndrop_me 3\nc 4\n" + histogram,
+            "a 1\nb{x=\"1\"} 2\ndrop_me 3\nc 4\n" + histogram, // the same lines
+            "b{x=\"1\"} 2\na 1\nc 4\ndrop_me 3\n" + histogram, // moved
+            "a 1\nb{x=\"2\"} 2\ndrop_me 3\nc 4\n" + histogram, // one changed in place
+            "a 1\nc 4\n", // some went
+            "a 1\nb{x=\"1\"} 2\ndrop_me 3\nc 4\nd 5\n" + histogram, // back, and a new one
+            "c 4\nd 5\n",
+            "a 1\nb{x=\"1\"} 2\ndrop_me 3\nc 4\nd 5\n" + histogram);
+    ScrapeProcessor cached = processor(job);
+    for (String body : bodies) {
+      ScrapeProcessor.Scraped got = process(cached, body);
+      ScrapeProcessor.Scraped fresh = process(processor(job), body);
+      assertThat(series(got)).as("samples of %s", body).isEqualTo(series(fresh));
+      assertThat(ids(got)).as("ids of %s", body).isEqualTo(ids(fresh));
+      for (int i = 0; i < got.samples().size(); i++) {
+        assertThat(got.series().get(i).describes(got.samples().get(i))).isTrue();
+      }
+    }
+  }
+
+  @Test
   void aLimitFailsEveryScrapeAndLeavesTheCacheAsItWas() throws Exception {
     ScrapeProcessor p =
         processor("{job_name: node, label_limit: 5, static_configs: [{targets: ['host:9100']}]}");
