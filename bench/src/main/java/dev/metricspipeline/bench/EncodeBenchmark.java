@@ -52,9 +52,21 @@ public class EncodeBenchmark {
 
   @Setup
   public void samples() {
-    samples = new ArrayList<>();
+    samples = remoteWriteLike();
     ids = new ArrayList<>();
     series = new ArrayList<>();
+    for (MetricSample sample : samples) {
+      ids.add(sample.getSeriesId());
+      series.add(EncodedSeries.of(sample, sample.getSeriesId()));
+    }
+  }
+
+  /**
+   * 1,000 samples shaped like the remote_write benchmark's, each with its series id set (also
+   * {@code DecodeBenchmark}'s).
+   */
+  static List<MetricSample> remoteWriteLike() {
+    List<MetricSample> samples = new ArrayList<>();
     SeriesKey key = SeriesKey.standard();
     for (int i = 0; i < 1_000; i++) {
       TreeMap<String, String> labels = new TreeMap<>();
@@ -74,12 +86,10 @@ public class EncodeBenchmark {
               .setSource("/api/v1/write")
               .build();
       sample.setLabels(labels); // the builder copied them into a HashMap
-      String id = key.idOf(sample);
-      sample.setSeriesId(id);
+      sample.setSeriesId(key.idOf(sample));
       samples.add(sample);
-      ids.add(id);
-      series.add(EncodedSeries.of(sample, id));
     }
+    return samples;
   }
 
   @Benchmark

@@ -46,8 +46,15 @@ final class SampleItemWriter {
           "seriesId");
 
   static {
-    List<String> actual =
-        MetricSample.getClassSchema().getFields().stream().map(Schema.Field::name).toList();
+    checkFields(MetricSample.getClassSchema());
+  }
+
+  /**
+   * Fails unless {@code schema}'s fields are the ones written here, in this order ({@link
+   * SampleBatchReader} reads the same ones).
+   */
+  static void checkFields(Schema schema) {
+    List<String> actual = schema.getFields().stream().map(Schema.Field::name).toList();
     if (!actual.equals(FIELDS)) {
       throw new IllegalStateException(
           "MetricSample's fields are " + actual + "; SampleItemWriter writes " + FIELDS);

@@ -24,7 +24,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * is the record key, not in the value). The writer schema, found by the id in the wire-format
  * header, tells which; any other record fails with a {@link SerializationException} naming it, as
  * do records {@link AvroDeserializer} refuses. Older and newer compatible schemas of either record
- * resolve into today's classes. Thread-safe.
+ * resolve into today's classes; a batch written with today's schema (the pipeline's own producers)
+ * is read field by field by {@link SampleBatchReader}, the same samples at a fraction of the cost.
+ * Thread-safe.
  */
 public final class SamplesDeserializer implements Deserializer<List<MetricSample>> {
 
@@ -67,6 +69,9 @@ public final class SamplesDeserializer implements Deserializer<List<MetricSample
     int id = WireFormat.schemaId(topic, payload);
     Reader reader = readers.computeIfAbsent(id, i -> reader(topic, i));
     try {
+      if (reader.own) {
+        return SampleBatchReader.read(payload, WireFormat.HEADER_SIZE, payload.length);
+      }
       BinaryDecoder decoder =
           DecoderFactory.get()
               .binaryDecoder(
@@ -86,12 +91,14 @@ public final class SamplesDeserializer implements Deserializer<List<MetricSample
     String name = writer.getType() == Schema.Type.RECORD ? writer.getFullName() : writer.getName();
     if (name.equals(BATCH)) {
       return new Reader(
+          SampleBatchReader.reads(writer),
           new SpecificDatumReader<>(
               writer, SampleBatch.getClassSchema(), SpecificData.getForClass(SampleBatch.class)),
           null);
     }
     if (name.equals(SAMPLE)) {
       return new Reader(
+          false,
           null,
           new SpecificDatumReader<>(
               writer, MetricSample.getClassSchema(), SpecificData.getForClass(MetricSample.class)));
@@ -109,6 +116,12 @@ public final class SamplesDeserializer implements Deserializer<List<MetricSample
             + BATCH);
   }
 
+  /**
+   * How records of one schema id are read: {@code own} for today's {@code SampleBatch} ({@link
+   * SampleBatchReader}, field by field), else Avro's resolving reader of the batch or the sample.
+   */
   private record Reader(
-      SpecificDatumReader<SampleBatch> batch, SpecificDatumReader<MetricSample> single) {}
+      boolean own,
+      SpecificDatumReader<SampleBatch> batch,
+      SpecificDatumReader<MetricSample> single) {}
 }

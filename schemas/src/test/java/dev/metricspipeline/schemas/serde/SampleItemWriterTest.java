@@ -38,7 +38,7 @@ class SampleItemWriterTest {
     "x".repeat(200),
   };
 
-  private static String text(Random random) {
+  static String text(Random random) {
     return TEXT[random.nextInt(TEXT.length)] + (random.nextBoolean() ? "" : random.nextInt());
   }
 
@@ -46,7 +46,7 @@ class SampleItemWriterTest {
     return random.nextInt(3) == 0 ? null : text(random);
   }
 
-  private static MetricSample sample(Random random) {
+  static MetricSample sample(Random random) {
     TreeMap<String, String> labels = new TreeMap<>();
     int n = random.nextInt(4) == 0 ? 0 : random.nextInt(20);
     for (int i = 0; i < n; i++) {
