@@ -4,6 +4,7 @@ import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OpenMetricsParser;
 import dev.metricspipeline.formats.internal.ParsedLine;
 import dev.metricspipeline.formats.internal.PrometheusTextParser;
+import dev.metricspipeline.formats.internal.SeriesTexts;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -90,8 +91,12 @@ public final class TextFormatParser implements MetricsParser {
   public ParseResult parse(byte[] body, long defaultTimestampMs, SeriesTextCache cache)
       throws ParseException {
     String text = utf8(body);
-    List<ParsedSample> out = new ArrayList<>();
-    List<String> families = new ArrayList<>();
+    SeriesTexts.Parse texts =
+        cache == null || dialect == Dialect.OPENMETRICS_1_0 ? null : cache.texts.begin();
+    // Sized for the source's last body, so a body like it fills them without growing them.
+    int expected = texts == null ? 16 : Math.max(16, texts.lastSize());
+    List<ParsedSample> out = new ArrayList<>(expected);
+    List<String> families = new ArrayList<>(expected);
     if (dialect == Dialect.OPENMETRICS_1_0) {
       OpenMetricsParser parser =
           new OpenMetricsParser(
@@ -119,7 +124,7 @@ public final class TextFormatParser implements MetricsParser {
                       line.timestamp() == null ? null : line.timestamp().longValueExact(),
                       defaultTimestampMs));
             },
-            cache == null ? null : cache.texts.begin())
+            texts)
         .parse(text);
     return new ParseResult(out, families, 0, 0);
   }

@@ -123,9 +123,13 @@ class PrometheusTextParserTest {
         "`# TYPE a histogram\\na_bucket 1` | line 2, column 1: histogram bucket a_bucket needs an \"le\" label with a number",
         "`# TYPE a summary\\na 1` | line 2, column 1: summary a sample needs a \"quantile\" label with a number",
         "`# HELP a x\\n# HELP a y` | line 2: second HELP line for metric a",
+        // CRLF line ends: one '\\r' before the '\\n' is not part of the line, a second one is.
+        "`a 1\\r\\nb 2 3 4\\r\\n` | line 2, column 7: expected end of line after the timestamp, got \"4\"",
+        "`a 1\\r\\n# HELP\\r\\n` | line 2, column 7: expected a blank and a metric name after HELP, got end of line",
+        "`a 1\\r\\nb 2\\r\\r\\n` | line 2, column 3: expected a number (or NaN, +Inf, -Inf) as the value, got \"2\\r\"",
       })
   void refusedWithExactErrors(String input, String error) throws ParseException {
-    String body = input.strip().replace("\\n", "\n");
+    String body = input.strip().replace("\\n", "\n").replace("\\r", "\r");
     assertThatThrownBy(() -> parse(body))
         .isInstanceOf(ParseException.class)
         .hasMessage(error.strip());

@@ -7,16 +7,39 @@ import java.util.Map;
 /**
  * Reads the parts of one line left to right and reports errors with the line, the column and what
  * was expected: {@code line 3, column 5: expected label value, got "'"}.
+ *
+ * <p>The line is a window {@code [start, end)} of a text, so a parser can scan a whole body line by
+ * line without copying each line out ({@link #reset}); positions ({@link #pos}, {@link #seek},
+ * {@link #seriesEnd}) are indices in that text, and columns in errors count from the window's
+ * start.
  */
 public final class LineScanner {
 
   private final String text;
-  private final int line;
+  private int start;
+  private int end;
+  private int line;
   private int pos;
 
+  /** A scanner over the whole of {@code text}, which is line {@code line}. */
   public LineScanner(String text, int line) {
+    this(text, 0, text.length(), line);
+  }
+
+  /** A scanner over {@code text[start, end)}, which is line {@code line}. */
+  public LineScanner(String text, int start, int end, int line) {
     this.text = text;
+    reset(start, end, line);
+  }
+
+  /**
+   * Moves this scanner to another line of the same text: {@code [start, end)}, line {@code line}.
+   */
+  public void reset(int start, int end, int line) {
+    this.start = start;
+    this.end = end;
     this.line = line;
+    this.pos = start;
   }
 
   public int line() {
@@ -28,7 +51,7 @@ public final class LineScanner {
   }
 
   public boolean atEnd() {
-    return pos >= text.length();
+    return pos >= end;
   }
 
   public char peek() {
@@ -36,7 +59,7 @@ public final class LineScanner {
   }
 
   public String rest() {
-    return text.substring(pos);
+    return text.substring(pos, end);
   }
 
   /** An error at the current position. */
@@ -47,35 +70,31 @@ public final class LineScanner {
   /** "expected X, got Y" at a position, quoting the character or fragment found there. */
   public ParseException errorAt(int at, String expected) {
     String got;
-    if (at >= text.length()) {
+    if (at >= end) {
       got = "end of line";
     } else {
-      int end = Math.min(text.length(), at + 1);
-      got = "\"" + printable(text.substring(at, end)) + "\"";
+      got = "\"" + printable(text.substring(at, at + 1)) + "\"";
     }
-    return new ParseException(line, at + 1, "expected " + expected + ", got " + got);
+    return new ParseException(line, at - start + 1, "expected " + expected + ", got " + got);
   }
 
   /** "expected X, got Y" quoting the whole token (up to the next blank) found at a position. */
   public ParseException tokenErrorAt(int at, String expected) {
-    if (at >= text.length()) {
+    if (at >= end) {
       return errorAt(at, expected);
     }
-    int end = at;
-    while (end < text.length()
-        && end - at < 40
-        && text.charAt(end) != ' '
-        && text.charAt(end) != '\t') {
-      end++;
+    int to = at;
+    while (to < end && to - at < 40 && text.charAt(to) != ' ' && text.charAt(to) != '\t') {
+      to++;
     }
-    String got = end == at ? text.substring(at, at + 1) : text.substring(at, end);
+    String got = to == at ? text.substring(at, at + 1) : text.substring(at, to);
     return new ParseException(
-        line, at + 1, "expected " + expected + ", got \"" + printable(got) + "\"");
+        line, at - start + 1, "expected " + expected + ", got \"" + printable(got) + "\"");
   }
 
   /** A free-form error at a position. */
   public ParseException problemAt(int at, String message) {
-    return new ParseException(line, at + 1, message);
+    return new ParseException(line, at - start + 1, message);
   }
 
   private static String printable(String s) {
@@ -94,7 +113,7 @@ public final class LineScanner {
 
   /** Skips blanks and tabs (Prometheus text allows runs of either between tokens). */
   public void skipBlanks() {
-    while (pos < text.length() && (text.charAt(pos) == ' ' || text.charAt(pos) == '\t')) {
+    while (pos < end && (text.charAt(pos) == ' ' || text.charAt(pos) == '\t')) {
       pos++;
     }
   }
@@ -121,12 +140,13 @@ public final class LineScanner {
 
   /** Whether {@code word} is the token here (followed by a blank, a tab or the end). */
   public boolean word(String word) {
-    int end = pos + word.length();
-    return text.startsWith(word, pos)
-        && (end == text.length() || text.charAt(end) == ' ' || text.charAt(end) == '\t');
+    int after = pos + word.length();
+    return after <= end
+        && text.startsWith(word, pos)
+        && (after == end || text.charAt(after) == ' ' || text.charAt(after) == '\t');
   }
 
-  /** The whole line. */
+  /** The text the line is a window of (the whole body, for a parser scanning one). */
   public String text() {
     return text;
   }
@@ -139,21 +159,21 @@ public final class LineScanner {
    */
   public int seriesEnd() {
     int i = pos;
-    if (i >= text.length() || !isNameStart(text.charAt(i), true)) {
+    if (i >= end || !isNameStart(text.charAt(i), true)) {
       return -1;
     }
-    while (i < text.length() && isNamePart(text.charAt(i), true)) {
+    while (i < end && isNamePart(text.charAt(i), true)) {
       i++;
     }
     int nameEnd = i;
-    while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+    while (i < end && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
       i++;
     }
-    if (i >= text.length() || text.charAt(i) != '{') {
+    if (i >= end || text.charAt(i) != '{') {
       return nameEnd;
     }
     boolean quoted = false;
-    for (i++; i < text.length(); i++) {
+    for (i++; i < end; i++) {
       char c = text.charAt(i);
       if (quoted) {
         if (c == '\\') {
@@ -188,7 +208,7 @@ public final class LineScanner {
   }
 
   private String name(boolean colon, String what) throws ParseException {
-    int start = pos;
+    int from = pos;
     if (atEnd() || !isNameStart(peek(), colon)) {
       throw error(what);
     }
@@ -196,7 +216,7 @@ public final class LineScanner {
     while (!atEnd() && isNamePart(peek(), colon)) {
       pos++;
     }
-    return text.substring(start, pos);
+    return text.substring(from, pos);
   }
 
   /**
@@ -280,11 +300,11 @@ public final class LineScanner {
 
   /** The characters up to the next blank (or tab, if {@code tabToo}) or the end. */
   public String token(boolean tabToo) {
-    int start = pos;
+    int from = pos;
     while (!atEnd() && peek() != ' ' && !(tabToo && peek() == '\t')) {
       pos++;
     }
-    return text.substring(start, pos);
+    return text.substring(from, pos);
   }
 
   private static boolean isNameStart(char c, boolean colon) {

@@ -58,22 +58,26 @@ public final class PrometheusTextParser {
   }
 
   public void parse(String text) throws ParseException {
-    String[] lines = text.split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i];
-      if (line.endsWith("\r")) {
-        line = line.substring(0, line.length() - 1);
-      }
-      LineScanner in = new LineScanner(line, i + 1);
+    // One scanner walks the body line by line in place: no line is copied out of it.
+    LineScanner in = new LineScanner(text, 0, 0, 0);
+    int lineNo = 0;
+    for (int from = 0; from <= text.length(); ) {
+      lineNo++;
+      int newline = text.indexOf('\n', from);
+      int to = newline < 0 ? text.length() : newline;
+      in.reset(from, to > from && text.charAt(to - 1) == '\r' ? to - 1 : to, lineNo);
       in.skipBlanks();
-      if (in.atEnd()) {
-        continue;
+      if (!in.atEnd()) {
+        if (in.peek() == '#') {
+          comment(in);
+        } else {
+          sample(in);
+        }
       }
-      if (in.peek() == '#') {
-        comment(in);
-      } else {
-        sample(in);
+      if (newline < 0) {
+        break;
       }
+      from = newline + 1;
     }
     if (texts != null) {
       texts.commit();
