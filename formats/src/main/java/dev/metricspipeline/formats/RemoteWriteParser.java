@@ -2,11 +2,7 @@ package dev.metricspipeline.formats;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.metricspipeline.formats.internal.LineScanner;
-import dev.metricspipeline.formats.proto.remote.Remote.Label;
 import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
-import dev.metricspipeline.formats.proto.remote.Remote.Sample;
-import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
-import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2.Request;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -32,14 +28,30 @@ import org.xerial.snappy.Snappy;
  * <p>The decompressed size that the snappy header declares is checked against the limit before any
  * buffer is allocated, so a small body claiming gigabytes (a snappy bomb) costs nothing. Native
  * histograms and exemplars are dropped and counted in {@link ParseResult#exemplarsDropped()} (both
- * together; native histograms are rare in remote_write 1.0).
+ * together; native histograms are rare in remote_write 1.0). A 1.0 request is read off its wire
+ * bytes without message objects, its series looked up in a {@link RemoteWriteSeriesCache} when one
+ * is given; 2.0 requests are read with the generated classes.
  */
 public final class RemoteWriteParser implements MetricsParser {
 
   private final long maxDecompressedBytes;
+  private final RemoteWriteSeriesCache cache;
 
+  /** A parser that decodes every series of every request (for one-off bodies and tests). */
   public RemoteWriteParser(long maxDecompressedBytes) {
+    this(maxDecompressedBytes, null);
+  }
+
+  /**
+   * A parser that looks remote_write 1.0 series up in {@code cache} by their label bytes before
+   * decoding them (the samples are the same either way). Parsers are cheap: make one per request
+   * and share the cache among them.
+   *
+   * @param cache series remembered across requests, or null for none
+   */
+  public RemoteWriteParser(long maxDecompressedBytes, RemoteWriteSeriesCache cache) {
     this.maxDecompressedBytes = maxDecompressedBytes;
+    this.cache = cache;
   }
 
   /**
@@ -82,14 +94,14 @@ public final class RemoteWriteParser implements MetricsParser {
   public Typed parse(
       byte[] body, long defaultTimestampMs, Function<String, MetricMetadata.MetricType> known)
       throws ParseException {
-    WriteRequest request = decode(body);
+    WriteRequestReader request = WriteRequestReader.read(uncompress(body), cache);
     Map<String, MetricMetadata.MetricType> types = new HashMap<>();
-    for (MetricMetadata m : request.getMetadataList()) {
+    for (MetricMetadata m : request.metadata) {
       types.put(m.getMetricFamilyName(), m.getType());
     }
     Function<String, MetricMetadata.MetricType> lookup =
         family -> {
-          MetricMetadata.MetricType own = types.get(family);
+          MetricMetadata.MetricType own = types.isEmpty() ? null : types.get(family);
           MetricMetadata.MetricType type = own != null ? own : known.apply(family);
           // "unknown" says as little as no metadata: the naming conventions may still type it.
           return type == MetricMetadata.MetricType.UNKNOWN ? null : type;
@@ -103,45 +115,35 @@ public final class RemoteWriteParser implements MetricsParser {
           public boolean test(String name) {
             if (names == null) {
               names = new HashSet<>();
-              for (TimeSeries series : request.getTimeseriesList()) {
-                for (Label label : series.getLabelsList()) {
-                  if (label.getName().equals("__name__")) {
-                    names.add(label.getValue());
-                  }
-                }
+              for (int i = 0; i < request.seriesCount; i++) {
+                names.add(request.series[i].name);
               }
             }
             return names.contains(name);
           }
         };
-    List<ParsedSample> samples = new ArrayList<>();
-    List<String> families = new ArrayList<>();
-    int dropped = 0;
+    List<ParsedSample> samples = new ArrayList<>(request.sampleCount);
+    List<String> families = new ArrayList<>(request.sampleCount);
     int byName = 0;
-    for (int i = 0; i < request.getTimeseriesCount(); i++) {
-      TimeSeries series = request.getTimeseries(i);
-      TreeMap<String, String> labels = new TreeMap<>();
-      String name = null;
-      for (Label label : series.getLabelsList()) {
-        if (label.getName().equals("__name__")) {
-          name = label.getValue();
-        } else {
-          putLabel(i, labels, label.getName(), label.getValue());
-        }
-      }
-      checkName(i, name, labels);
-      Typing typing = typing(name, labels, lookup, present);
+    int from = 0;
+    for (int i = 0; i < request.seriesCount; i++) {
+      RemoteWriteSeriesCache.Series series = request.series[i];
+      int to = request.samplesEnd[i];
+      Typing typing = typing(series.name, series.labels, lookup, present);
       if (typing.byName()) {
-        byName += series.getSamplesCount();
+        byName += to - from;
       }
-      for (Sample s : series.getSamplesList()) {
-        samples.add(new ParsedSample(name, labels, typing.type(), s.getValue(), s.getTimestamp()));
+      Map<String, String> labels = series.labelsFor(typing.type());
+      for (int s = from; s < to; s++) {
+        samples.add(
+            new ParsedSample(
+                series.name, labels, typing.type(), request.values[s], request.timestamps[s]));
         families.add(typing.family());
       }
-      dropped += series.getExemplarsCount() + series.getHistogramsCount();
+      from = to;
     }
     return new Typed(
-        new ParseResult(samples, families, dropped, 0), request.getMetadataList(), byName);
+        new ParseResult(samples, families, request.dropped, 0), request.metadata, byName);
   }
 
   /**
@@ -218,6 +220,7 @@ public final class RemoteWriteParser implements MetricsParser {
       Typing typing;
       if (own == null) {
         typing = typing(name, labels, known, names::contains);
+        normalizeBound(labels, typing.type());
       } else {
         String family = familyOfType(name, own);
         typing = new Typing(typeOf(name, family, own), family, false);
@@ -284,10 +287,13 @@ public final class RemoteWriteParser implements MetricsParser {
   /** A series' type, its family, and whether only its name gave the type. */
   private record Typing(SampleType type, String family, boolean byName) {}
 
-  /** Types a series from metadata known for its family, else by its name. */
+  /**
+   * Types a series from metadata known for its family, else by its name; the caller rewrites the
+   * bound label of a bucket or quantile ({@link #normalizeBound}).
+   */
   private static Typing typing(
       String name,
-      TreeMap<String, String> labels,
+      Map<String, String> labels,
       Function<String, MetricMetadata.MetricType> lookup,
       Predicate<String> present) {
     String family = familyOf(name, lookup);
@@ -303,7 +309,6 @@ public final class RemoteWriteParser implements MetricsParser {
         byName = true;
       }
     }
-    normalizeBound(labels, type);
     return new Typing(type, family, byName);
   }
 
@@ -315,7 +320,7 @@ public final class RemoteWriteParser implements MetricsParser {
     }
   }
 
-  private static void putLabel(int series, Map<String, String> labels, String name, String value)
+  static void putLabel(int series, Map<String, String> labels, String name, String value)
       throws ParseException {
     if (!LineScanner.isLabelName(name)) {
       throw new ParseException(
@@ -327,8 +332,7 @@ public final class RemoteWriteParser implements MetricsParser {
     }
   }
 
-  private static void checkName(int series, String name, Map<String, String> labels)
-      throws ParseException {
+  static void checkName(int series, String name, Map<String, String> labels) throws ParseException {
     if (name == null || name.isEmpty()) {
       throw new ParseException(
           0, 0, "series " + (series + 1) + " " + labels + " has no __name__ label");
@@ -356,16 +360,6 @@ public final class RemoteWriteParser implements MetricsParser {
       return count ? SampleType.SUMMARY_COUNT : SampleType.SUMMARY_SUM;
     }
     return SampleType.UNTYPED;
-  }
-
-  private WriteRequest decode(byte[] body) throws ParseException {
-    byte[] raw = uncompress(body);
-    try {
-      return WriteRequest.parseFrom(raw);
-    } catch (InvalidProtocolBufferException e) {
-      throw new ParseException(
-          0, 0, "the body is not a remote_write WriteRequest: " + e.getMessage());
-    }
   }
 
   private byte[] uncompress(byte[] body) throws ParseException {

@@ -6,6 +6,7 @@ import dev.metricspipeline.formats.ParseException;
 import dev.metricspipeline.formats.ParseResult;
 import dev.metricspipeline.formats.ParsedSample;
 import dev.metricspipeline.formats.RemoteWriteParser;
+import dev.metricspipeline.formats.RemoteWriteSeriesCache;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.push.SampleWriter;
 import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
@@ -36,6 +37,8 @@ public final class BodyWriteService {
   private final MeterRegistry meters;
   private final MetadataStore metadata;
   private final Counter typedByName;
+  private final RemoteWriteSeriesCache seriesCache =
+      new RemoteWriteSeriesCache(RemoteWriteSeriesCache.DEFAULT_MAX_SERIES);
 
   /**
    * @param metadata remote_write metadata remembered across requests (and instances, through the
@@ -58,15 +61,22 @@ public final class BodyWriteService {
                 "remote_write samples of families with no metadata yet, typed by their names"
                     + " (_total, _bucket, _count, _sum)")
             .register(meters);
+    Gauge.builder("push_remote_write_series_cached", seriesCache, RemoteWriteSeriesCache::size)
+        .description(
+            "remote_write series whose label bytes the gateway knows parsed (at most "
+                + RemoteWriteSeriesCache.DEFAULT_MAX_SERIES
+                + ")")
+        .register(meters);
     Gauge.builder("push_metadata_families", metadata, MetadataStore::size)
         .description("Metric families whose remote_write metadata the gateway knows")
         .register(meters);
   }
 
   /**
-   * Parses and publishes one remote_write 1.0 request. Samples are typed from the request's
-   * metadata, else from metadata remembered from earlier requests, else by their names; metadata
-   * that changed is written to the metadata topic in the same transaction.
+   * Parses and publishes one remote_write 1.0 request, its series looked up by their label bytes in
+   * a cache shared by all requests ({@link RemoteWriteSeriesCache}). Samples are typed from the
+   * request's metadata, else from metadata remembered from earlier requests, else by their names;
+   * metadata that changed is written to the metadata topic in the same transaction.
    */
   public CompletableFuture<Integer> remoteWrite(byte[] body, String endpoint) {
     long now = clock.millis();
@@ -74,7 +84,7 @@ public final class BodyWriteService {
         parsed(
             "remote_write",
             () ->
-                new RemoteWriteParser(config.maxDecompressedBytes())
+                new RemoteWriteParser(config.maxDecompressedBytes(), seriesCache)
                     .parse(body, now, metadata::type));
     List<SideRecord> changes = metadata.changes(config.metadataTopic(), typed.metadata());
     return publish(

@@ -1,0 +1,177 @@
+package dev.metricspipeline.formats;
+
+import dev.metricspipeline.formats.internal.FrozenLabels;
+import dev.metricspipeline.schemas.avro.SampleType;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A parse cache for remote_write 1.0 bodies: what a series' labels, exactly as a sender encoded
+ * them (the bytes of its {@code Label} fields), parsed and validated to. Given to {@link
+ * RemoteWriteParser#RemoteWriteParser(long, RemoteWriteSeriesCache)}, a series whose label bytes
+ * are in it gets the very same name and label set without its strings being decoded, checked,
+ * sorted or copied again: a Prometheus sends the same series in every request, each encoded the
+ * same way. Samples are identical with or without it.
+ *
+ * <p>Bounded: it holds at most {@code maxSeries} series in two generations. A series is kept the
+ * second time its label bytes are parsed (a table of 65,536 hashes remembers the first), so a
+ * sender whose series all change fills neither the cache nor the heap's old generation. Kept series
+ * go into the current generation; when that holds half the bound it becomes the previous one and
+ * the one before is dropped; a series found only in the previous generation is moved into the
+ * current one. So the series sent in every request stay. Thread-safe; parses may overlap (two may
+ * both parse a new series, and either result is kept: they are equal).
+ */
+public final class RemoteWriteSeriesCache {
+
+  /** The bound the push gateway uses: 50,000 series, about 60 MB at ten short labels each. */
+  public static final int DEFAULT_MAX_SERIES = 50_000;
+
+  private final int generationSize;
+
+  /** A mark of the label bytes seen once and not kept, by their hash (TinyLFU's doorkeeper). */
+  private final int[] seen = new int[1 << 16];
+
+  private volatile ConcurrentHashMap<Key, Series> current = new ConcurrentHashMap<>();
+  private volatile ConcurrentHashMap<Key, Series> previous = new ConcurrentHashMap<>();
+
+  /**
+   * @param maxSeries the most series held (at least 2)
+   */
+  public RemoteWriteSeriesCache(int maxSeries) {
+    if (maxSeries < 2) {
+      throw new IllegalArgumentException("maxSeries must be at least 2, got " + maxSeries);
+    }
+    this.generationSize = maxSeries / 2;
+  }
+
+  /** The series held now, in both generations (a series in both counts twice). */
+  public int size() {
+    return current.size() + previous.size();
+  }
+
+  /** The label fields {@code bytes[from, to)} as a key to look up (not copied). */
+  static Key key(byte[] bytes, int from, int to) {
+    return new Key(bytes, from, to);
+  }
+
+  /** The series whose label fields are {@code key}'s bytes, or null. */
+  Series get(Key key) {
+    Series found = current.get(key);
+    if (found == null) {
+      found = previous.get(key);
+      if (found != null) {
+        insert(key.copy(), found);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Remembers {@code series} for {@code key}'s bytes (copied), if these bytes were asked for
+   * before: a series sent once (every request of a sender whose series all change) is not kept.
+   */
+  void put(Key key, Series series) {
+    int slot = (key.hash ^ (key.hash >>> 16)) & (seen.length - 1);
+    int mark = key.hash | 1; // never 0, the empty slot
+    if (seen[slot] != mark) {
+      seen[slot] = mark; // a race loses one mark: that series is kept a request later
+      return;
+    }
+    insert(key.copy(), series);
+  }
+
+  private void insert(Key key, Series series) {
+    ConcurrentHashMap<Key, Series> now = current;
+    if (now.size() >= generationSize) {
+      synchronized (this) {
+        if (current == now) {
+          previous = now;
+          current = new ConcurrentHashMap<>(generationSize);
+        }
+        now = current;
+      }
+    }
+    now.put(key, series);
+  }
+
+  /**
+   * A series as remote_write gave it: its name and its other labels, validated, sorted and frozen;
+   * with the labels a bound-carrying type (histogram bucket, summary quantile) rewrites, kept from
+   * the last time they were asked for.
+   */
+  static final class Series {
+
+    final String name;
+    final FrozenLabels labels;
+    private volatile Rewritten rewritten;
+
+    Series(String name, Map<String, String> labels) {
+      this.name = name;
+      this.labels = FrozenLabels.of(labels);
+    }
+
+    /** The labels a sample of this series has when of {@code type}: {@code le} etc. rewritten. */
+    FrozenLabels labelsFor(SampleType type) {
+      if (type != SampleType.HISTOGRAM_BUCKET
+          && type != SampleType.GAUGE_HISTOGRAM_BUCKET
+          && type != SampleType.SUMMARY_QUANTILE) {
+        return labels;
+      }
+      Rewritten r = rewritten;
+      if (r == null || r.type != type) {
+        TreeMap<String, String> copy = new TreeMap<>(labels);
+        TextFormatParser.normalizeBound(copy, type);
+        r = new Rewritten(type, FrozenLabels.of(copy));
+        rewritten = r;
+      }
+      return r.labels;
+    }
+
+    private record Rewritten(SampleType type, FrozenLabels labels) {}
+  }
+
+  /** A range of bytes, compared and hashed by content. */
+  static final class Key {
+    private final byte[] bytes;
+    private final int from;
+    private final int to;
+    private final int hash;
+
+    Key(byte[] bytes, int from, int to) {
+      this.bytes = bytes;
+      this.from = from;
+      this.to = to;
+      int h = 1;
+      for (int i = from; i < to; i++) {
+        h = 31 * h + bytes[i];
+      }
+      this.hash = h;
+    }
+
+    private Key(byte[] bytes, int hash) {
+      this.bytes = bytes;
+      this.from = 0;
+      this.to = bytes.length;
+      this.hash = hash;
+    }
+
+    /** A key holding its own copy of the bytes, for the map. */
+    Key copy() {
+      return new Key(Arrays.copyOfRange(bytes, from, to), hash);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k
+          && k.hash == hash
+          && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to);
+    }
+  }
+}
