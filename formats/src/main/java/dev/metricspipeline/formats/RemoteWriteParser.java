@@ -5,9 +5,12 @@ import dev.metricspipeline.formats.internal.LineScanner;
 import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2;
 import dev.metricspipeline.formats.proto.remote.v2.RemoteV2.Request;
+import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,10 +63,28 @@ public final class RemoteWriteParser implements MetricsParser {
    * @param parsed the samples and their families
    * @param metadata the request's own metadata entries, to remember for later requests
    * @param typedByName samples of families without known metadata typed by the naming conventions
+   * @param series aligned with the samples: each sample's series encoded for the samples topic
+   *     where the parser's cache keeps encodings and holds the series ({@link
+   *     RemoteWriteSeriesCache#RemoteWriteSeriesCache(int,
+   *     dev.metricspipeline.schemas.SeriesKey)}), else null
    */
-  public record Typed(ParseResult parsed, List<MetricMetadata> metadata, int typedByName) {
+  public record Typed(
+      ParseResult parsed,
+      List<MetricMetadata> metadata,
+      int typedByName,
+      List<EncodedSeries> series) {
     public Typed {
       metadata = List.copyOf(metadata);
+      series = Collections.unmodifiableList(series);
+      if (series.size() != parsed.samples().size()) {
+        throw new IllegalArgumentException(
+            series.size() + " series for " + parsed.samples().size() + " samples");
+      }
+    }
+
+    /** A result without encoded series. */
+    public Typed(ParseResult parsed, List<MetricMetadata> metadata, int typedByName) {
+      this(parsed, metadata, typedByName, Collections.nCopies(parsed.samples().size(), null));
     }
   }
 
@@ -124,6 +145,8 @@ public final class RemoteWriteParser implements MetricsParser {
         };
     List<ParsedSample> samples = new ArrayList<>(request.sampleCount);
     List<String> families = new ArrayList<>(request.sampleCount);
+    List<EncodedSeries> encoded = new ArrayList<>(request.sampleCount);
+    SeriesKey ids = cache == null ? null : cache.ids();
     int byName = 0;
     int from = 0;
     for (int i = 0; i < request.seriesCount; i++) {
@@ -134,16 +157,19 @@ public final class RemoteWriteParser implements MetricsParser {
         byName += to - from;
       }
       Map<String, String> labels = series.labelsFor(typing.type());
+      EncodedSeries seriesEncoded =
+          ids != null && series.kept() ? series.encodedFor(typing.type(), ids) : null;
       for (int s = from; s < to; s++) {
         samples.add(
             new ParsedSample(
                 series.name, labels, typing.type(), request.values[s], request.timestamps[s]));
         families.add(typing.family());
+        encoded.add(seriesEncoded);
       }
       from = to;
     }
     return new Typed(
-        new ParseResult(samples, families, request.dropped, 0), request.metadata, byName);
+        new ParseResult(samples, families, request.dropped, 0), request.metadata, byName, encoded);
   }
 
   /**
@@ -220,11 +246,11 @@ public final class RemoteWriteParser implements MetricsParser {
       Typing typing;
       if (own == null) {
         typing = typing(name, labels, known, names::contains);
-        normalizeBound(labels, typing.type());
+        TextFormatParser.normalizeBound(labels, typing.type());
       } else {
         String family = familyOfType(name, own);
         typing = new Typing(typeOf(name, family, own), family, false);
-        normalizeBound(labels, typing.type());
+        TextFormatParser.normalizeBound(labels, typing.type());
         metadata.add(
             MetricMetadata.newBuilder()
                 .setMetricFamilyName(family)
@@ -289,7 +315,7 @@ public final class RemoteWriteParser implements MetricsParser {
 
   /**
    * Types a series from metadata known for its family, else by its name; the caller rewrites the
-   * bound label of a bucket or quantile ({@link #normalizeBound}).
+   * bound label of a bucket or quantile ({@link TextFormatParser#normalizeBound}).
    */
   private static Typing typing(
       String name,
@@ -310,14 +336,6 @@ public final class RemoteWriteParser implements MetricsParser {
       }
     }
     return new Typing(type, family, byName);
-  }
-
-  private static void normalizeBound(Map<String, String> labels, SampleType type) {
-    if (type == SampleType.HISTOGRAM_BUCKET
-        || type == SampleType.GAUGE_HISTOGRAM_BUCKET
-        || type == SampleType.SUMMARY_QUANTILE) {
-      TextFormatParser.normalizeBound(labels, type);
-    }
   }
 
   static void putLabel(int series, Map<String, String> labels, String name, String value)

@@ -1,7 +1,9 @@
 package dev.metricspipeline.formats;
 
 import dev.metricspipeline.formats.internal.FrozenLabels;
+import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,6 +31,7 @@ public final class RemoteWriteSeriesCache {
   public static final int DEFAULT_MAX_SERIES = 50_000;
 
   private final int generationSize;
+  private final SeriesKey ids;
 
   /** A mark of the label bytes seen once and not kept, by their hash (TinyLFU's doorkeeper). */
   private final int[] seen = new int[1 << 16];
@@ -37,13 +40,34 @@ public final class RemoteWriteSeriesCache {
   private volatile ConcurrentHashMap<Key, Series> previous = new ConcurrentHashMap<>();
 
   /**
+   * A cache that keeps what series parse to, not their encodings.
+   *
    * @param maxSeries the most series held (at least 2)
    */
   public RemoteWriteSeriesCache(int maxSeries) {
+    this(maxSeries, null);
+  }
+
+  /**
+   * A cache that also keeps each kept series' encoding for the samples topic, its id made by {@code
+   * ids} (the publisher's {@link dev.metricspipeline.schemas.MetricsPublisher#seriesKey()}): {@link
+   * RemoteWriteParser.Typed#series()} hands them out, so a series sent again costs neither its id
+   * nor the encoding of its strings.
+   *
+   * @param maxSeries the most series held (at least 2)
+   * @param ids the series key of the publisher the samples go to, or null to keep no encodings
+   */
+  public RemoteWriteSeriesCache(int maxSeries, SeriesKey ids) {
     if (maxSeries < 2) {
       throw new IllegalArgumentException("maxSeries must be at least 2, got " + maxSeries);
     }
     this.generationSize = maxSeries / 2;
+    this.ids = ids;
+  }
+
+  /** The series key encodings are made with, or null when none are kept. */
+  SeriesKey ids() {
+    return ids;
   }
 
   /** The series held now, in both generations (a series in both counts twice). */
@@ -93,43 +117,78 @@ public final class RemoteWriteSeriesCache {
         now = current;
       }
     }
+    series.kept = true;
     now.put(key, series);
   }
 
   /**
    * A series as remote_write gave it: its name and its other labels, validated, sorted and frozen;
-   * with the labels a bound-carrying type (histogram bucket, summary quantile) rewrites, kept from
-   * the last time they were asked for.
+   * with the labels a bound-carrying type (histogram bucket, summary quantile) rewrites, and the
+   * series' encoding for the samples topic, kept from the last time they were asked for.
    */
   static final class Series {
 
     final String name;
     final FrozenLabels labels;
-    private volatile Rewritten rewritten;
+
+    /** Set once the series is in the cache: only then is it worth encoding. */
+    private volatile boolean kept;
+
+    private volatile ForType forType;
 
     Series(String name, Map<String, String> labels) {
       this.name = name;
       this.labels = FrozenLabels.of(labels);
     }
 
-    /** The labels a sample of this series has when of {@code type}: {@code le} etc. rewritten. */
-    FrozenLabels labelsFor(SampleType type) {
-      if (type != SampleType.HISTOGRAM_BUCKET
-          && type != SampleType.GAUGE_HISTOGRAM_BUCKET
-          && type != SampleType.SUMMARY_QUANTILE) {
-        return labels;
-      }
-      Rewritten r = rewritten;
-      if (r == null || r.type != type) {
-        TreeMap<String, String> copy = new TreeMap<>(labels);
-        TextFormatParser.normalizeBound(copy, type);
-        r = new Rewritten(type, FrozenLabels.of(copy));
-        rewritten = r;
-      }
-      return r.labels;
+    /** Whether the cache holds this series (so later requests will get this very object). */
+    boolean kept() {
+      return kept;
     }
 
-    private record Rewritten(SampleType type, FrozenLabels labels) {}
+    /** The labels a sample of this series has when of {@code type}: {@code le} etc. rewritten. */
+    FrozenLabels labelsFor(SampleType type) {
+      String bound = TextFormatParser.boundLabel(type);
+      if (bound == null || !labels.containsKey(bound)) {
+        return labels;
+      }
+      return forType(type).labels;
+    }
+
+    /**
+     * This series' encoding for samples of {@code type}, under the id {@code ids} makes of its name
+     * and {@link #labelsFor labels}: samples made of {@link #name} and {@code labelsFor(type)} are
+     * {@link EncodedSeries#describes described} by it.
+     */
+    EncodedSeries encodedFor(SampleType type, SeriesKey ids) {
+      ForType t = forType(type);
+      if (t.encoded == null || t.ids != ids) {
+        EncodedSeries encoded = EncodedSeries.of(name, t.labels, ids.idOf(name, t.labels));
+        t = new ForType(type, t.labels, ids, encoded);
+        forType = t; // a race keeps either of two equal encodings
+      }
+      return t.encoded;
+    }
+
+    private ForType forType(SampleType type) {
+      ForType t = forType;
+      if (t == null || t.type != type) {
+        FrozenLabels typed = labels;
+        String bound = TextFormatParser.boundLabel(type);
+        if (bound != null && labels.containsKey(bound)) {
+          TreeMap<String, String> copy = new TreeMap<>(labels);
+          TextFormatParser.normalizeBound(copy, type);
+          typed = FrozenLabels.of(copy);
+        }
+        t = new ForType(type, typed, null, null);
+        forType = t;
+      }
+      return t;
+    }
+
+    /** The labels and (once asked for) the encoding of this series' samples of one type. */
+    private record ForType(
+        SampleType type, FrozenLabels labels, SeriesKey ids, EncodedSeries encoded) {}
   }
 
   /** A range of bytes, compared and hashed by content. */

@@ -179,7 +179,7 @@ public final class TextFormatParser implements MetricsParser {
   }
 
   /** The label holding a bound for this type ({@code le}, {@code quantile}), or null. */
-  private static String boundLabel(SampleType type) {
+  static String boundLabel(SampleType type) {
     return switch (type) {
       case HISTOGRAM_BUCKET, GAUGE_HISTOGRAM_BUCKET -> "le";
       case SUMMARY_QUANTILE -> "quantile";

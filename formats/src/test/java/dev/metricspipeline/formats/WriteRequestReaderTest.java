@@ -13,12 +13,17 @@ import dev.metricspipeline.formats.proto.remote.Remote.MetricMetadata;
 import dev.metricspipeline.formats.proto.remote.Remote.Sample;
 import dev.metricspipeline.formats.proto.remote.Remote.TimeSeries;
 import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
+import dev.metricspipeline.schemas.SeriesKey;
+import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.xerial.snappy.Snappy;
@@ -172,6 +177,40 @@ class WriteRequestReaderTest {
   }
 
   @Test
+  void keptSeriesComeEncodedUnderTheGivenSeriesKeysIds() throws Exception {
+    Random random = new Random(11);
+    SeriesKey ids = SeriesKey.excluding(Set.of("replica"));
+    RemoteWriteParser parser = new RemoteWriteParser(1 << 20, new RemoteWriteSeriesCache(64, ids));
+    int encoded = 0;
+    int notEncoded = 0;
+    for (int i = 0; i < 2_000; i++) {
+      WriteRequest request = randomRequest(random);
+      byte[] body = Snappy.compress(request.toByteArray());
+      if (expected(request.toByteArray()) == null) {
+        continue;
+      }
+      for (int pass = 0; pass < 3; pass++) {
+        RemoteWriteParser.Typed typed = parser.parse(body, 0, family -> null);
+        List<ParsedSample> samples = typed.parsed().samples();
+        assertThat(typed.series()).hasSameSizeAs(samples);
+        for (int s = 0; s < samples.size(); s++) {
+          EncodedSeries series = typed.series().get(s);
+          if (series == null) {
+            notEncoded++;
+            continue;
+          }
+          encoded++;
+          MetricSample sample = samples.get(s).toAvro(Origin.PUSH_REMOTE_WRITE, 0);
+          assertThat(series.describes(sample)).as("%s", sample).isTrue();
+          assertThat(series.id()).isEqualTo(ids.idOf(sample));
+        }
+      }
+    }
+    assertThat(encoded).isGreaterThan(1_000);
+    assertThat(notEncoded).as("series seen once, or not kept").isGreaterThan(1_000);
+  }
+
+  @Test
   void mutatedBodiesAreRefusedExactlyWhenProtobufJavaRefusesThem() throws Exception {
     Random random = new Random(11);
     RemoteWriteSeriesCache cache = new RemoteWriteSeriesCache(1_000);
@@ -278,7 +317,7 @@ class WriteRequestReaderTest {
                     .addSamples(Sample.newBuilder().setValue(3).setTimestamp(1000)))
             .build();
     byte[] body = Snappy.compress(request.toByteArray());
-    RemoteWriteSeriesCache cache = new RemoteWriteSeriesCache(16);
+    RemoteWriteSeriesCache cache = new RemoteWriteSeriesCache(16, SeriesKey.standard());
     RemoteWriteParser parser = new RemoteWriteParser(1 << 20, cache);
 
     ParseResult once = parser.parse(body, 0);
@@ -300,6 +339,10 @@ class WriteRequestReaderTest {
     assertThat(gauge.parsed().samples().get(0).type()).isEqualTo(SampleType.GAUGE);
     assertThat(gauge.parsed().samples().get(0).labels()).containsEntry("le", "1.0");
     assertThat(cache.size()).isEqualTo(1);
+    // Its encoding follows the type too: the id has the bound as the samples' labels have it.
+    RemoteWriteParser.Typed bucket = parser.parse(body, 0, family -> null);
+    assertThat(bucket.series().get(0).id()).isEqualTo("lat_bucket{le=\"1\"}");
+    assertThat(gauge.series().get(0).id()).isEqualTo("lat_bucket{le=\"1.0\"}");
   }
 
   @Test

@@ -137,7 +137,7 @@ public final class PushGateway implements AutoCloseable {
     }
     return start(
         config,
-        publisher::publish,
+        SampleWriter.of(publisher),
         store,
         metadata,
         () -> {
@@ -187,7 +187,8 @@ public final class PushGateway implements AutoCloseable {
       StageVertx stage) {
     Vertx vertx = stage.get();
     PushService service = new PushService(config, store, writer, seriesKey, clock, registry);
-    BodyWriteService bodies = new BodyWriteService(config, writer, clock, registry, metadata);
+    BodyWriteService bodies =
+        new BodyWriteService(config, writer, clock, registry, metadata, seriesKey);
     OtlpService otlp = new OtlpService(config.otlp(), bodies, clock, registry);
     try {
       HttpServer server =

@@ -127,15 +127,26 @@ public final class MetricsPublisher implements AutoCloseable {
    * series in its scrape cache, so a sample it sends again costs neither its id nor its strings
    * (see {@link SampleBatchEncoder#encodedItems}).
    *
-   * @param series aligned with {@code samples}; a null entry is made here from its sample
+   * @param series aligned with {@code samples}; a sample with a null entry is written whole, its id
+   *     made here
    */
   public CompletableFuture<Void> publishEncoded(
       List<MetricSample> samples, List<EncodedSeries> series) {
+    return publishEncoded(samples, series, List.of());
+  }
+
+  /**
+   * As {@link #publish(List, List)}, with each sample's series encoded by the caller as for {@link
+   * #publishEncoded(List, List)}: the push gateway's remote_write series cache keeps one per
+   * series.
+   */
+  public CompletableFuture<Void> publishEncoded(
+      List<MetricSample> samples, List<EncodedSeries> series, List<SideRecord> sideRecords) {
     if (series.size() != samples.size()) {
       throw new IllegalArgumentException(
           series.size() + " series for " + samples.size() + " samples");
     }
-    return publish(samples, series, List.of());
+    return publish(samples, series, sideRecords);
   }
 
   private CompletableFuture<Void> publish(
@@ -184,13 +195,7 @@ public final class MetricsPublisher implements AutoCloseable {
         }
         items = encoder.items(samples, ids);
       } else {
-        List<EncodedSeries> all = new ArrayList<>(series);
-        for (int i = 0; i < all.size(); i++) {
-          if (all.get(i) == null) {
-            all.set(i, EncodedSeries.of(samples.get(i), seriesKey.idOf(samples.get(i))));
-          }
-        }
-        items = encoder.encodedItems(samples, all);
+        items = encoder.encodedItems(samples, series, seriesKey::idOf);
       }
     } catch (RuntimeException e) {
       queuedSamples.addAndGet(-samples.size());

@@ -13,6 +13,7 @@ import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,19 +38,23 @@ public final class BodyWriteService {
   private final MeterRegistry meters;
   private final MetadataStore metadata;
   private final Counter typedByName;
-  private final RemoteWriteSeriesCache seriesCache =
-      new RemoteWriteSeriesCache(RemoteWriteSeriesCache.DEFAULT_MAX_SERIES);
+  private final RemoteWriteSeriesCache seriesCache;
 
   /**
    * @param metadata remote_write metadata remembered across requests (and instances, through the
    *     metadata topic)
+   * @param seriesKey the writer's series key: remote_write series the cache keeps are handed to the
+   *     writer encoded under the ids it makes
    */
   public BodyWriteService(
       PushGatewayConfig config,
       SampleWriter writer,
       Clock clock,
       MeterRegistry meters,
-      MetadataStore metadata) {
+      MetadataStore metadata,
+      SeriesKey seriesKey) {
+    this.seriesCache =
+        new RemoteWriteSeriesCache(RemoteWriteSeriesCache.DEFAULT_MAX_SERIES, seriesKey);
     this.config = config;
     this.writer = writer;
     this.clock = clock;
@@ -89,6 +94,7 @@ public final class BodyWriteService {
     List<SideRecord> changes = metadata.changes(config.metadataTopic(), typed.metadata());
     return publish(
             typed.parsed(),
+            typed.series(),
             now,
             "remote_write",
             Origin.PUSH_REMOTE_WRITE,
@@ -184,11 +190,15 @@ public final class BodyWriteService {
       Origin origin,
       String pushId,
       String endpoint) {
-    return publish(parsed, received, format, origin, pushId, endpoint, List.of());
+    return publish(parsed, null, received, format, origin, pushId, endpoint, List.of());
   }
 
+  /**
+   * @param series aligned with the samples, each one's series encoded (or null); null for none
+   */
   private CompletableFuture<Integer> publish(
       ParseResult parsed,
+      List<EncodedSeries> series,
       long received,
       String format,
       Origin origin,
@@ -227,8 +237,9 @@ public final class BodyWriteService {
         .register(meters)
         .increment(parsed.exemplarsDropped());
     int count = parsed.samples().size();
-    return writer
-        .write(samples, sideRecords)
+    return (series == null
+            ? writer.write(samples, sideRecords)
+            : writer.write(samples, series, sideRecords))
         .thenApply(
             ok -> {
               Counter.builder("push_samples_accepted_by_format")

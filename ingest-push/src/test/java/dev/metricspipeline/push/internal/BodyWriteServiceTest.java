@@ -12,6 +12,7 @@ import dev.metricspipeline.formats.proto.remote.Remote.WriteRequest;
 import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.MetricsPublisher.SideRecord;
 import dev.metricspipeline.schemas.PublishException;
+import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -53,7 +54,8 @@ class BodyWriteServiceTest {
         },
         clock,
         new SimpleMeterRegistry(),
-        metadata);
+        metadata,
+        SeriesKey.standard());
   }
 
   private static byte[] utf8(String s) {

@@ -10,17 +10,24 @@ import org.apache.kafka.common.utils.Utils;
 
 /**
  * A series' share of its samples' {@code SampleBatch} items, encoded once: the name and labels
- * before each sample's own fields, the origin, push and scrape fields and the series id after them,
- * and the id's hash that picks the partition. {@link SampleBatchEncoder#encodedItems} then writes a
- * sample of the series as two copies and its type, value and timestamps, instead of every string of
- * it.
+ * before each sample's own fields, the series id after them (and, for a series of one source, the
+ * origin, push and scrape fields before the id), and the id's hash that picks the partition. {@link
+ * SampleBatchEncoder#encodedItems} then writes a sample of the series as copies and its type, value
+ * and timestamps, instead of every string of it.
  *
  * <p>For a caller that sends the same series again and again from objects it keeps, as the scraper
- * does from its scrape cache: a sample is written from the series only when its name, labels map,
- * origin and push and scrape fields are the <em>very objects</em> (not equal ones) the series was
- * made from; any other sample is written in full with the series' id, so the bytes never depend on
- * which way was taken. The labels map must therefore not change after {@link #of}: pass an
- * unmodifiable one.
+ * does from its scrape cache and the push gateway from its remote_write series cache: a sample is
+ * written from the series only when its name and labels map are the <em>very objects</em> (not
+ * equal ones) the series was made from; any other sample is written in full with the series' id, so
+ * the bytes never depend on which way was taken. The labels map must therefore not change after it
+ * is given here: pass an unmodifiable one.
+ *
+ * <p>Two kinds: {@link #of(MetricSample, String)} keeps a sample's source fields too (a scrape
+ * target's series: the same target, replica and origin every scrape), and they are copied when a
+ * sample's are the very same objects; {@link #of(String, Map, String)} keeps none (a remote_write
+ * series: every request has its own push id), and a sample's source fields are written, once per
+ * request in practice ({@code SampleItemWriter} copies the previous sample's when they are the same
+ * objects).
  *
  * <p>Immutable and thread-safe.
  */
@@ -28,6 +35,7 @@ public final class EncodedSeries {
 
   private final String name;
   private final Map<String, String> labels;
+  private final boolean hasSource;
   private final Origin origin;
   private final String pushGroup;
   private final String pushId;
@@ -37,12 +45,14 @@ public final class EncodedSeries {
   private final String id;
   private final byte[] idBytes;
   private final byte[] head;
-  private final byte[] tail;
+  private final byte[] sourceBytes;
+  private final byte[] idField;
   private final int hash;
 
-  private EncodedSeries(MetricSample prototype, String id) {
+  private EncodedSeries(MetricSample prototype, boolean hasSource, String id) {
     this.name = prototype.getName();
     this.labels = prototype.getLabels();
+    this.hasSource = hasSource;
     this.origin = prototype.getOrigin();
     this.pushGroup = prototype.getPushGroup();
     this.pushId = prototype.getPushId();
@@ -54,9 +64,16 @@ public final class EncodedSeries {
     SampleItemWriter out = new SampleItemWriter(64);
     out.head(prototype);
     this.head = out.toByteArray();
+    if (hasSource) {
+      out = new SampleItemWriter(64);
+      out.source(prototype);
+      this.sourceBytes = out.toByteArray();
+    } else {
+      this.sourceBytes = null;
+    }
     out = new SampleItemWriter(64);
-    out.tail(prototype, idBytes);
-    this.tail = out.toByteArray();
+    out.idField(idBytes);
+    this.idField = out.toByteArray();
     this.hash = Utils.murmur2(idBytes);
   }
 
@@ -69,7 +86,26 @@ public final class EncodedSeries {
   public static EncodedSeries of(MetricSample prototype, String seriesId) {
     Objects.requireNonNull(seriesId, "seriesId");
     try {
-      return new EncodedSeries(prototype, seriesId);
+      return new EncodedSeries(prototype, true, seriesId);
+    } catch (RuntimeException e) {
+      throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Encodes a series by its name and labels alone, under the given id: a sample's source fields are
+   * written with each sample.
+   *
+   * @param labels the very map the series' samples carry, unmodifiable
+   * @param seriesId the series' canonical id, which picks its partition
+   */
+  public static EncodedSeries of(String name, Map<String, String> labels, String seriesId) {
+    Objects.requireNonNull(seriesId, "seriesId");
+    MetricSample prototype = new MetricSample();
+    prototype.setName(Objects.requireNonNull(name, "name"));
+    prototype.setLabels(Objects.requireNonNull(labels, "labels"));
+    try {
+      return new EncodedSeries(prototype, false, seriesId);
     } catch (RuntimeException e) {
       throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
     }
@@ -81,12 +117,19 @@ public final class EncodedSeries {
   }
 
   /**
-   * Whether {@code s} is written from this encoding: its name, labels map, origin, push and scrape
-   * fields are the very objects this series was made from (identity, not equality).
+   * Whether {@code s} is written from this encoding: its name and labels map are the very objects
+   * this series was made from (identity, not equality).
    */
   public boolean describes(MetricSample s) {
-    return s.getName() == name
-        && s.getLabels() == labels
+    return s.getName() == name && s.getLabels() == labels;
+  }
+
+  /**
+   * Whether this series keeps its source fields and {@code s}'s origin, push and scrape fields are
+   * the very objects it was made from.
+   */
+  boolean hasSourceOf(MetricSample s) {
+    return hasSource
         && s.getOrigin() == origin
         && s.getPushGroup() == pushGroup
         && s.getPushId() == pushId
@@ -103,8 +146,14 @@ public final class EncodedSeries {
     return head;
   }
 
-  byte[] tail() {
-    return tail;
+  /** The source fields' bytes; only when {@link #hasSourceOf} a sample. */
+  byte[] source() {
+    return sourceBytes;
+  }
+
+  /** The series id field's bytes: the union's string branch, the length, the UTF-8. */
+  byte[] idField() {
+    return idField;
   }
 
   int hash() {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.errors.SerializationException;
@@ -23,7 +24,8 @@ import org.apache.kafka.common.utils.Utils;
  *       {@code seriesId}, written field by field by {@link SampleItemWriter}, the stock writer's
  *       bytes at a fraction of its cost) and hashes its series id as Kafka's default partitioner
  *       hashes a key; {@link #encodedItems} does the same from series encoded once beforehand
- *       ({@link EncodedSeries}), copying their strings' bytes;
+ *       ({@link EncodedSeries}), copying their strings' bytes; either way, source fields the very
+ *       same as the previous sample's (one request's, one scrape's) are copied from its bytes;
  *   <li>{@link Batch} concatenates items of one partition into one wire-format record: the Avro
  *       binary encoding of a record whose only field is an array is the item count, the items, and
  *       a zero, so no item is encoded twice. {@link PartitionedBatches} keeps one open per
@@ -70,37 +72,38 @@ public final class SampleBatchEncoder {
    * @param seriesIds aligned with {@code samples}, none null
    */
   public Items items(List<MetricSample> samples, List<String> seriesIds) {
-    return encode(samples, seriesIds, null);
+    return encode(samples, seriesIds);
   }
 
   /**
-   * Encodes samples as batch items from their series' encodings: a sample made of the very objects
-   * its series was encoded from costs two copies and its own type, value and timestamps; any other
-   * is written in full with the series' id (the same bytes either way). The sample's own {@code
-   * seriesId} is not written: the series' id is.
+   * Encodes samples as batch items from their series' encodings: a sample made of the very name and
+   * labels its series was encoded from costs copies and its own type, value, timestamps and (unless
+   * the series keeps them) source fields; any other is written in full with the series' id (the
+   * same bytes either way). A sample without a series is written in full with the id {@code
+   * idOfOthers} gives it. The sample's own {@code seriesId} is not written.
    *
-   * @param series aligned with {@code samples}, none null
+   * @param series aligned with {@code samples}; null where a sample has none
+   * @param idOfOthers the series id of a sample without an encoded series
    */
-  public Items encodedItems(List<MetricSample> samples, List<EncodedSeries> series) {
-    return encode(samples, null, series);
-  }
-
-  /** Items from either the series ids or the series' encodings (the other list null). */
-  private static Items encode(
-      List<MetricSample> samples, List<String> seriesIds, List<EncodedSeries> series) {
+  public Items encodedItems(
+      List<MetricSample> samples,
+      List<EncodedSeries> series,
+      Function<MetricSample, String> idOfOthers) {
+    if (series.size() != samples.size()) {
+      throw new IllegalArgumentException(
+          series.size() + " series for " + samples.size() + " samples");
+    }
     SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
     int[] ends = new int[samples.size()];
     int[] hashes = new int[samples.size()];
     try {
       for (int i = 0; i < samples.size(); i++) {
-        if (series != null) {
-          EncodedSeries encoded = series.get(i);
+        EncodedSeries encoded = series.get(i);
+        if (encoded != null) {
           out.write(samples.get(i), encoded);
           hashes[i] = encoded.hash();
         } else {
-          byte[] idBytes = seriesIds.get(i).getBytes(StandardCharsets.UTF_8);
-          out.write(samples.get(i), idBytes);
-          hashes[i] = Utils.murmur2(idBytes);
+          hashes[i] = writeWhole(out, samples.get(i), idOfOthers.apply(samples.get(i)));
         }
         ends[i] = out.size();
       }
@@ -108,6 +111,29 @@ public final class SampleBatchEncoder {
       throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
     }
     return new Items(out.buffer(), ends, hashes);
+  }
+
+  /** Items from the series ids. */
+  private static Items encode(List<MetricSample> samples, List<String> seriesIds) {
+    SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
+    int[] ends = new int[samples.size()];
+    int[] hashes = new int[samples.size()];
+    try {
+      for (int i = 0; i < samples.size(); i++) {
+        hashes[i] = writeWhole(out, samples.get(i), seriesIds.get(i));
+        ends[i] = out.size();
+      }
+    } catch (RuntimeException e) {
+      throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
+    }
+    return new Items(out.buffer(), ends, hashes);
+  }
+
+  /** Writes a sample with the given id; returns the id's hash. */
+  private static int writeWhole(SampleItemWriter out, MetricSample sample, String id) {
+    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+    out.write(sample, idBytes);
+    return Utils.murmur2(idBytes);
   }
 
   /** One SampleBatch record holding the given samples, in the wire format. */

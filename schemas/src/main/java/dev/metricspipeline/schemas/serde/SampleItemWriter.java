@@ -1,6 +1,7 @@
 package dev.metricspipeline.schemas.serde;
 
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -20,9 +21,11 @@ import org.apache.avro.io.BinaryData;
  * are not the ones it writes (a new schema version must change this class, and its test, with it).
  *
  * <p>An item is a head (name, labels), a middle (type, value, timestamps) and a tail (origin, the
- * push and scrape fields, the series id). Head and tail are the same for every sample of one series
- * from one source, so an {@link EncodedSeries} keeps them encoded and only the middle is written
- * per sample.
+ * push and scrape fields, the series id). Head and id are the same for every sample of one series,
+ * and the source fields for every sample of one request or scrape, so an {@link EncodedSeries}
+ * keeps head and id encoded (with the source fields, when it is made for one source), only the
+ * middle is written per sample, and source fields equal by identity to the last ones written are
+ * copied from them.
  *
  * <p>Not thread-safe: one per call of {@link SampleBatchEncoder#items}.
  */
@@ -64,6 +67,17 @@ final class SampleItemWriter {
   private byte[] buf;
   private int size;
 
+  /** Where in {@link #buf} the last source fields written are, and the objects they came from. */
+  private int lastSourceFrom;
+
+  private int lastSourceTo;
+  private Origin lastOrigin;
+  private String lastPushGroup;
+  private String lastPushId;
+  private String lastScrapeTarget;
+  private String lastScraperReplica;
+  private String lastSource;
+
   SampleItemWriter(int capacity) {
     buf = new byte[Math.max(64, capacity)];
   }
@@ -76,15 +90,22 @@ final class SampleItemWriter {
   }
 
   /**
-   * Appends one item, copying the series' encoded head and tail when the sample's constant fields
-   * are the very objects the series was encoded from ({@link EncodedSeries#describes}), else
-   * writing it whole: the same bytes either way.
+   * Appends one item from its series' encoding when the sample's name and labels map are the very
+   * objects the series was encoded from ({@link EncodedSeries#describes}): the encoded head, the
+   * sample's own fields, the encoded source fields when those are the series' too (else written,
+   * see {@link #source}), the encoded id. Any other sample is written whole with the series' id:
+   * the same bytes either way.
    */
   void write(MetricSample s, EncodedSeries series) {
     if (series.describes(s)) {
       putBytes(series.head());
       middle(s);
-      putBytes(series.tail());
+      if (series.hasSourceOf(s)) {
+        putBytes(series.source());
+      } else {
+        source(s);
+      }
+      putBytes(series.idField());
     } else {
       write(s, series.idBytes());
     }
@@ -115,13 +136,50 @@ final class SampleItemWriter {
 
   /** The source fields, then the series id: the same for every sample of one series. */
   void tail(MetricSample s, byte[] id) {
+    source(s);
+    idField(id);
+  }
+
+  /**
+   * The source fields: origin, push group and id, scrape target, scraper replica, source. The
+   * samples of one request or scrape share them, so when they are the very objects of the last
+   * source written here (identity, not equality) that one's bytes are copied instead.
+   */
+  void source(MetricSample s) {
+    if (lastOrigin != null // null until a first source is written: every origin is non-null
+        && s.getOrigin() == lastOrigin
+        && s.getPushGroup() == lastPushGroup
+        && s.getPushId() == lastPushId
+        && s.getScrapeTarget() == lastScrapeTarget
+        && s.getScraperReplica() == lastScraperReplica
+        && s.getSource() == lastSource) {
+      int length = lastSourceTo - lastSourceFrom;
+      ensure(length);
+      System.arraycopy(buf, lastSourceFrom, buf, size, length);
+      lastSourceFrom = size;
+      size += length;
+      lastSourceTo = size;
+      return;
+    }
+    lastSourceFrom = size;
     varlong(s.getOrigin().ordinal());
     optional(s.getPushGroup());
     optional(s.getPushId());
     optional(s.getScrapeTarget());
     optional(s.getScraperReplica());
     optional(s.getSource());
-    varlong(1); // seriesId's string branch
+    lastSourceTo = size;
+    lastOrigin = s.getOrigin();
+    lastPushGroup = s.getPushGroup();
+    lastPushId = s.getPushId();
+    lastScrapeTarget = s.getScrapeTarget();
+    lastScraperReplica = s.getScraperReplica();
+    lastSource = s.getSource();
+  }
+
+  /** The series id, the item's last field: the string branch of its union, then the string. */
+  void idField(byte[] id) {
+    varlong(1);
     varlong(id.length);
     putBytes(id);
   }

@@ -131,6 +131,41 @@ class SampleBatchEncoderTest {
   }
 
   @Test
+  void itemsFromEncodedSeriesAreTheItemsOfTheirIds() {
+    List<MetricSample> samples = samples(40);
+    List<String> ids = ids(samples);
+    List<EncodedSeries> series = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      MetricSample s = samples.get(i);
+      series.add(
+          switch (i % 3) {
+            case 0 -> null; // written whole, its id from the function
+            case 1 -> EncodedSeries.of(s, ids.get(i)); // with its source
+            default -> EncodedSeries.of(s.getName(), s.getLabels(), ids.get(i)); // without
+          });
+    }
+    SampleBatchEncoder.Items expected = encoder.items(samples, ids);
+    SampleBatchEncoder.Items items =
+        encoder.encodedItems(samples, series, SeriesKey.standard()::idOf);
+    assertThat(record(items)).isEqualTo(record(expected));
+    for (int i = 0; i < items.size(); i++) {
+      assertThat(items.partition(i, 7)).isEqualTo(expected.partition(i, 7));
+    }
+    assertThatThrownBy(
+            () -> encoder.encodedItems(samples, series.subList(1, 40), SeriesKey.standard()::idOf))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("39 series for 41 samples");
+  }
+
+  private static byte[] record(SampleBatchEncoder.Items items) {
+    SampleBatchEncoder.Batch batch = new SampleBatchEncoder.Batch(7);
+    for (int i = 0; i < items.size(); i++) {
+      batch.add(items, i);
+    }
+    return batch.toRecord();
+  }
+
+  @Test
   void aBatchClosesAtItsSampleLimit() {
     List<MetricSample> samples = new ArrayList<>();
     for (int i = 0; i < SampleBatchEncoder.MAX_SAMPLES + 1; i++) {

@@ -9,6 +9,7 @@ import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -142,11 +143,105 @@ class SampleItemWriterTest {
       assertThat(series.describes(copy)).isFalse();
       // A different sample given this series is written in full: its own fields, the series' id.
       for (MetricSample s : List.of(prototype, same, copy, next)) {
-        int start = writer.size();
-        writer.write(s, series);
-        byte[] ours = Arrays.copyOfRange(writer.buffer(), start, writer.size());
-        assertThat(ours).as("item %d: %s", i, s).isEqualTo(stock(s, id));
+        assertWritesStockBytes(writer, s, series, i);
       }
+    }
+  }
+
+  /** Writes {@code s} from {@code series} and compares the item with the stock writer's. */
+  private static void assertWritesStockBytes(
+      SampleItemWriter writer, MetricSample s, EncodedSeries series, int item) throws IOException {
+    int start = writer.size();
+    writer.write(s, series);
+    byte[] ours = Arrays.copyOfRange(writer.buffer(), start, writer.size());
+    assertThat(ours).as("item %d: %s", item, s).isEqualTo(stock(s, series.id()));
+  }
+
+  @Test
+  void writesTheSameBytesFromASeriesEncodedWithoutItsSource() throws IOException {
+    Random random = new Random(20261202);
+    SampleItemWriter writer = new SampleItemWriter(16);
+    for (int i = 0; i < 2_000; i++) {
+      MetricSample first = sample(random);
+      String id = text(random);
+      EncodedSeries series = EncodedSeries.of(first.getName(), first.getLabels(), id);
+      assertThat(series.describes(first)).isTrue();
+      // Samples of the series from other requests: its name and labels, their own source fields.
+      MetricSample other = sample(random);
+      other.setName(first.getName());
+      other.setLabels(first.getLabels());
+      MetricSample equalNotSame = sample(random);
+      equalNotSame.setName(first.getName());
+      equalNotSame.setLabels(new TreeMap<>(first.getLabels()));
+      assertThat(series.describes(equalNotSame)).isFalse();
+      for (MetricSample s : List.of(first, other, first, equalNotSame)) {
+        assertWritesStockBytes(writer, s, series, i);
+      }
+    }
+  }
+
+  @Test
+  void copiesTheLastSourceOnlyWhenEveryFieldIsTheSameObject() throws IOException {
+    Random random = new Random(20261203);
+    // Sources that differ from the first in exactly one field each (or in none, as a copy).
+    MetricSample base = sample(random);
+    base.setPushGroup("group");
+    base.setPushId("id");
+    base.setScrapeTarget("target");
+    base.setScraperReplica("replica");
+    base.setSource("source");
+    List<MetricSample> sources = new ArrayList<>();
+    for (int field = 0; field < 7; field++) {
+      MetricSample v = new MetricSample(); // only its source fields are used: base's very objects
+      v.setOrigin(base.getOrigin());
+      v.setPushGroup(base.getPushGroup());
+      v.setPushId(base.getPushId());
+      v.setScrapeTarget(base.getScrapeTarget());
+      v.setScraperReplica(base.getScraperReplica());
+      v.setSource(base.getSource());
+      switch (field) {
+        case 0 ->
+            v.setOrigin(Origin.values()[(base.getOrigin().ordinal() + 1) % Origin.values().length]);
+        case 1 -> v.setPushGroup(null);
+        case 2 -> v.setPushId("id2");
+        case 3 -> v.setScrapeTarget("target2");
+        case 4 -> v.setScraperReplica(null);
+        case 5 -> v.setSource("source2");
+        default -> v.setPushGroup(new String("group")); // equal, not the same object
+      }
+      sources.add(v);
+    }
+    sources.add(base);
+    SampleItemWriter writer = new SampleItemWriter(16);
+    EncodedSeries series = null;
+    MetricSample prototype = null;
+    for (int i = 0; i < 3_000; i++) {
+      MetricSample s = sample(random);
+      MetricSample from = sources.get(random.nextInt(sources.size()));
+      s.setOrigin(from.getOrigin());
+      s.setPushGroup(from.getPushGroup());
+      s.setPushId(from.getPushId());
+      s.setScrapeTarget(from.getScrapeTarget());
+      s.setScraperReplica(from.getScraperReplica());
+      s.setSource(from.getSource());
+      String id = text(random);
+      int start = writer.size();
+      if (random.nextBoolean()) {
+        writer.write(s, id.getBytes(StandardCharsets.UTF_8));
+      } else {
+        // Every other item from a series that keeps its source (one of the sources above): copied
+        // when it is this sample's, else written; either way not where the writer copies from.
+        if (series == null || random.nextInt(4) == 0) {
+          prototype = s;
+          series = EncodedSeries.of(prototype, id);
+        }
+        s.setName(prototype.getName());
+        s.setLabels(prototype.getLabels());
+        id = series.id();
+        writer.write(s, series);
+      }
+      byte[] ours = Arrays.copyOfRange(writer.buffer(), start, writer.size());
+      assertThat(ours).as("item %d: %s", i, s).isEqualTo(stock(s, id));
     }
   }
 }
