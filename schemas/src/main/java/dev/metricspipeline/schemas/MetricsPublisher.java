@@ -129,6 +129,7 @@ public final class MetricsPublisher implements AutoCloseable {
    *
    * @param series aligned with {@code samples}; a sample with a null entry is written whole, its id
    *     made here
+   * @throws IllegalArgumentException when {@code series} and {@code samples} differ in size
    */
   public CompletableFuture<Void> publishEncoded(
       List<MetricSample> samples, List<EncodedSeries> series) {
@@ -139,13 +140,12 @@ public final class MetricsPublisher implements AutoCloseable {
    * As {@link #publish(List, List)}, with each sample's series encoded by the caller as for {@link
    * #publishEncoded(List, List)}: the push gateway's remote_write series cache keeps one per
    * series.
+   *
+   * @throws IllegalArgumentException when {@code series} and {@code samples} differ in size
    */
   public CompletableFuture<Void> publishEncoded(
       List<MetricSample> samples, List<EncodedSeries> series, List<SideRecord> sideRecords) {
-    if (series.size() != samples.size()) {
-      throw new IllegalArgumentException(
-          series.size() + " series for " + samples.size() + " samples");
-    }
+    SampleBatchEncoder.requireAligned(samples, series); // a caller's mistake: thrown, not queued
     return publish(samples, series, sideRecords);
   }
 

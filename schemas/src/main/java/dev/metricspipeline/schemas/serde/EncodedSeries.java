@@ -1,7 +1,6 @@
 package dev.metricspipeline.schemas.serde;
 
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -16,9 +15,9 @@ import org.apache.kafka.common.utils.Utils;
  * and timestamps, instead of every string of it.
  *
  * <p>For a caller that sends the same series again and again from objects it keeps, as the scraper
- * does from its scrape cache and the push gateway from its remote_write series cache: a sample is
- * written from the series only when its name and labels map are the <em>very objects</em> (not
- * equal ones) the series was made from; any other sample is written in full with the series' id, so
+ * does from its scrape cache and the push gateway from its remote_write series cache: a sample's
+ * name and labels are copied from the series only when they are the <em>very objects</em> (not
+ * equal ones) the series was made from, and written otherwise, with the series' id either way, so
  * the bytes never depend on which way was taken. The labels map must therefore not change after it
  * is given here: pass an unmodifiable one.
  *
@@ -35,46 +34,37 @@ public final class EncodedSeries {
 
   private final String name;
   private final Map<String, String> labels;
-  private final boolean hasSource;
-  private final Origin origin;
-  private final String pushGroup;
-  private final String pushId;
-  private final String scrapeTarget;
-  private final String scraperReplica;
-  private final String source;
   private final String id;
-  private final byte[] idBytes;
+  private final int hash;
   private final byte[] head;
+
+  /** The source fields kept, and their bytes; both null for a series encoded without them. */
+  private final SampleSource source;
+
   private final byte[] sourceBytes;
   private final byte[] idField;
-  private final int hash;
 
-  private EncodedSeries(MetricSample prototype, boolean hasSource, String id) {
+  private EncodedSeries(MetricSample prototype, boolean withSource, String id) {
     this.name = prototype.getName();
     this.labels = prototype.getLabels();
-    this.hasSource = hasSource;
-    this.origin = prototype.getOrigin();
-    this.pushGroup = prototype.getPushGroup();
-    this.pushId = prototype.getPushId();
-    this.scrapeTarget = prototype.getScrapeTarget();
-    this.scraperReplica = prototype.getScraperReplica();
-    this.source = prototype.getSource();
     this.id = id;
-    this.idBytes = id.getBytes(StandardCharsets.UTF_8);
+    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+    this.hash = Utils.murmur2(idBytes);
     SampleItemWriter out = new SampleItemWriter(64);
     out.head(prototype);
     this.head = out.toByteArray();
-    if (hasSource) {
+    if (withSource) {
+      this.source = SampleSource.of(prototype);
       out = new SampleItemWriter(64);
       out.source(prototype);
       this.sourceBytes = out.toByteArray();
     } else {
+      this.source = null;
       this.sourceBytes = null;
     }
     out = new SampleItemWriter(64);
     out.idField(idBytes);
     this.idField = out.toByteArray();
-    this.hash = Utils.murmur2(idBytes);
   }
 
   /**
@@ -129,17 +119,7 @@ public final class EncodedSeries {
    * the very objects it was made from.
    */
   boolean hasSourceOf(MetricSample s) {
-    return hasSource
-        && s.getOrigin() == origin
-        && s.getPushGroup() == pushGroup
-        && s.getPushId() == pushId
-        && s.getScrapeTarget() == scrapeTarget
-        && s.getScraperReplica() == scraperReplica
-        && s.getSource() == source;
-  }
-
-  byte[] idBytes() {
-    return idBytes;
+    return source != null && source.isOf(s);
   }
 
   byte[] head() {

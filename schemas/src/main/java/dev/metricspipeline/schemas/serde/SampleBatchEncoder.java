@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.errors.SerializationException;
@@ -72,7 +73,7 @@ public final class SampleBatchEncoder {
    * @param seriesIds aligned with {@code samples}, none null
    */
   public Items items(List<MetricSample> samples, List<String> seriesIds) {
-    return encode(samples, seriesIds);
+    return encode(samples, null, seriesIds::get);
   }
 
   /**
@@ -84,26 +85,48 @@ public final class SampleBatchEncoder {
    *
    * @param series aligned with {@code samples}; null where a sample has none
    * @param idOfOthers the series id of a sample without an encoded series
+   * @throws IllegalArgumentException when {@code series} and {@code samples} differ in size
    */
   public Items encodedItems(
       List<MetricSample> samples,
       List<EncodedSeries> series,
       Function<MetricSample, String> idOfOthers) {
+    requireAligned(samples, series);
+    return encode(samples, series, i -> idOfOthers.apply(samples.get(i)));
+  }
+
+  /**
+   * Fails unless there is one series entry per sample, as {@link #encodedItems} needs.
+   *
+   * @throws IllegalArgumentException naming both sizes
+   */
+  public static void requireAligned(List<MetricSample> samples, List<EncodedSeries> series) {
     if (series.size() != samples.size()) {
       throw new IllegalArgumentException(
           series.size() + " series for " + samples.size() + " samples");
     }
+  }
+
+  /**
+   * Writes each sample from its encoded series when it has one, else whole with {@code idOf(i)}.
+   *
+   * @param series null, or aligned with {@code samples}
+   */
+  private static Items encode(
+      List<MetricSample> samples, List<EncodedSeries> series, IntFunction<String> idOf) {
     SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
     int[] ends = new int[samples.size()];
     int[] hashes = new int[samples.size()];
     try {
       for (int i = 0; i < samples.size(); i++) {
-        EncodedSeries encoded = series.get(i);
+        EncodedSeries encoded = series == null ? null : series.get(i);
         if (encoded != null) {
           out.write(samples.get(i), encoded);
           hashes[i] = encoded.hash();
         } else {
-          hashes[i] = writeWhole(out, samples.get(i), idOfOthers.apply(samples.get(i)));
+          byte[] idBytes = idOf.apply(i).getBytes(StandardCharsets.UTF_8);
+          out.write(samples.get(i), idBytes);
+          hashes[i] = Utils.murmur2(idBytes);
         }
         ends[i] = out.size();
       }
@@ -111,29 +134,6 @@ public final class SampleBatchEncoder {
       throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
     }
     return new Items(out.buffer(), ends, hashes);
-  }
-
-  /** Items from the series ids. */
-  private static Items encode(List<MetricSample> samples, List<String> seriesIds) {
-    SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
-    int[] ends = new int[samples.size()];
-    int[] hashes = new int[samples.size()];
-    try {
-      for (int i = 0; i < samples.size(); i++) {
-        hashes[i] = writeWhole(out, samples.get(i), seriesIds.get(i));
-        ends[i] = out.size();
-      }
-    } catch (RuntimeException e) {
-      throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
-    }
-    return new Items(out.buffer(), ends, hashes);
-  }
-
-  /** Writes a sample with the given id; returns the id's hash. */
-  private static int writeWhole(SampleItemWriter out, MetricSample sample, String id) {
-    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    out.write(sample, idBytes);
-    return Utils.murmur2(idBytes);
   }
 
   /** One SampleBatch record holding the given samples, in the wire format. */

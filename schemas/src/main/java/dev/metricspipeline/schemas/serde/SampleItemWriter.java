@@ -1,7 +1,6 @@
 package dev.metricspipeline.schemas.serde;
 
 import dev.metricspipeline.schemas.avro.MetricSample;
-import dev.metricspipeline.schemas.avro.Origin;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -67,16 +66,11 @@ final class SampleItemWriter {
   private byte[] buf;
   private int size;
 
-  /** Where in {@link #buf} the last source fields written are, and the objects they came from. */
-  private int lastSourceFrom;
+  /** The last source fields written, and where in {@link #buf} their bytes are. */
+  private SampleSource lastSource;
 
+  private int lastSourceFrom;
   private int lastSourceTo;
-  private Origin lastOrigin;
-  private String lastPushGroup;
-  private String lastPushId;
-  private String lastScrapeTarget;
-  private String lastScraperReplica;
-  private String lastSource;
 
   SampleItemWriter(int capacity) {
     buf = new byte[Math.max(64, capacity)];
@@ -90,25 +84,25 @@ final class SampleItemWriter {
   }
 
   /**
-   * Appends one item from its series' encoding when the sample's name and labels map are the very
-   * objects the series was encoded from ({@link EncodedSeries#describes}): the encoded head, the
-   * sample's own fields, the encoded source fields when those are the series' too (else written,
-   * see {@link #source}), the encoded id. Any other sample is written whole with the series' id:
-   * the same bytes either way.
+   * Appends one item with its series' encoded id, copying the series' encoded head when the
+   * sample's name and labels map are the very objects the series was encoded from ({@link
+   * EncodedSeries#describes}), and its encoded source fields when the sample's are the series' very
+   * ones; whatever is not copied is written (source fields perhaps copied from the last ones, see
+   * {@link #source}). The same bytes either way.
    */
   void write(MetricSample s, EncodedSeries series) {
     if (series.describes(s)) {
       putBytes(series.head());
-      middle(s);
-      if (series.hasSourceOf(s)) {
-        putBytes(series.source());
-      } else {
-        source(s);
-      }
-      putBytes(series.idField());
     } else {
-      write(s, series.idBytes());
+      head(s);
     }
+    middle(s);
+    if (series.hasSourceOf(s)) {
+      putBytes(series.source());
+    } else {
+      source(s);
+    }
+    putBytes(series.idField());
   }
 
   /** The fields that are the same for every sample of one series from one source: name, labels. */
@@ -146,13 +140,7 @@ final class SampleItemWriter {
    * source written here (identity, not equality) that one's bytes are copied instead.
    */
   void source(MetricSample s) {
-    if (lastOrigin != null // null until a first source is written: every origin is non-null
-        && s.getOrigin() == lastOrigin
-        && s.getPushGroup() == lastPushGroup
-        && s.getPushId() == lastPushId
-        && s.getScrapeTarget() == lastScrapeTarget
-        && s.getScraperReplica() == lastScraperReplica
-        && s.getSource() == lastSource) {
+    if (lastSource != null && lastSource.isOf(s)) {
       int length = lastSourceTo - lastSourceFrom;
       ensure(length);
       System.arraycopy(buf, lastSourceFrom, buf, size, length);
@@ -169,12 +157,7 @@ final class SampleItemWriter {
     optional(s.getScraperReplica());
     optional(s.getSource());
     lastSourceTo = size;
-    lastOrigin = s.getOrigin();
-    lastPushGroup = s.getPushGroup();
-    lastPushId = s.getPushId();
-    lastScrapeTarget = s.getScrapeTarget();
-    lastScraperReplica = s.getScraperReplica();
-    lastSource = s.getSource();
+    lastSource = SampleSource.of(s);
   }
 
   /** The series id, the item's last field: the string branch of its union, then the string. */
