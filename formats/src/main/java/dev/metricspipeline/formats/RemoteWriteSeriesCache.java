@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A parse cache for remote_write 1.0 bodies: what a series' labels, exactly as a sender encoded
@@ -18,23 +19,37 @@ import java.util.concurrent.ConcurrentHashMap;
  * same way. Samples are identical with or without it.
  *
  * <p>Bounded: it holds at most {@code maxSeries} series in two generations. A series is kept the
- * second time its label bytes are parsed (a table of 65,536 hashes remembers the first), so a
- * sender whose series all change fills neither the cache nor the heap's old generation. Kept series
- * go into the current generation; when that holds half the bound it becomes the previous one and
- * the one before is dropped; a series found only in the previous generation is moved into the
+ * second time its label bytes are parsed (a Bloom filter sized to the bound remembers the first),
+ * so a sender whose series all change fills neither the cache nor the heap's old generation. Kept
+ * series go into the current generation; when that holds half the bound it becomes the previous one
+ * and the one before is dropped; a series found only in the previous generation is moved into the
  * current one. So the series sent in every request stay. Thread-safe; parses may overlap (two may
  * both parse a new series, and either result is kept: they are equal).
  */
 public final class RemoteWriteSeriesCache {
 
-  /** The bound the push gateway uses: 50,000 series, about 60 MB at ten short labels each. */
+  /**
+   * The bound the push gateway uses: 50,000 series. Measured with ten short labels per series, one
+   * sample type, after two passes (heap after full GCs, 2026-12-02): 2.33 kB per series with its
+   * encoding (1.72 kB without), so about 117 MB when full.
+   */
   public static final int DEFAULT_MAX_SERIES = 50_000;
 
   private final int generationSize;
   private final SeriesKey ids;
 
-  /** A mark of the label bytes seen once and not kept, by their hash (TinyLFU's doorkeeper). */
-  private final int[] seen = new int[1 << 16];
+  /**
+   * The label bytes seen once and not kept (TinyLFU's doorkeeper): a Bloom filter of two bits per
+   * key, at least 16 bits per series held, cleared once it has taken a key per eight bits (so at
+   * most about 5% of the series seen once pass for seen twice). A table of one mark per slot, as
+   * this was, never kept two series whose hashes shared a slot (each overwrote the other's mark):
+   * with 50,000 series sent in turn, over half of them.
+   */
+  private final long[] seen;
+
+  private final int seenShift;
+  private final int clearAfter;
+  private final AtomicInteger marked = new AtomicInteger();
 
   private volatile ConcurrentHashMap<Key, Series> current = new ConcurrentHashMap<>();
   private volatile ConcurrentHashMap<Key, Series> previous = new ConcurrentHashMap<>();
@@ -63,6 +78,13 @@ public final class RemoteWriteSeriesCache {
     }
     this.generationSize = maxSeries / 2;
     this.ids = ids;
+    int bits = Integer.highestOneBit((int) Math.min(1 << 30, Math.max(1 << 16, 16L * maxSeries)));
+    if (bits < 16L * maxSeries && bits < 1 << 30) {
+      bits <<= 1;
+    }
+    this.seen = new long[bits >>> 6];
+    this.seenShift = Integer.numberOfLeadingZeros(bits) + 1; // 32 - log2(bits)
+    this.clearAfter = bits >>> 3;
   }
 
   /** The series key encodings are made with, or null when none are kept. */
@@ -97,13 +119,20 @@ public final class RemoteWriteSeriesCache {
    * before: a series sent once (every request of a sender whose series all change) is not kept.
    */
   void put(Key key, Series series) {
-    int slot = (key.hash ^ (key.hash >>> 16)) & (seen.length - 1);
-    int mark = key.hash | 1; // never 0, the empty slot
-    if (seen[slot] != mark) {
-      seen[slot] = mark; // a race loses one mark: that series is kept a request later
+    int first = (key.hash * 0x9E3779B9) >>> seenShift;
+    int second = (Integer.rotateLeft(key.hash, 16) * 0x85EBCA6B) >>> seenShift;
+    long[] bits = seen;
+    if ((bits[first >>> 6] & (1L << first)) != 0 && (bits[second >>> 6] & (1L << second)) != 0) {
+      insert(key.copy(), series);
       return;
     }
-    insert(key.copy(), series);
+    // Not atomic: a race may lose a bit, and that series is kept a request later.
+    bits[first >>> 6] |= 1L << first;
+    bits[second >>> 6] |= 1L << second;
+    if (marked.incrementAndGet() >= clearAfter) {
+      Arrays.fill(bits, 0L);
+      marked.set(0);
+    }
   }
 
   private void insert(Key key, Series series) {

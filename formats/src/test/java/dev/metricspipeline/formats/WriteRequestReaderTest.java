@@ -371,6 +371,38 @@ class WriteRequestReaderTest {
   }
 
   @Test
+  void everySeriesSentTwiceIsKeptUpToTheBound() throws Exception {
+    // 40,000 series, each in a request of 1,000, twice over: all are kept on their second sighting.
+    // A doorkeeper of one mark per hash slot kept about half (colliding series overwrote each
+    // other's mark, every pass).
+    RemoteWriteSeriesCache cache = new RemoteWriteSeriesCache(100_000);
+    RemoteWriteParser parser = new RemoteWriteParser(1 << 24, cache);
+    List<byte[]> bodies = new ArrayList<>();
+    for (int r = 0; r < 40; r++) {
+      WriteRequest.Builder request = WriteRequest.newBuilder();
+      for (int i = 0; i < 1_000; i++) {
+        request.addTimeseries(
+            TimeSeries.newBuilder()
+                .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+                .addLabels(Label.newBuilder().setName("instance").setValue("host-" + r))
+                .addLabels(Label.newBuilder().setName("i").setValue("" + i))
+                .addSamples(Sample.newBuilder().setValue(i)));
+      }
+      bodies.add(Snappy.compress(request.build().toByteArray()));
+    }
+    for (byte[] body : bodies) {
+      parser.parse(body, 0);
+    }
+    assertThat(cache.size())
+        .as("seen once: kept only as the filter's false positives")
+        .isLessThan(400);
+    for (byte[] body : bodies) {
+      parser.parse(body, 0);
+    }
+    assertThat(cache.size()).isEqualTo(40_000);
+  }
+
+  @Test
   void theCacheStaysWithinItsBound() throws Exception {
     RemoteWriteSeriesCache cache = new RemoteWriteSeriesCache(10);
     RemoteWriteParser parser = new RemoteWriteParser(1 << 20, cache);
