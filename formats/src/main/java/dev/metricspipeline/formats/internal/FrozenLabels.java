@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * A label set that cannot change: sorted by name, its hash worked out once. {@link #of} copies a
  * map into one and returns one as it is, so a label set shared by many samples (a series seen in
  * every scrape) is neither copied nor hashed again per sample; two references to the same set
- * compare equal without a walk.
+ * compare equal without a walk. Its longest name and value are worked out once too, for the push
+ * gateway's per-sample label limits ({@code LabelLengths}).
  */
 public final class FrozenLabels extends AbstractMap<String, String>
     implements SortedMap<String, String> {
@@ -22,10 +23,20 @@ public final class FrozenLabels extends AbstractMap<String, String>
 
   private final SortedMap<String, String> labels;
   private final int hash;
+  private final int longestName;
+  private final int longestValue;
 
   private FrozenLabels(TreeMap<String, String> copy) {
     this.labels = Collections.unmodifiableSortedMap(copy);
     this.hash = copy.hashCode();
+    int name = 0;
+    int value = 0;
+    for (Map.Entry<String, String> label : copy.entrySet()) {
+      name = Math.max(name, label.getKey().length());
+      value = Math.max(value, label.getValue().length());
+    }
+    this.longestName = name;
+    this.longestValue = value;
   }
 
   /** {@code labels} itself if it is a frozen set, else a sorted copy of it. */
@@ -34,6 +45,16 @@ public final class FrozenLabels extends AbstractMap<String, String>
       return frozen;
     }
     return labels.isEmpty() ? EMPTY : new FrozenLabels(new TreeMap<>(labels));
+  }
+
+  /** The length in chars of the longest label name; 0 for no labels. */
+  public int longestName() {
+    return longestName;
+  }
+
+  /** The length in chars of the longest label value; 0 for no labels. */
+  public int longestValue() {
+    return longestValue;
   }
 
   @Override

@@ -169,6 +169,38 @@ class BodyWriteServiceTest {
   }
 
   @Test
+  void labelLimitsApplyToRemoteWriteSeriesEveryTimeTheyAreSent() throws Exception {
+    // Sent three times: the third time both series come from the series cache, their label
+    // lengths read off the cached set instead of walked.
+    byte[] tooLong = remoteWrite("job", "much-too-long");
+    byte[] atTheLimits = remoteWrite("ten_chars_", "8 chars!");
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> service.remoteWrite(tooLong, "rw"))
+          .isInstanceOf(PushRejected.class)
+          .hasMessage("up: the value of label job is longer than 8 characters");
+      service.remoteWrite(atTheLimits, "rw").get();
+    }
+    assertThat(written)
+        .hasSize(3)
+        .allSatisfy(s -> assertThat(s.getLabels()).containsEntry("ten_chars_", "8 chars!"));
+    assertThatThrownBy(() -> service.remoteWrite(remoteWrite("eleven_chrs", "v"), "rw"))
+        .hasMessage("up: label name eleven_chrs... is longer than 10 characters");
+  }
+
+  private static byte[] remoteWrite(String label, String value) throws Exception {
+    return Snappy.compress(
+        WriteRequest.newBuilder()
+            .addTimeseries(
+                TimeSeries.newBuilder()
+                    .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+                    .addLabels(Label.newBuilder().setName(label).setValue(value))
+                    .addSamples(
+                        Sample.newBuilder().setValue(1).setTimestamp(System.currentTimeMillis())))
+            .build()
+            .toByteArray());
+  }
+
+  @Test
   void aRemoteWriteBodyOverTheDecompressedLimitIs413() throws Exception {
     byte[] body = Snappy.compress(new byte[100]);
     assertThatThrownBy(() -> service.remoteWrite(body, "POST /api/v1/write"))

@@ -1,0 +1,37 @@
+package dev.metricspipeline.formats;
+
+import dev.metricspipeline.formats.internal.FrozenLabels;
+import java.util.Map;
+
+/**
+ * The longest label name and value of a label set, in chars, for length limits checked per sample:
+ * read off a label set the parsers made (a series' labels, shared by its samples, which works them
+ * out once), else walked.
+ */
+public final class LabelLengths {
+  private LabelLengths() {}
+
+  /** The length of the longest label name in {@code labels}; 0 when there are none. */
+  public static int longestName(Map<String, String> labels) {
+    if (labels instanceof FrozenLabels frozen) {
+      return frozen.longestName();
+    }
+    int longest = 0;
+    for (String name : labels.keySet()) {
+      longest = Math.max(longest, name.length());
+    }
+    return longest;
+  }
+
+  /** The length of the longest label value in {@code labels}; 0 when there are none. */
+  public static int longestValue(Map<String, String> labels) {
+    if (labels instanceof FrozenLabels frozen) {
+      return frozen.longestValue();
+    }
+    int longest = 0;
+    for (String value : labels.values()) {
+      longest = Math.max(longest, value.length());
+    }
+    return longest;
+  }
+}
