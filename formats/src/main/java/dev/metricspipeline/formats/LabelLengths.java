@@ -1,6 +1,7 @@
 package dev.metricspipeline.formats;
 
 import dev.metricspipeline.formats.internal.FrozenLabels;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -13,24 +14,18 @@ public final class LabelLengths {
 
   /** The length of the longest label name in {@code labels}; 0 when there are none. */
   public static int longestName(Map<String, String> labels) {
-    if (labels instanceof FrozenLabels frozen) {
-      return frozen.longestName();
-    }
-    int longest = 0;
-    for (String name : labels.keySet()) {
-      longest = Math.max(longest, name.length());
-    }
-    return longest;
+    return labels instanceof FrozenLabels frozen ? frozen.longestName() : longest(labels.keySet());
   }
 
   /** The length of the longest label value in {@code labels}; 0 when there are none. */
   public static int longestValue(Map<String, String> labels) {
-    if (labels instanceof FrozenLabels frozen) {
-      return frozen.longestValue();
-    }
+    return labels instanceof FrozenLabels frozen ? frozen.longestValue() : longest(labels.values());
+  }
+
+  private static int longest(Collection<String> texts) {
     int longest = 0;
-    for (String value : labels.values()) {
-      longest = Math.max(longest, value.length());
+    for (String text : texts) {
+      longest = Math.max(longest, text.length());
     }
     return longest;
   }
