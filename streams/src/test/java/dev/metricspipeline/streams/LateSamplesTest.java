@@ -48,7 +48,8 @@ class LateSamplesTest {
                     List.of(
                         new StreamsSettings.Resolution("1m", Duration.ofMinutes(1)),
                         new StreamsSettings.Resolution("5m", Duration.ofMinutes(5))))
-                .withAllowedLateness(Duration.ofMinutes(10)),
+                .withAllowedLateness(Duration.ofMinutes(10))
+                .withHotEntries(hotEntries()),
             InputBacklog.NONE);
     drops = fixture.drops;
     driver = fixture.driver;
@@ -56,6 +57,11 @@ class LateSamplesTest {
     rollups1m = fixture.rollups1m;
     rollups5m = fixture.rollups5m;
     rejected = fixture.rejected;
+  }
+
+  /** Hot entries kept decoded per task: the default here, none in the subclass. */
+  int hotEntries() {
+    return StreamsSettings.DEFAULT_HOT_ENTRIES;
   }
 
   @AfterEach

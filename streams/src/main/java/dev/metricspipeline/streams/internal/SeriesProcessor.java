@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -148,6 +149,16 @@ public final class SeriesProcessor
   private final String inputTopic;
   private final InputBacklog backlog;
 
+  /**
+   * Hot entries as they were last written to {@code series-state}, decoded, least recently written
+   * first: a series' next sample skips {@link SeriesState#decode}. An entry is taken out while a
+   * record or check works on it and put back only by {@link #save}, so one a drop or a failure left
+   * half-changed is never seen again; the store is the only truth, and this is emptied whenever the
+   * task (re)starts or closes. At most {@link StreamsSettings#hotEntries()}, the least recently
+   * written dropped first.
+   */
+  private final Map<String, SeriesState> hot;
+
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, byte[]> state;
   private KeyValueStore<String, byte[]> meta;
@@ -174,6 +185,14 @@ public final class SeriesProcessor
       String rejectedChild,
       DropCounters drops,
       InputBacklog backlog) {
+    int hotEntries = settings.hotEntries();
+    this.hot =
+        new LinkedHashMap<>(16, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, SeriesState> eldest) {
+            return size() > hotEntries;
+          }
+        };
     this.resolutions = settings.resolutions();
     this.sizes = resolutions.stream().mapToLong(r -> r.size().toMillis()).toArray();
     int f = 0;
@@ -200,6 +219,7 @@ public final class SeriesProcessor
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
+    hot.clear(); // a revived task's stores are back at their last commit
     this.context = context;
     this.state = context.getStateStore(STATE);
     this.meta = context.getStateStore(META);
@@ -217,8 +237,23 @@ public final class SeriesProcessor
         java.time.Duration.ofMillis(checkInterval), PunctuationType.WALL_CLOCK_TIME, this::check);
   }
 
+  @Override
+  public void close() {
+    hot.clear();
+  }
+
   private long now() {
     return Math.max(streamTime, watermark);
+  }
+
+  /** The series' hot entry, taken out of {@link #hot} or decoded; null if it has none. */
+  private SeriesState take(String series) {
+    SeriesState s = hot.remove(series);
+    if (s != null) {
+      return s;
+    }
+    byte[] bytes = state.get(series);
+    return bytes == null ? null : SeriesState.decode(bytes);
   }
 
   @Override
@@ -235,9 +270,8 @@ public final class SeriesProcessor
       return;
     }
     pendingClosed.clear();
-    byte[] bytes = state.get(series);
-    SeriesState s;
-    if (bytes == null) {
+    SeriesState s = take(series);
+    if (s == null) {
       if (StaleMarker.isStale(value)) {
         return; // nothing to end
       }
@@ -245,8 +279,6 @@ public final class SeriesProcessor
       s.number = nextSeriesNumber++;
       meta.put(NUMBER_KEY, ByteBuffer.allocate(8).putLong(nextSeriesNumber).array());
       meta.put(series, encodeMeta(sample.getName(), sample.getLabels()));
-    } else {
-      s = SeriesState.decode(bytes);
     }
     s.type = sample.getType().ordinal();
     Window f = finestWindow(s, series, fstart);
@@ -516,6 +548,7 @@ public final class SeriesProcessor
     pendingClosed.clear();
     refile(series, s);
     state.put(series, s.encode());
+    hot.put(series, s);
   }
 
   private void refile(String series, SeriesState s) {
@@ -614,12 +647,11 @@ public final class SeriesProcessor
     int[] revised = new int[sizes.length];
     for (int i = 0; i < dueSeries.size(); i++) {
       String series = dueSeries.get(i);
-      byte[] bytes = state.get(series);
-      if (bytes == null) {
+      SeriesState s = take(series);
+      if (s == null) {
         due.delete(dueKeys.get(i));
         continue;
       }
-      SeriesState s = SeriesState.decode(bytes);
       emitDue(series, s, now, emitted, revised);
       save(series, s);
     }
