@@ -150,12 +150,11 @@ public final class SeriesProcessor
   private final InputBacklog backlog;
 
   /**
-   * Hot entries as they were last written to {@code series-state}, decoded, least recently written
-   * first: a series' next sample skips {@link SeriesState#decode}. An entry is taken out while a
-   * record or check works on it and put back only by {@link #save}, so one a drop or a failure left
-   * half-changed is never seen again; the store is the only truth, and this is emptied whenever the
-   * task (re)starts or closes. At most {@link StreamsSettings#hotEntries()}, the least recently
-   * written dropped first.
+   * Hot entries as they were last written to {@code series-state}, decoded, least recently used
+   * first: a series' next sample skips the store get and {@link SeriesState#decode}. Whatever
+   * leaves an entry without writing it (a drop, a failure half-way) forgets it, so one changed and
+   * not written is never seen again; the store is the only truth, and this is emptied whenever the
+   * task (re)starts or closes. At most {@link StreamsSettings#hotEntries()}.
    */
   private final Map<String, SeriesState> hot;
 
@@ -187,7 +186,7 @@ public final class SeriesProcessor
       InputBacklog backlog) {
     int hotEntries = settings.hotEntries();
     this.hot =
-        new LinkedHashMap<>(16, 0.75f, false) {
+        new LinkedHashMap<>(16, 0.75f, true) {
           @Override
           protected boolean removeEldestEntry(Map.Entry<String, SeriesState> eldest) {
             return size() > hotEntries;
@@ -246,9 +245,12 @@ public final class SeriesProcessor
     return Math.max(streamTime, watermark);
   }
 
-  /** The series' hot entry, taken out of {@link #hot} or decoded; null if it has none. */
+  /**
+   * The series' hot entry, from {@link #hot} or decoded; null if it has none. Unless it is then
+   * saved, the caller must {@link #forget} it.
+   */
   private SeriesState take(String series) {
-    SeriesState s = hot.remove(series);
+    SeriesState s = hot.get(series);
     if (s != null) {
       return s;
     }
@@ -256,8 +258,22 @@ public final class SeriesProcessor
     return bytes == null ? null : SeriesState.decode(bytes);
   }
 
+  /** Drops a hot entry that may have been changed and not written. */
+  private void forget(String series) {
+    hot.remove(series);
+  }
+
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    try {
+      processSample(record);
+    } catch (RuntimeException e) {
+      forget(record.key());
+      throw e;
+    }
+  }
+
+  private void processSample(Record<String, SpecificRecord> record) {
     MetricSample sample = (MetricSample) record.value();
     String series = record.key();
     sawRecord = true;
@@ -652,8 +668,13 @@ public final class SeriesProcessor
         due.delete(dueKeys.get(i));
         continue;
       }
-      emitDue(series, s, now, emitted, revised);
-      save(series, s);
+      try {
+        emitDue(series, s, now, emitted, revised);
+        save(series, s);
+      } catch (RuntimeException e) {
+        forget(series);
+        throw e;
+      }
     }
     boolean closedAny = false;
     for (int r = 0; r < sizes.length; r++) {
@@ -810,7 +831,9 @@ public final class SeriesProcessor
     context.forward(record.withValue((SpecificRecord) rejected), rejectedChild);
   }
 
+  /** Counts and logs a dropped sample; its series' hot entry is forgotten unless saved again. */
   private void drop(String reason, String series, long ts) {
+    forget(series); // the record may have changed it (its type, loaded chunks) before the drop
     drops.increment(reason);
     LOG.debug(
         "Dropped {} {}@{} from {}",
