@@ -29,4 +29,16 @@ class StreamsRunnerTest {
     Properties forProducers = properties(Map.of("producer.compression.type", "none"));
     assertThat(forProducers.getProperty("producer.compression.type")).isEqualTo("none");
   }
+
+  @Test
+  void theStagesProducerBatchesUpTo256KiBUnlessABatchSizeIsGiven() {
+    assertThat(properties(Map.of()).getProperty("producer.batch.size")).isEqualTo("262144");
+
+    Properties forAll = properties(Map.of("batch.size", "65536"));
+    assertThat(forAll.getProperty("batch.size")).isEqualTo("65536");
+    assertThat(forAll).doesNotContainKey("producer.batch.size");
+
+    Properties forProducers = properties(Map.of("producer.batch.size", "1048576"));
+    assertThat(forProducers.getProperty("producer.batch.size")).isEqualTo("1048576");
+  }
 }
