@@ -55,6 +55,17 @@ final class StreamsOptions {
               + " ${DEFAULT-VALUE}")
   int streamThreads;
 
+  @Option(
+      names = "--hot-entries",
+      defaultValue = "4096",
+      paramLabel = "N",
+      description =
+          "Series state entries each streams task keeps decoded on the heap (about 1.5 kB each),"
+              + " so a series' next sample skips reading and decoding its entry; 0 keeps none"
+              + " (with far more series per task than this, the misses cost more than the hits"
+              + " save). Env: METRICS_PIPELINE_HOT_ENTRIES. Default: ${DEFAULT-VALUE}")
+  int hotEntries;
+
   /** The stage's thread count: {@code --stream-threads}, or one per core. */
   int threads() {
     if (streamThreads < 0) {
@@ -72,12 +83,19 @@ final class StreamsOptions {
   }
 
   /**
-   * The default settings with the grace, the allowed lateness and, if a file is given, its
-   * aggregation rules.
+   * The default settings with the grace, the allowed lateness, the hot entries and, if a file is
+   * given, its aggregation rules.
    */
   StreamsSettings settings() {
+    if (hotEntries < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          command.commandLine(), "--hot-entries must be 0 (none) or more");
+    }
     StreamsSettings settings =
-        StreamsSettings.defaults().withGrace(rollupGrace).withAllowedLateness(allowedLateness);
+        StreamsSettings.defaults()
+            .withGrace(rollupGrace)
+            .withAllowedLateness(allowedLateness)
+            .withHotEntries(hotEntries);
     return aggregationRules == null
         ? settings
         : settings.withAggregationRules(AggregationRules.load(aggregationRules));

@@ -39,4 +39,16 @@ class KafkaOptionsTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--stream-threads must be 0 (one per core) or more");
   }
+
+  @Test
+  void aNegativeHotEntryCountIsReportedOnTheCommandsOwnErrorStream() {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.commandLine(Map.of())
+            .setErr(new PrintWriter(err))
+            .execute("streams", "--bootstrap-servers", "127.0.0.1:1", "--hot-entries", "-1");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--hot-entries must be 0 (none) or more");
+  }
 }
