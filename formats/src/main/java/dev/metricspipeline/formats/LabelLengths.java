@@ -22,7 +22,11 @@ public final class LabelLengths {
     return labels instanceof FrozenLabels frozen ? frozen.longestValue() : longest(labels.values());
   }
 
-  private static int longest(Collection<String> texts) {
+  /**
+   * The length of the longest text in {@code texts}; 0 when there are none. {@code FrozenLabels}
+   * works its two out with this once, when it is made.
+   */
+  public static int longest(Collection<String> texts) {
     int longest = 0;
     for (String text : texts) {
       longest = Math.max(longest, text.length());

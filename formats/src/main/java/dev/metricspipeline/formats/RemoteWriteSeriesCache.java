@@ -78,10 +78,8 @@ public final class RemoteWriteSeriesCache {
     }
     this.generationSize = maxSeries / 2;
     this.ids = ids;
-    int bits = Integer.highestOneBit((int) Math.min(1 << 30, Math.max(1 << 16, 16L * maxSeries)));
-    if (bits < 16L * maxSeries && bits < 1 << 30) {
-      bits <<= 1;
-    }
+    int wanted = (int) Math.min(1 << 30, Math.max(1 << 16, 16L * maxSeries));
+    int bits = 1 << (32 - Integer.numberOfLeadingZeros(wanted - 1)); // the power of two >= wanted
     this.seen = new long[bits >>> 6];
     this.seenShift = Integer.numberOfLeadingZeros(bits) + 1; // 32 - log2(bits)
     this.clearAfter = bits >>> 3;

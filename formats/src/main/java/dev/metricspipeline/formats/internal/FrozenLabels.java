@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats.internal;
 
+import dev.metricspipeline.formats.LabelLengths;
 import java.util.AbstractMap;
 import java.util.Collection;
 import java.util.Collections;
@@ -29,14 +30,8 @@ public final class FrozenLabels extends AbstractMap<String, String>
   private FrozenLabels(TreeMap<String, String> copy) {
     this.labels = Collections.unmodifiableSortedMap(copy);
     this.hash = copy.hashCode();
-    int name = 0;
-    int value = 0;
-    for (Map.Entry<String, String> label : copy.entrySet()) {
-      name = Math.max(name, label.getKey().length());
-      value = Math.max(value, label.getValue().length());
-    }
-    this.longestName = name;
-    this.longestValue = value;
+    this.longestName = LabelLengths.longest(copy.keySet());
+    this.longestValue = LabelLengths.longest(copy.values());
   }
 
   /** {@code labels} itself if it is a frozen set, else a sorted copy of it. */
