@@ -117,6 +117,7 @@ class PrometheusTextParserTest {
         "`a{b=\"c\"}x 1` | line 1, column 9: expected a number (or NaN, +Inf, -Inf) as the value, got \"x\"",
         "`a{x=\"1\",x=\"2\"} 1` | line 1, column 9: duplicate label name \"x\"",
         "`a 1\\na 2` | line 2, column 1: duplicate sample for a{} (first on line 1)",
+        "`a{z=\"1\",b=\"2\"} 1\\na{b=\"2\",z=\"1\"} 2` | line 2, column 1: duplicate sample for a{b=2, z=1} (first on line 1)",
         "`# TYPE a gauge\\n# TYPE a counter\\na 1` | line 2: second TYPE line for metric a",
         "`a 1\\n# TYPE a gauge` | line 2: TYPE line for metric a after its samples",
         "`# TYPE a gaugy` | line 1, column 10: expected a type (counter, gauge, histogram, summary, untyped), got \"gaugy\"",

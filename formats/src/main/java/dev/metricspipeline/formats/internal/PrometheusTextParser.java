@@ -212,8 +212,15 @@ public final class PrometheusTextParser {
         seenSeries.putIfAbsent(
             List.of(name, labels, timestamp == null ? "" : timestamp), in.line());
     if (earlier != null) {
+      // Sorted, as a series is named elsewhere: the labels as written or as cached read the same.
       throw in.problemAt(
-          nameAt, "duplicate sample for " + name + labels + " (first on line " + earlier + ")");
+          nameAt,
+          "duplicate sample for "
+              + name
+              + new java.util.TreeMap<>(labels)
+              + " (first on line "
+              + earlier
+              + ")");
     }
     sink.sample(line, family[0], family[1]);
   }
