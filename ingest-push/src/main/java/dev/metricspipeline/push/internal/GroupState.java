@@ -9,10 +9,13 @@ import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -42,20 +45,147 @@ public record GroupState(
     series = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(series));
   }
 
-  /** One series of the group. */
-  public record Series(
-      String family,
-      String name,
-      Map<String, String> labels,
-      SampleType type,
-      double value,
-      long timestamp) {}
+  /**
+   * One series of the group. Equal by its six fields; it also keeps the start of its JSON object in
+   * the group topic ({@link #toJson()}: family, name, labels and type), worked out the first time
+   * it is written and handed on by {@link #next} to the same series' next sample, so a group pushed
+   * again with the same series writes their labels as a copy.
+   */
+  public static final class Series {
+    private final String family;
+    private final String name;
+    private final Map<String, String> labels;
+    private final SampleType type;
+    private final double value;
+    private final long timestamp;
+
+    /** The JSON before {@code "value"}, or null until first written. */
+    private volatile byte[] head;
+
+    public Series(
+        String family,
+        String name,
+        Map<String, String> labels,
+        SampleType type,
+        double value,
+        long timestamp) {
+      this(family, name, labels, type, value, timestamp, null);
+    }
+
+    private Series(
+        String family,
+        String name,
+        Map<String, String> labels,
+        SampleType type,
+        double value,
+        long timestamp,
+        byte[] head) {
+      this.family = family;
+      this.name = name;
+      this.labels = labels;
+      this.type = type;
+      this.value = value;
+      this.timestamp = timestamp;
+      this.head = head;
+    }
+
+    /** This series with another value and timestamp, keeping its written JSON head. */
+    public Series next(double value, long timestamp) {
+      return new Series(family, name, labels, type, value, timestamp, head);
+    }
+
+    public String family() {
+      return family;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public Map<String, String> labels() {
+      return labels;
+    }
+
+    public SampleType type() {
+      return type;
+    }
+
+    public double value() {
+      return value;
+    }
+
+    public long timestamp() {
+      return timestamp;
+    }
+
+    /** {@code {"family":..,"name":..,"labels":{..},"type":".."}} without its closing brace. */
+    private byte[] head() {
+      byte[] h = head;
+      if (h == null) {
+        StringBuilder json = new StringBuilder(64 + 32 * labels.size());
+        json.append("{\"family\":");
+        quote(json, family);
+        json.append(",\"name\":");
+        quote(json, name);
+        json.append(",\"labels\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+          if (!first) {
+            json.append(',');
+          }
+          first = false;
+          quote(json, label.getKey());
+          json.append(':');
+          quote(json, label.getValue());
+        }
+        json.append("},\"type\":");
+        quote(json, type.name());
+        h = json.toString().getBytes(StandardCharsets.UTF_8);
+        head = h;
+      }
+      return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Series s
+          && family.equals(s.family)
+          && name.equals(s.name)
+          && labels.equals(s.labels)
+          && type == s.type
+          && Double.compare(value, s.value) == 0
+          && timestamp == s.timestamp;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(family, name, labels, type, value, timestamp);
+    }
+
+    @Override
+    public String toString() {
+      return "Series[family="
+          + family
+          + ", name="
+          + name
+          + ", labels="
+          + labels
+          + ", type="
+          + type
+          + ", value="
+          + value
+          + ", timestamp="
+          + timestamp
+          + "]";
+    }
+  }
 
   /**
    * The state as the group topic holds it: {@code labels}, {@code lastPushMs}, {@code
    * lastFailureMs}, {@code version}, {@code deleted}, then {@code series}, in that order ({@link
    * #versionOf} relies on the version coming before the series). Streamed out, with no tree in
-   * between: a group of 1,000 series is written on every push.
+   * between, each series from its cached head ({@link Series}): a group of 1,000 series is written
+   * on every push.
    */
   public byte[] toJson() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 160 * series.size());
@@ -67,22 +197,90 @@ public record GroupState(
       out.writeNumberField("version", version);
       out.writeBooleanField("deleted", deleted);
       out.writeArrayFieldStart("series");
-      for (Series s : series.values()) {
-        out.writeStartObject();
-        out.writeStringField("family", s.family());
-        out.writeStringField("name", s.name());
-        writeLabels(out, s.labels());
-        out.writeStringField("type", s.type().name());
-        out.writeStringField("value", Double.toString(s.value()));
-        out.writeNumberField("timestamp", s.timestamp());
-        out.writeEndObject();
-      }
+      // The series are written past the generator, each its head (cached) and its value: the
+      // generator's array stays empty, so it adds no separator, and closes it after them.
+      out.flush();
+      bytes.write(seriesJson());
       out.writeEndArray();
       out.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  private static final byte[] VALUE = ",\"value\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TIMESTAMP = "\",\"timestamp\":".getBytes(StandardCharsets.US_ASCII);
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * Appends {@code text} as a JSON string, escaped as Jackson's generator escapes it (so the bytes
+   * are the ones {@code toJson} always wrote): the quote, the backslash and the control characters
+   * (with JSON's short escapes where it has one, else a {@code u00XX} escape in upper case),
+   * nothing else.
+   */
+  static void quote(StringBuilder out, String text) {
+    out.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\b' -> out.append("\\b");
+        case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\f' -> out.append("\\f");
+        case '\r' -> out.append("\\r");
+        default -> {
+          if (c < 0x20 || Character.isSurrogate(c)) {
+            out.append("\\u")
+                .append(HEX[c >> 12])
+                .append(HEX[(c >> 8) & 0xF])
+                .append(HEX[(c >> 4) & 0xF])
+                .append(HEX[c & 0xF]);
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+
+  /** The series array's elements, comma-separated, each its head then its value and timestamp. */
+  private byte[] seriesJson() {
+    int size = 0;
+    for (Series s : series.values()) {
+      size += s.head().length + VALUE.length + TIMESTAMP.length + 48;
+    }
+    byte[] buf = new byte[size];
+    int at = 0;
+    for (Series s : series.values()) {
+      if (at > 0) {
+        buf[at++] = ',';
+      }
+      byte[] head = s.head();
+      System.arraycopy(head, 0, buf, at, head.length);
+      at += head.length;
+      System.arraycopy(VALUE, 0, buf, at, VALUE.length);
+      at = ascii(buf, at + VALUE.length, Double.toString(s.value()));
+      System.arraycopy(TIMESTAMP, 0, buf, at, TIMESTAMP.length);
+      at = ascii(buf, at + TIMESTAMP.length, Long.toString(s.timestamp()));
+      buf[at++] = '}';
+    }
+    return Arrays.copyOf(buf, at);
+  }
+
+  /**
+   * Puts a number's text, which is ASCII and at most 24 chars (digits, sign, '.', 'E', "NaN",
+   * "Infinity"), at {@code at}; returns the index after it.
+   */
+  private static int ascii(byte[] buf, int at, String text) {
+    for (int i = 0; i < text.length(); i++) {
+      buf[at++] = (byte) text.charAt(i);
+    }
+    return at;
   }
 
   private static void writeLabels(JsonGenerator out, Map<String, String> labels)

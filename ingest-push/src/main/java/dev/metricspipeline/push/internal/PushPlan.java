@@ -8,7 +8,9 @@ import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
+import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +25,17 @@ import java.util.TreeMap;
  * push_time_seconds} and {@code push_failure_time_seconds}) and the group's next state. {@link
  * PushService} checks what needs the other groups, then publishes a plan in one transaction.
  *
+ * @param series each sample's series encoded for the samples topic (null where it has none), or
+ *     null for none
  * @param pushed how many of {@code samples} the client pushed
  * @param staleMarkers how many are stale markers
  */
-record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int staleMarkers) {
+record PushPlan(
+    List<MetricSample> samples,
+    List<EncodedSeries> series,
+    GroupState state,
+    int pushed,
+    int staleMarkers) {
 
   /**
    * The push and what it meets.
@@ -34,6 +43,7 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
    * @param previous the group's state before the push, if it exists
    * @param version the version the group's next state gets
    * @param pushId the push's id (idempotency key or digest), stamped on every sample
+   * @param memo what the group's last push on this instance worked out for its series, or null
    */
   record Context(
       PushService.PushRequest request,
@@ -41,7 +51,8 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
       Optional<GroupState> previous,
       long version,
       String pushId,
-      long now) {}
+      long now,
+      PushMemo memo) {}
 
   /**
    * A refusal the Pushgateway records as the group's {@code push_failure_time_seconds} (a bad
@@ -83,7 +94,7 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
             0,
             c.version(),
             true);
-    return new PushPlan(samples, deleted, samples.size(), samples.size());
+    return new PushPlan(samples, null, deleted, samples.size(), samples.size());
   }
 
   /**
@@ -98,27 +109,50 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
     PushService.PushRequest request = c.request();
     Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
     List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
+    List<EncodedSeries> encoded = new ArrayList<>(parsed.samples().size() + 8);
     Set<String> families = new HashSet<>(parsed.families());
+    PushMemo memo = c.memo();
+    PushMemo.Resolved[] resolved = new PushMemo.Resolved[parsed.samples().size()];
     for (int i = 0; i < parsed.samples().size(); i++) {
       ParsedSample parsedSample = parsed.samples().get(i);
-      Map<String, String> labels = new TreeMap<>(parsedSample.labels());
-      labels.putAll(request.key().labels());
-      LabelLimits.check(config, parsedSample.name(), labels);
+      String family = parsed.families().get(i);
+      PushMemo.Resolved r = memo == null ? null : memo.find(i, parsedSample, family);
+      if (r == null) {
+        TreeMap<String, String> labels = new TreeMap<>(parsedSample.labels());
+        labels.putAll(request.key().labels());
+        LabelLimits.check(config, parsedSample.name(), labels);
+        // Shared by this series' samples and states from now on: nothing may change it.
+        Map<String, String> merged = Collections.unmodifiableSortedMap(labels);
+        String id = seriesKey.idOf(parsedSample.name(), merged);
+        GroupState.Series first =
+            new GroupState.Series(
+                family,
+                parsedSample.name(),
+                merged,
+                parsedSample.type(),
+                parsedSample.value(),
+                parsedSample.timestamp());
+        r =
+            new PushMemo.Resolved(
+                first, id, memo == null ? null : EncodedSeries.of(first.name(), merged, id));
+      } else {
+        r =
+            new PushMemo.Resolved(
+                r.series().next(parsedSample.value(), parsedSample.timestamp()),
+                r.id(),
+                r.encoded());
+      }
+      resolved[i] = r;
+      GroupState.Series series = r.series();
+      String id = r.id();
       MetricSample sample = parsedSample.toAvro(Origin.PUSH_PROMETHEUS, c.now());
-      sample.setLabels(labels);
+      sample.setName(series.name());
+      sample.setLabels(series.labels());
       sample.setPushGroup(c.key());
       sample.setPushId(c.pushId());
       sample.setSource(request.endpoint());
-      String id = seriesKey.idOf(sample);
-      GroupState.Series series =
-          new GroupState.Series(
-              parsed.families().get(i),
-              sample.getName(),
-              labels,
-              sample.getType(),
-              sample.getValue(),
-              sample.getTimestamp());
-      if (pushed.containsKey(id) && sample.getTimestamp() == pushed.get(id).timestamp()) {
+      GroupState.Series twin = pushed.get(id);
+      if (twin != null && sample.getTimestamp() == twin.timestamp()) {
         throw new PushRejected(
             400,
             "duplicate",
@@ -132,6 +166,10 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
       }
       pushed.put(id, series);
       samples.add(sample);
+      encoded.add(r.encoded());
+    }
+    if (memo != null) {
+      memo.remember(parsed.samples(), resolved);
     }
     int carried = samples.size();
 
@@ -163,7 +201,10 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
     samples.add(meta("push_failure_time_seconds", lastFailure / 1000.0, c));
     GroupState state =
         new GroupState(request.key(), next, c.now(), lastFailure, c.version(), false);
-    return new PushPlan(samples, state, carried, staleCount);
+    while (encoded.size() < samples.size()) {
+      encoded.add(null); // the stale markers and push times, written field by field
+    }
+    return new PushPlan(samples, memo == null ? null : encoded, state, carried, staleCount);
   }
 
   /**
@@ -181,7 +222,7 @@ record PushPlan(List<MetricSample> samples, GroupState state, int pushed, int st
             key,
             "failure-" + now,
             "push");
-    return new PushPlan(List.of(sample), failed, 0, 0);
+    return new PushPlan(List.of(sample), null, failed, 0, 0);
   }
 
   private static MetricSample staleMarker(GroupState.Series s, Context c) {

@@ -137,6 +137,7 @@ public final class PushService {
   private CompletableFuture<PushOutcome> apply(PushRequest request, String key) {
     long now = clock.millis();
     Optional<GroupState> previous = store.get(key);
+    PushMemo memo = request.method() == Method.DELETE ? null : store.memo(key);
     PushPlan.Context context =
         new PushPlan.Context(
             request,
@@ -144,7 +145,8 @@ public final class PushService {
             previous,
             store.version(key) + 1,
             request.idempotencyKey().orElseGet(() -> digest(request)),
-            now);
+            now,
+            memo);
     if (request.method() == Method.DELETE) {
       return write(PushPlan.delete(context), key);
     }
@@ -155,7 +157,8 @@ public final class PushService {
       parsed =
           protobuf
               ? ProtobufExpositionParser.instance().parse(request.body(), now)
-              : TextFormatParser.forContentType(request.contentType()).parse(request.body(), now);
+              : TextFormatParser.forContentType(request.contentType())
+                  .parse(request.body(), now, memo == null ? null : memo.texts());
     } catch (ParseException e) {
       return failed(
           key,
@@ -191,13 +194,15 @@ public final class PushService {
   /** Publishes a plan's samples with the group's next state, in one transaction. */
   private CompletableFuture<PushOutcome> write(PushPlan plan, String key) {
     SideRecord side = new SideRecord(config.groupsTopic(), key, plan.state().toJson());
-    return writer
-        .write(plan.samples(), List.of(side))
-        .thenApply(
-            ok -> {
-              store.apply(key, plan.state());
-              return new PushOutcome(plan.samples().size(), plan.staleMarkers());
-            });
+    CompletableFuture<Void> written =
+        plan.series() == null
+            ? writer.write(plan.samples(), List.of(side))
+            : writer.write(plan.samples(), plan.series(), List.of(side));
+    return written.thenApply(
+        ok -> {
+          store.apply(key, plan.state());
+          return new PushOutcome(plan.samples().size(), plan.staleMarkers());
+        });
   }
 
   /**

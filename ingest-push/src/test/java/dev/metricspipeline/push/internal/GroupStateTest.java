@@ -49,6 +49,75 @@ class GroupStateTest {
           + "\"timestamp\":0},{\"family\":\"rpc\",\"name\":\"rpc_count\",\"labels\":{},"
           + "\"type\":\"SUMMARY_COUNT\",\"value\":\"7.0\",\"timestamp\":1000}]}";
 
+  /** Random text: ASCII, the characters JSON escapes, other BMP characters and surrogate pairs. */
+  private static String text(java.util.Random random) {
+    StringBuilder b = new StringBuilder();
+    int n = random.nextInt(12);
+    for (int i = 0; i < n; i++) {
+      switch (random.nextInt(5)) {
+        case 0 -> b.append((char) random.nextInt(0x20));
+        case 1 -> b.append("\"\\/\u007f".charAt(random.nextInt(4)));
+        case 2 -> b.append((char) (0xa0 + random.nextInt(0xd000)));
+        case 3 -> b.appendCodePoint(0x1f300 + random.nextInt(0x300));
+        default -> b.append((char) (0x20 + random.nextInt(0x5f)));
+      }
+    }
+    return b.toString();
+  }
+
+  @Test
+  void writesEveryStringAsJacksonsGeneratorDoes() throws IOException {
+    java.util.Random random = new java.util.Random(3);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (int round = 0; round < 200; round++) {
+      Map<String, GroupState.Series> series = new LinkedHashMap<>();
+      java.util.List<Object> expected = new java.util.ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(4); i++) {
+        TreeMap<String, String> labels = new TreeMap<>();
+        for (int l = 0; l < random.nextInt(4); l++) {
+          labels.put(text(random), text(random));
+        }
+        GroupState.Series s =
+            new GroupState.Series(
+                text(random),
+                "n" + text(random),
+                labels,
+                SampleType.values()[random.nextInt(SampleType.values().length)],
+                random.nextInt(3) == 0 ? Double.NaN : random.nextGaussian() * 1e12,
+                random.nextLong());
+        series.put("s" + i, s);
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("family", s.family());
+        object.put("name", s.name());
+        object.put("labels", labels);
+        object.put("type", s.type().name());
+        object.put("value", Double.toString(s.value()));
+        object.put("timestamp", s.timestamp());
+        expected.add(object);
+      }
+      GroupState state =
+          new GroupState(
+              new GroupingKey(new TreeMap<>(Map.of("job", text(random)))),
+              series,
+              random.nextLong(),
+              0,
+              round,
+              false);
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("labels", state.key().labels());
+      root.put("lastPushMs", state.lastPushMs());
+      root.put("lastFailureMs", 0L);
+      root.put("version", (long) round);
+      root.put("deleted", false);
+      root.put("series", expected);
+      assertThat(new String(state.toJson(), StandardCharsets.UTF_8))
+          .isEqualTo(new String(json.writeValueAsBytes(root), StandardCharsets.UTF_8));
+      assertThat(GroupState.fromJson(state.toJson(), IDS).series().values())
+          .containsExactlyElementsOf(series.values());
+    }
+  }
+
   @Test
   void writesTheLayoutTheGroupTopicHolds() {
     assertThat(new String(state().toJson(), StandardCharsets.UTF_8)).isEqualTo(WRITTEN);

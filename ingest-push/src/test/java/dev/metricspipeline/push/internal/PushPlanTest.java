@@ -40,7 +40,8 @@ class PushPlanTest {
   private static PushPlan push(
       PushService.Method method, String body, Optional<GroupState> previous) throws Exception {
     PushPlan.Context c =
-        new PushPlan.Context(request(method, body), GROUP.canonical(), previous, 2, "push-1", NOW);
+        new PushPlan.Context(
+            request(method, body), GROUP.canonical(), previous, 2, "push-1", NOW, null);
     return PushPlan.push(c, parse(body), CONFIG, KEYS);
   }
 
@@ -95,7 +96,8 @@ class PushPlanTest {
             Optional.of(twoFamilies()),
             3,
             "push-1",
-            NOW);
+            NOW,
+            null);
     PushPlan plan = PushPlan.delete(c);
     assertThat(names(plan))
         .containsExactlyInAnyOrder(
