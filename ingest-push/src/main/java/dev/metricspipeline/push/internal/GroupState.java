@@ -46,10 +46,11 @@ public record GroupState(
   }
 
   /**
-   * One series of the group. Equal by its six fields; it also keeps the start of its JSON object in
-   * the group topic ({@link #toJson()}: family, name, labels and type), worked out the first time
-   * it is written and handed on by {@link #next} to the same series' next sample, so a group pushed
-   * again with the same series writes their labels as a copy.
+   * One series of the group. Equal by its six fields. One made by {@link #keepingHead} also keeps
+   * the start of its JSON object in the group topic ({@link #toJson()}: family, name, labels and
+   * type) once it is written, and hands it on by {@link #next} to the same series' next sample, so
+   * a group pushed again with the same series writes their labels as a copy. Only the series a push
+   * memo holds keep it: the others would hold ~250 bytes each for nothing.
    */
   public static final class Series {
     private final String family;
@@ -59,7 +60,10 @@ public record GroupState(
     private final double value;
     private final long timestamp;
 
-    /** The JSON before {@code "value"}, or null until first written. */
+    /** Whether {@link #head} is kept once worked out. */
+    private final boolean keepsHead;
+
+    /** The JSON before {@code "value"}, or null until first written (or when not kept). */
     private volatile byte[] head;
 
     public Series(
@@ -69,7 +73,18 @@ public record GroupState(
         SampleType type,
         double value,
         long timestamp) {
-      this(family, name, labels, type, value, timestamp, null);
+      this(family, name, labels, type, value, timestamp, false, null);
+    }
+
+    /** As the public constructor, for a series whose JSON head is kept once written. */
+    static Series keepingHead(
+        String family,
+        String name,
+        Map<String, String> labels,
+        SampleType type,
+        double value,
+        long timestamp) {
+      return new Series(family, name, labels, type, value, timestamp, true, null);
     }
 
     private Series(
@@ -79,7 +94,9 @@ public record GroupState(
         SampleType type,
         double value,
         long timestamp,
+        boolean keepsHead,
         byte[] head) {
+      this.keepsHead = keepsHead;
       this.family = family;
       this.name = name;
       this.labels = labels;
@@ -89,9 +106,9 @@ public record GroupState(
       this.head = head;
     }
 
-    /** This series with another value and timestamp, keeping its written JSON head. */
+    /** This series with another value and timestamp, with its JSON head if it keeps one. */
     public Series next(double value, long timestamp) {
-      return new Series(family, name, labels, type, value, timestamp, head);
+      return new Series(family, name, labels, type, value, timestamp, keepsHead, head);
     }
 
     public String family() {
@@ -141,7 +158,9 @@ public record GroupState(
         json.append("},\"type\":");
         quote(json, type.name());
         h = json.toString().getBytes(StandardCharsets.UTF_8);
-        head = h;
+        if (keepsHead) {
+          head = h;
+        }
       }
       return h;
     }
@@ -216,9 +235,9 @@ public record GroupState(
 
   /**
    * Appends {@code text} as a JSON string, escaped as Jackson's generator escapes it (so the bytes
-   * are the ones {@code toJson} always wrote): the quote, the backslash and the control characters
-   * (with JSON's short escapes where it has one, else a {@code u00XX} escape in upper case),
-   * nothing else.
+   * are the ones {@code toJson} always wrote): the quote, the backslash, the control characters
+   * (with JSON's short escape where it has one) and each half of a surrogate pair (Jackson 2 writes
+   * a character beyond the BMP as two escapes), as {@code uXXXX} in upper case; nothing else.
    */
   static void quote(StringBuilder out, String text) {
     out.append('"');
@@ -250,17 +269,21 @@ public record GroupState(
 
   /** The series array's elements, comma-separated, each its head then its value and timestamp. */
   private byte[] seriesJson() {
+    byte[][] heads = new byte[series.size()][];
     int size = 0;
+    int i = 0;
     for (Series s : series.values()) {
-      size += s.head().length + VALUE.length + TIMESTAMP.length + 48;
+      heads[i] = s.head();
+      size += heads[i++].length + VALUE.length + TIMESTAMP.length + 48;
     }
     byte[] buf = new byte[size];
     int at = 0;
+    i = 0;
     for (Series s : series.values()) {
       if (at > 0) {
         buf[at++] = ',';
       }
-      byte[] head = s.head();
+      byte[] head = heads[i++];
       System.arraycopy(head, 0, buf, at, head.length);
       at += head.length;
       System.arraycopy(VALUE, 0, buf, at, VALUE.length);

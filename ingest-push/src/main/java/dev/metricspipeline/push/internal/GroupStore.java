@@ -41,8 +41,8 @@ public final class GroupStore {
   private final Map<String, Map<String, Set<String>>> heldFamilies = new HashMap<>();
 
   /**
-   * How many series the groups' memos ({@link PushMemo}) may hold together: ~0.7 kB each beside the
-   * group state's own ~0.75 kB (measured with the bench's 1,000-series body), so ~35 MB when full.
+   * How many series the groups' memos ({@link PushMemo}) may hold together: ~0.8 kB each beside the
+   * group state's own ~0.6 kB (measured with the bench's 1,000-series body), so ~41 MB when full.
    * Groups get a memo first come, first served, and keep it until they are deleted; a group without
    * one is pushed the same way, with about twice the work. Bounded this low because 200,000
    * memoized series pushed {@code run -Xmx1g} into full collections under the Pushgateway bench.

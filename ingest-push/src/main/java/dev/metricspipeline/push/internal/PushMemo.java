@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * target is the group.
  *
  * <p>Everything here follows from a series' parsed name and labels, the group's grouping key and
- * the gateway's fixed config, so a push is the same with or without a memo. A series is found by
- * the <em>very</em> name and label objects the parser's cache hands back for an unchanged line,
- * first at the position it had in the last push, then by a map lookup; its family and type must
- * also be the ones it had.
+ * the gateway's fixed config, so a push is the same with or without a memo. A series is found at
+ * the position it had in the last push when it has the <em>very</em> name and label objects (the
+ * parser's cache hands them back for an unchanged line), else by an equal name and label set; its
+ * family and type must also be the ones it had. The series it holds keep their JSON heads ({@link
+ * GroupState.Series#keepingHead}).
  *
  * <p>Holds the series of the last push only ({@link #remember} replaces them whole). Pushes to one
  * group run one after another ({@link GroupStore#serialized}), so only one push uses a memo at a

@@ -125,13 +125,21 @@ record PushPlan(
         Map<String, String> merged = Collections.unmodifiableSortedMap(labels);
         String id = seriesKey.idOf(parsedSample.name(), merged);
         GroupState.Series first =
-            new GroupState.Series(
-                family,
-                parsedSample.name(),
-                merged,
-                parsedSample.type(),
-                parsedSample.value(),
-                parsedSample.timestamp());
+            memo == null
+                ? new GroupState.Series(
+                    family,
+                    parsedSample.name(),
+                    merged,
+                    parsedSample.type(),
+                    parsedSample.value(),
+                    parsedSample.timestamp())
+                : GroupState.Series.keepingHead(
+                    family,
+                    parsedSample.name(),
+                    merged,
+                    parsedSample.type(),
+                    parsedSample.value(),
+                    parsedSample.timestamp());
         r =
             new PushMemo.Resolved(
                 first, id, memo == null ? null : EncodedSeries.of(first.name(), merged, id));
