@@ -46,7 +46,7 @@ public record GroupState(
   }
 
   /**
-   * One series of the group. Equal by its six fields. One made by {@link #keepingHead} also keeps
+   * One series of the group. Equal by its six fields. One made with {@code keepsHead} also keeps
    * the start of its JSON object in the group topic ({@link #toJson()}: family, name, labels and
    * type) once it is written, and hands it on by {@link #next} to the same series' next sample, so
    * a group pushed again with the same series writes their labels as a copy. Only the series a push
@@ -73,42 +73,37 @@ public record GroupState(
         SampleType type,
         double value,
         long timestamp) {
-      this(family, name, labels, type, value, timestamp, false, null);
+      this(family, name, labels, type, value, timestamp, false);
     }
 
-    /** As the public constructor, for a series whose JSON head is kept once written. */
-    static Series keepingHead(
-        String family,
-        String name,
-        Map<String, String> labels,
-        SampleType type,
-        double value,
-        long timestamp) {
-      return new Series(family, name, labels, type, value, timestamp, true, null);
-    }
-
-    private Series(
+    /**
+     * As the public constructor.
+     *
+     * @param keepsHead whether the series keeps its JSON head once written and hands it on by
+     *     {@link #next}: true for the series a push memo holds
+     */
+    Series(
         String family,
         String name,
         Map<String, String> labels,
         SampleType type,
         double value,
         long timestamp,
-        boolean keepsHead,
-        byte[] head) {
-      this.keepsHead = keepsHead;
+        boolean keepsHead) {
       this.family = family;
       this.name = name;
       this.labels = labels;
       this.type = type;
       this.value = value;
       this.timestamp = timestamp;
-      this.head = head;
+      this.keepsHead = keepsHead;
     }
 
     /** This series with another value and timestamp, with its JSON head if it keeps one. */
     public Series next(double value, long timestamp) {
-      return new Series(family, name, labels, type, value, timestamp, keepsHead, head);
+      Series next = new Series(family, name, labels, type, value, timestamp, keepsHead);
+      next.head = head;
+      return next;
     }
 
     public String family() {

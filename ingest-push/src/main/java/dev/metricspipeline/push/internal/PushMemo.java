@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the position it had in the last push when it has the <em>very</em> name and label objects (the
  * parser's cache hands them back for an unchanged line), else by an equal name and label set; its
  * family and type must also be the ones it had. The series it holds keep their JSON heads ({@link
- * GroupState.Series#keepingHead}).
+ * GroupState.Series}, made with {@code keepsHead}).
  *
  * <p>Holds the series of the last push only ({@link #remember} replaces them whole). Pushes to one
  * group run one after another ({@link GroupStore#serialized}), so only one push uses a memo at a
@@ -65,14 +65,10 @@ final class PushMemo {
     return texts;
   }
 
-  /** How many series the memo holds. */
-  int size() {
-    return last.resolved.length;
-  }
-
   /**
-   * What the series of {@code p}, the {@code i}th sample of a push, resolved to in the last push,
-   * if {@code p} carries the very name and labels it had, with the same family and type; else null.
+   * What the series of {@code p}, the {@code i}th sample of a push, resolved to in the last push:
+   * the one at position {@code i} if {@code p} carries its very name and label objects, else one
+   * with an equal name and label set; null if there is none, or if its family or type differ.
    */
   Resolved find(int i, ParsedSample p, String family) {
     Last l = last;
@@ -92,18 +88,21 @@ final class PushMemo {
     return r;
   }
 
-  /** Keeps what a push's samples resolved to (aligned), for the next push. */
-  synchronized void remember(List<ParsedSample> samples, Resolved[] resolved) {
+  /**
+   * Keeps what a push's samples resolved to ({@link PushPlan#resolved}, aligned with them), for the
+   * next push.
+   */
+  synchronized void remember(List<ParsedSample> samples, List<Resolved> resolved) {
     if (cleared) {
       return; // the group was deleted meanwhile (by another instance): this memo is gone
     }
     Map<Parsed, Resolved> all = new HashMap<>(samples.size() * 4 / 3 + 16);
     for (int i = 0; i < samples.size(); i++) {
-      all.put(new Parsed(samples.get(i).name(), samples.get(i).labels()), resolved[i]);
+      all.put(new Parsed(samples.get(i).name(), samples.get(i).labels()), resolved.get(i));
     }
     Last before = last;
-    last = new Last(samples, resolved, all);
-    held.addAndGet(resolved.length - before.resolved.length);
+    last = new Last(samples, resolved.toArray(new Resolved[0]), all);
+    held.addAndGet(resolved.size() - before.resolved.length);
   }
 
   /** Forgets the series (the group was deleted). */

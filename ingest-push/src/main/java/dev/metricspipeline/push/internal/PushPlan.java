@@ -10,6 +10,7 @@ import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
 import dev.metricspipeline.schemas.serde.EncodedSeries;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,12 +28,15 @@ import java.util.TreeMap;
  *
  * @param series each sample's series encoded for the samples topic (null where it has none), or
  *     null for none
+ * @param resolved for a push with a memo, what each pushed sample's series resolved to, aligned
+ *     with the parsed samples, for {@link PushMemo#remember} once the plan stands; else null
  * @param pushed how many of {@code samples} the client pushed
  * @param staleMarkers how many are stale markers
  */
 record PushPlan(
     List<MetricSample> samples,
     List<EncodedSeries> series,
+    List<PushMemo.Resolved> resolved,
     GroupState state,
     int pushed,
     int staleMarkers) {
@@ -94,7 +98,7 @@ record PushPlan(
             0,
             c.version(),
             true);
-    return new PushPlan(samples, null, deleted, samples.size(), samples.size());
+    return new PushPlan(samples, null, null, deleted, samples.size(), samples.size());
   }
 
   /**
@@ -125,21 +129,14 @@ record PushPlan(
         Map<String, String> merged = Collections.unmodifiableSortedMap(labels);
         String id = seriesKey.idOf(parsedSample.name(), merged);
         GroupState.Series first =
-            memo == null
-                ? new GroupState.Series(
-                    family,
-                    parsedSample.name(),
-                    merged,
-                    parsedSample.type(),
-                    parsedSample.value(),
-                    parsedSample.timestamp())
-                : GroupState.Series.keepingHead(
-                    family,
-                    parsedSample.name(),
-                    merged,
-                    parsedSample.type(),
-                    parsedSample.value(),
-                    parsedSample.timestamp());
+            new GroupState.Series(
+                family,
+                parsedSample.name(),
+                merged,
+                parsedSample.type(),
+                parsedSample.value(),
+                parsedSample.timestamp(),
+                memo != null);
         r =
             new PushMemo.Resolved(
                 first, id, memo == null ? null : EncodedSeries.of(first.name(), merged, id));
@@ -176,9 +173,6 @@ record PushPlan(
       samples.add(sample);
       encoded.add(r.encoded());
     }
-    if (memo != null) {
-      memo.remember(parsed.samples(), resolved);
-    }
     int carried = samples.size();
 
     Map<String, GroupState.Series> next = new LinkedHashMap<>();
@@ -212,7 +206,9 @@ record PushPlan(
     while (encoded.size() < samples.size()) {
       encoded.add(null); // the stale markers and push times, written field by field
     }
-    return new PushPlan(samples, memo == null ? null : encoded, state, carried, staleCount);
+    return memo == null
+        ? new PushPlan(samples, null, null, state, carried, staleCount)
+        : new PushPlan(samples, encoded, Arrays.asList(resolved), state, carried, staleCount);
   }
 
   /**
@@ -230,7 +226,7 @@ record PushPlan(
             key,
             "failure-" + now,
             "push");
-    return new PushPlan(List.of(sample), null, failed, 0, 0);
+    return new PushPlan(List.of(sample), null, null, failed, 0, 0);
   }
 
   private static MetricSample staleMarker(GroupState.Series s, Context c) {

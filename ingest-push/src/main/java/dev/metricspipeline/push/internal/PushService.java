@@ -188,6 +188,9 @@ public final class PushService {
     } catch (PushPlan.RecordedRefusal r) {
       return failed(key, previous, now, r.refusal());
     }
+    if (memo != null) {
+      memo.remember(parsed.samples(), plan.resolved());
+    }
     return write(plan, key).thenApply(o -> new PushOutcome(plan.pushed(), o.staleMarkers()));
   }
 
