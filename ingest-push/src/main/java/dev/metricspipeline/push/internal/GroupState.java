@@ -1,14 +1,11 @@
 package dev.metricspipeline.push.internal;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.schemas.avro.SampleType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,34 +127,24 @@ public record GroupState(
       return timestamp;
     }
 
-    /** {@code {"family":..,"name":..,"labels":{..},"type":".."}} without its closing brace. */
-    private byte[] head() {
+    /**
+     * Writes {@code {"family":..,"name":..,"labels":{..},"type":".."}} without its closing brace:
+     * the head it keeps, else worked out (and kept if it keeps one).
+     */
+    private void writeHead(JsonBytes out) {
       byte[] h = head;
-      if (h == null) {
-        StringBuilder json = new StringBuilder(64 + 32 * labels.size());
-        json.append("{\"family\":");
-        quote(json, family);
-        json.append(",\"name\":");
-        quote(json, name);
-        json.append(",\"labels\":{");
-        boolean first = true;
-        for (Map.Entry<String, String> label : labels.entrySet()) {
-          if (!first) {
-            json.append(',');
-          }
-          first = false;
-          quote(json, label.getKey());
-          json.append(':');
-          quote(json, label.getValue());
-        }
-        json.append("},\"type\":");
-        quote(json, type.name());
-        h = json.toString().getBytes(StandardCharsets.UTF_8);
-        if (keepsHead) {
-          head = h;
-        }
+      if (h != null) {
+        out.raw(h);
+        return;
       }
-      return h;
+      int start = out.size();
+      out.ascii("{\"family\":").quote(family).ascii(",\"name\":").quote(name);
+      out.ascii(",\"labels\":");
+      writeLabels(out, labels);
+      out.ascii(",\"type\":").quote(type.name());
+      if (keepsHead) {
+        head = out.copy(start);
+      }
     }
 
     @Override
@@ -197,117 +184,141 @@ public record GroupState(
   /**
    * The state as the group topic holds it: {@code labels}, {@code lastPushMs}, {@code
    * lastFailureMs}, {@code version}, {@code deleted}, then {@code series}, in that order ({@link
-   * #versionOf} relies on the version coming before the series). Streamed out, with no tree in
-   * between, each series from its cached head ({@link Series}): a group of 1,000 series is written
-   * on every push.
+   * #versionOf} relies on the version coming before the series). Written straight to bytes, with no
+   * tree or generator in between, each series from its kept head if it has one ({@link Series}): a
+   * group of 1,000 series is written on every push. The bytes are the ones Jackson's generator
+   * wrote for the same document (every release before this one did), strings escaped as it escapes
+   * them ({@link JsonBytes#quote}).
    */
   public byte[] toJson() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 160 * series.size());
-    try (JsonGenerator out = JSON.getFactory().createGenerator(bytes)) {
-      out.writeStartObject();
-      writeLabels(out, key.labels());
-      out.writeNumberField("lastPushMs", lastPushMs);
-      out.writeNumberField("lastFailureMs", lastFailureMs);
-      out.writeNumberField("version", version);
-      out.writeBooleanField("deleted", deleted);
-      out.writeArrayFieldStart("series");
-      // The series are written past the generator, each its head (cached) and its value: the
-      // generator's array stays empty, so it adds no separator, and closes it after them.
-      out.flush();
-      bytes.write(seriesJson());
-      out.writeEndArray();
-      out.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    JsonBytes out = new JsonBytes(256 + 160 * series.size());
+    out.ascii("{\"labels\":");
+    writeLabels(out, key.labels());
+    out.ascii(",\"lastPushMs\":").ascii(Long.toString(lastPushMs));
+    out.ascii(",\"lastFailureMs\":").ascii(Long.toString(lastFailureMs));
+    out.ascii(",\"version\":").ascii(Long.toString(version));
+    out.ascii(deleted ? ",\"deleted\":true" : ",\"deleted\":false").ascii(",\"series\":[");
+    boolean first = true;
+    for (Series s : series.values()) {
+      if (!first) {
+        out.ascii(",");
+      }
+      first = false;
+      s.writeHead(out);
+      out.ascii(",\"value\":\"").ascii(Double.toString(s.value()));
+      out.ascii("\",\"timestamp\":").ascii(Long.toString(s.timestamp())).ascii("}");
     }
-    return bytes.toByteArray();
+    out.ascii("]}");
+    return out.toByteArray();
   }
 
-  private static final byte[] VALUE = ",\"value\":\"".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TIMESTAMP = "\",\"timestamp\":".getBytes(StandardCharsets.US_ASCII);
+  /** Writes labels as a JSON object of strings, in their map's order. */
+  private static void writeLabels(JsonBytes out, Map<String, String> labels) {
+    out.ascii("{");
+    boolean first = true;
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      if (!first) {
+        out.ascii(",");
+      }
+      first = false;
+      out.quote(label.getKey()).ascii(":").quote(label.getValue());
+    }
+    out.ascii("}");
+  }
 
-  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+  /** A JSON document as UTF-8 bytes, written in place into an array that grows as needed. */
+  static final class JsonBytes {
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
-  /**
-   * Appends {@code text} as a JSON string, escaped as Jackson's generator escapes it (so the bytes
-   * are the ones {@code toJson} always wrote): the quote, the backslash, the control characters
-   * (with JSON's short escape where it has one) and each half of a surrogate pair (Jackson 2 writes
-   * a character beyond the BMP as two escapes), as {@code uXXXX} in upper case; nothing else.
-   */
-  static void quote(StringBuilder out, String text) {
-    out.append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\b' -> out.append("\\b");
-        case '\t' -> out.append("\\t");
-        case '\n' -> out.append("\\n");
-        case '\f' -> out.append("\\f");
-        case '\r' -> out.append("\\r");
-        default -> {
-          if (c < 0x20 || Character.isSurrogate(c)) {
-            out.append("\\u")
-                .append(HEX[c >> 12])
-                .append(HEX[(c >> 8) & 0xF])
-                .append(HEX[(c >> 4) & 0xF])
-                .append(HEX[c & 0xF]);
+    private byte[] buf;
+    private int size;
+
+    JsonBytes(int capacity) {
+      buf = new byte[Math.max(capacity, 16)];
+    }
+
+    int size() {
+      return size;
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+      }
+    }
+
+    JsonBytes raw(byte[] bytes) {
+      ensure(bytes.length);
+      System.arraycopy(bytes, 0, buf, size, bytes.length);
+      size += bytes.length;
+      return this;
+    }
+
+    /** Writes text that is ASCII and needs no escaping (JSON punctuation, numbers, names). */
+    JsonBytes ascii(String text) {
+      ensure(text.length());
+      for (int i = 0; i < text.length(); i++) {
+        buf[size++] = (byte) text.charAt(i);
+      }
+      return this;
+    }
+
+    /**
+     * Writes {@code text} as a JSON string, escaped as Jackson's generator escapes it: the quote,
+     * the backslash, the control characters (with JSON's short escape where it has one) and each
+     * half of a surrogate pair (Jackson 2 writes a character beyond the BMP as two escapes), as
+     * {@code uXXXX} in upper case; every other character as its UTF-8 bytes.
+     */
+    JsonBytes quote(String text) {
+      ensure(6 * text.length() + 2); // the longest a char becomes: an escape of 6 bytes
+      byte[] b = buf;
+      int at = size;
+      b[at++] = '"';
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+          b[at++] = (byte) c;
+        } else if (c >= 0x80 && !Character.isSurrogate(c)) {
+          if (c < 0x800) {
+            b[at++] = (byte) (0xC0 | (c >> 6));
           } else {
-            out.append(c);
+            b[at++] = (byte) (0xE0 | (c >> 12));
+            b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+          }
+          b[at++] = (byte) (0x80 | (c & 0x3F));
+        } else {
+          b[at++] = '\\';
+          switch (c) {
+            case '"' -> b[at++] = '"';
+            case '\\' -> b[at++] = '\\';
+            case '\b' -> b[at++] = 'b';
+            case '\t' -> b[at++] = 't';
+            case '\n' -> b[at++] = 'n';
+            case '\f' -> b[at++] = 'f';
+            case '\r' -> b[at++] = 'r';
+            default -> {
+              b[at++] = 'u';
+              b[at++] = HEX[c >> 12];
+              b[at++] = HEX[(c >> 8) & 0xF];
+              b[at++] = HEX[(c >> 4) & 0xF];
+              b[at++] = HEX[c & 0xF];
+            }
           }
         }
       }
+      b[at++] = '"';
+      size = at;
+      return this;
     }
-    out.append('"');
-  }
 
-  /** The series array's elements, comma-separated, each its head then its value and timestamp. */
-  private byte[] seriesJson() {
-    byte[][] heads = new byte[series.size()][];
-    int size = 0;
-    int i = 0;
-    for (Series s : series.values()) {
-      heads[i] = s.head();
-      size += heads[i++].length + VALUE.length + TIMESTAMP.length + 48;
+    /** The bytes written since {@code start}. */
+    byte[] copy(int start) {
+      return Arrays.copyOfRange(buf, start, size);
     }
-    byte[] buf = new byte[size];
-    int at = 0;
-    i = 0;
-    for (Series s : series.values()) {
-      if (at > 0) {
-        buf[at++] = ',';
-      }
-      byte[] head = heads[i++];
-      System.arraycopy(head, 0, buf, at, head.length);
-      at += head.length;
-      System.arraycopy(VALUE, 0, buf, at, VALUE.length);
-      at = ascii(buf, at + VALUE.length, Double.toString(s.value()));
-      System.arraycopy(TIMESTAMP, 0, buf, at, TIMESTAMP.length);
-      at = ascii(buf, at + TIMESTAMP.length, Long.toString(s.timestamp()));
-      buf[at++] = '}';
-    }
-    return Arrays.copyOf(buf, at);
-  }
 
-  /**
-   * Puts a number's text, which is ASCII and at most 24 chars (digits, sign, '.', 'E', "NaN",
-   * "Infinity"), at {@code at}; returns the index after it.
-   */
-  private static int ascii(byte[] buf, int at, String text) {
-    for (int i = 0; i < text.length(); i++) {
-      buf[at++] = (byte) text.charAt(i);
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, size);
     }
-    return at;
-  }
-
-  private static void writeLabels(JsonGenerator out, Map<String, String> labels)
-      throws IOException {
-    out.writeObjectFieldStart("labels");
-    for (Map.Entry<String, String> label : labels.entrySet()) {
-      out.writeStringField(label.getKey(), label.getValue());
-    }
-    out.writeEndObject();
   }
 
   /** Reads a state written by {@link #toJson()}. */

@@ -81,11 +81,12 @@ class GroupStateTest {
         GroupState.Series s =
             new GroupState.Series(
                 text(random),
-                "n" + text(random),
+                "n" + i + text(random),
                 labels,
                 SampleType.values()[random.nextInt(SampleType.values().length)],
                 random.nextInt(3) == 0 ? Double.NaN : random.nextGaussian() * 1e12,
-                random.nextLong());
+                random.nextLong(),
+                random.nextBoolean());
         series.put("s" + i, s);
         Map<String, Object> object = new LinkedHashMap<>();
         object.put("family", s.family());
@@ -98,24 +99,44 @@ class GroupStateTest {
       }
       GroupState state =
           new GroupState(
-              new GroupingKey(new TreeMap<>(Map.of("job", text(random)))),
+              new GroupingKey(new TreeMap<>(Map.of("job", text(random), text(random), "x"))),
               series,
               random.nextLong(),
               0,
               round,
-              false);
+              round % 2 == 0);
       Map<String, Object> root = new LinkedHashMap<>();
       root.put("labels", state.key().labels());
       root.put("lastPushMs", state.lastPushMs());
       root.put("lastFailureMs", 0L);
       root.put("version", (long) round);
-      root.put("deleted", false);
+      root.put("deleted", round % 2 == 0);
       root.put("series", expected);
+      byte[] jackson = json.writeValueAsBytes(root);
       assertThat(new String(state.toJson(), StandardCharsets.UTF_8))
-          .isEqualTo(new String(json.writeValueAsBytes(root), StandardCharsets.UTF_8));
+          .isEqualTo(new String(jackson, StandardCharsets.UTF_8));
+      assertThat(state.toJson()).as("again, from the heads kept").isEqualTo(jackson);
+      GroupState next = new GroupState(state.key(), nextValues(series), 0, 0, round, false);
+      root.put("lastPushMs", 0L);
+      root.put("deleted", false);
+      for (Object o : expected) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = (Map<String, Object>) o;
+        object.put("value", "1.0");
+        object.put("timestamp", 2L);
+      }
+      assertThat(next.toJson())
+          .as("the next values after the heads")
+          .isEqualTo(json.writeValueAsBytes(root));
       assertThat(GroupState.fromJson(state.toJson(), IDS).series().values())
           .containsExactlyElementsOf(series.values());
     }
+  }
+
+  private static Map<String, GroupState.Series> nextValues(Map<String, GroupState.Series> series) {
+    Map<String, GroupState.Series> next = new LinkedHashMap<>();
+    series.forEach((id, s) -> next.put(id, s.next(1.0, 2)));
+    return next;
   }
 
   @Test
