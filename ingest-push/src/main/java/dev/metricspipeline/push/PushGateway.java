@@ -110,7 +110,7 @@ public final class PushGateway implements AutoCloseable {
             p -> p.lastCommitLatency().toNanos() / 1e9)
         .description("Duration of the last Kafka commit")
         .register(registry);
-    GroupStore store = new GroupStore();
+    GroupStore store = new GroupStore(config.memoSeries());
     TopicMirror topic =
         TopicMirror.groups(
             kafka,
@@ -120,6 +120,11 @@ public final class PushGateway implements AutoCloseable {
             StageHealth.of("push-groups").bindTo(registry));
     Gauge.builder("push_groups", store, s -> s.all().size())
         .description("Live push groups")
+        .register(registry);
+    Gauge.builder("push_memo_series", store, GroupStore::memoized)
+        .description(
+            "Series the push groups' memos hold on this instance (bound: run --push-memo-series,"
+                + " push-gateway --memo-series)")
         .register(registry);
     MetadataStore metadata = new MetadataStore();
     TopicMirror metadataTopic;

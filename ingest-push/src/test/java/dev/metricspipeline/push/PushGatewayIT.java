@@ -88,7 +88,8 @@ class PushGatewayIT {
         PushGatewayConfig.defaults()
             .withListen("127.0.0.1", 0)
             .withGroupsTopic(groupsTopic)
-            .withLimits(4096, 1 << 20, 1000);
+            .withLimits(4096, 1 << 20, 1000)
+            .withMemoSeries(1);
     try (MetricsPublisher publisher = MetricsPublisher.start(publisherConfig)) {
       try (PushGateway gateway =
           PushGateway.start(config, publisher, KafkaConnection.of(kafka.bootstrapServers()))) {
@@ -155,7 +156,9 @@ class PushGatewayIT {
         assertThat(self.body())
             .contains(
                 "push_http_requests_total{code=\"200\",method=\"POST\",path=\"/metrics/job\"}")
-            .contains("push_requests_rejected_total{reason=\"parse\"}");
+            .contains("push_requests_rejected_total{reason=\"parse\"}")
+            // batch_job's one series took the bound: the sensors group, pushed next, got no memo
+            .contains("push_memo_series 1.0");
         assertThat(send("GET", base + "/-/ready", new byte[0]).statusCode()).isEqualTo(200);
         assertThat(send("GET", base + "/-/healthy", new byte[0]).statusCode()).isEqualTo(200);
       }

@@ -47,6 +47,16 @@ public final class PushGatewayCommand implements Callable<Integer> {
   Duration groupTtl;
 
   @Option(
+      names = "--memo-series",
+      defaultValue = "" + PushGatewayConfig.DEFAULT_MEMO_SERIES,
+      paramLabel = "N",
+      description =
+          "Series the per-group memos may hold together (~0.8 kB each; a group pushed again with a"
+              + " memo skips re-working its series); 0 for none. Env:"
+              + " METRICS_PIPELINE_MEMO_SERIES. Default: ${DEFAULT-VALUE}")
+  int memoSeries;
+
+  @Option(
       names = "--instance-id",
       paramLabel = "ID",
       description =
@@ -73,6 +83,7 @@ public final class PushGatewayCommand implements Callable<Integer> {
         PushGatewayConfig.defaults()
             .withListen(listenAddress, port)
             .withGroupTtl(Optional.ofNullable(groupTtl))
+            .withMemoSeries(memoSeries)
             .withTimestamps(sampleTime.timestamps())
             .withWeb(webOptions.web())
             .withOtlp(otlp.config());

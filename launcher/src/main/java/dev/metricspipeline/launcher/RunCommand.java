@@ -114,6 +114,16 @@ public final class RunCommand implements Callable<Integer> {
               + " METRICS_PIPELINE_PUSH_ADDRESS. Default: ${DEFAULT-VALUE}")
   String pushAddress;
 
+  @Option(
+      names = "--push-memo-series",
+      defaultValue = "" + PushGatewayConfig.DEFAULT_MEMO_SERIES,
+      paramLabel = "N",
+      description =
+          "Series the push gateway's per-group memos may hold together (~0.8 kB each; a group"
+              + " pushed again with a memo skips re-working its series); 0 for none. Env:"
+              + " METRICS_PIPELINE_PUSH_MEMO_SERIES. Default: ${DEFAULT-VALUE}")
+  int pushMemoSeries;
+
   @Mixin StreamsOptions streamsOptions;
 
   @Mixin SampleTimeOptions sampleTime;
@@ -261,6 +271,7 @@ public final class RunCommand implements Callable<Integer> {
           PushGateway.start(
               PushGatewayConfig.defaults()
                   .withListen(pushAddress, pushPort)
+                  .withMemoSeries(pushMemoSeries)
                   .withTimestamps(sampleTime.timestamps())
                   .withWeb(web)
                   .withOtlp(otlp.config()),

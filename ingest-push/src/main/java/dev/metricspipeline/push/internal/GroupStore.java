@@ -1,5 +1,6 @@
 package dev.metricspipeline.push.internal;
 
+import dev.metricspipeline.push.PushGatewayConfig;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,25 +41,19 @@ public final class GroupStore {
   // Guarded by this.
   private final Map<String, Map<String, Set<String>>> heldFamilies = new HashMap<>();
 
-  /**
-   * How many series the groups' memos ({@link PushMemo}) may hold together: ~0.8 kB each beside the
-   * group state's own ~0.6 kB (measured with the bench's 1,000-series body), so ~41 MB when full.
-   * Groups get a memo first come, first served, and keep it until they are deleted; a group without
-   * one is pushed the same way, with about twice the work. Bounded this low because 200,000
-   * memoized series pushed {@code run -Xmx1g} into full collections under the Pushgateway bench.
-   */
-  public static final int DEFAULT_MEMO_SERIES = 50_000;
-
   private final Map<String, PushMemo> memos = new ConcurrentHashMap<>();
   private final int memoSeries;
   private final AtomicInteger memoized = new AtomicInteger();
 
+  /** With memos for {@link PushGatewayConfig#DEFAULT_MEMO_SERIES} series. */
   public GroupStore() {
-    this(DEFAULT_MEMO_SERIES);
+    this(PushGatewayConfig.DEFAULT_MEMO_SERIES);
   }
 
   /**
-   * @param memoSeries how many series the groups' memos may hold together; 0 for no memos
+   * @param memoSeries how many series the groups' memos ({@link PushMemo}) may hold together; 0 for
+   *     no memos. Groups get a memo first come, first served, and keep it until they are deleted; a
+   *     group without one is pushed the same way, with about twice the work
    */
   public GroupStore(int memoSeries) {
     this.memoSeries = memoSeries;
