@@ -34,6 +34,7 @@ public class ParseBenchmark {
 
   private byte[] nodeExporter;
   private byte[] influx;
+  private byte[] histograms;
 
   @Setup
   public void load() throws IOException {
@@ -50,6 +51,41 @@ public class ParseBenchmark {
           .append(" usage_idle=97.5,usage_user=1.25 1700000000000000000\n");
     }
     influx = lines.toString().getBytes(StandardCharsets.UTF_8);
+    histograms = histograms().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A JVM service's page as the Prometheus Java client writes it: 30 histograms, 3 label sets each,
+   * the default 11 buckets plus +Inf with bounds written as doubles ({@code le="1.0"}), then sum
+   * and count: 1,260 samples.
+   */
+  static String histograms() {
+    String[] bounds = {
+      "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"
+    };
+    StringBuilder page = new StringBuilder();
+    for (int h = 0; h < 30; h++) {
+      String name = "http_request_duration_seconds_" + h;
+      page.append("# HELP ").append(name).append(" Request latency of handler ").append(h);
+      page.append("\n# TYPE ").append(name).append(" histogram\n");
+      for (String method : new String[] {"GET", "POST", "PUT"}) {
+        String labels = "method=\"" + method + "\",path=\"/api/v1/items/" + h + "\",status=\"200\"";
+        long count = 0;
+        for (String le : bounds) {
+          count += 7;
+          page.append(name).append("_bucket{").append(labels).append(",le=\"").append(le);
+          page.append("\",} ").append(count).append(".0\n");
+        }
+        page.append(name).append("_sum{").append(labels).append(",} 12.75\n");
+        page.append(name)
+            .append("_count{")
+            .append(labels)
+            .append(",} ")
+            .append(count)
+            .append(".0\n");
+      }
+    }
+    return page.toString();
   }
 
   @Benchmark
@@ -66,6 +102,14 @@ public class ParseBenchmark {
   @Benchmark
   public ParseResult prometheusTextNodeExporterCached() throws ParseException {
     return TextFormatParser.prometheus().parse(nodeExporter, 0, scrapeCache);
+  }
+
+  private final SeriesTextCache histogramCache = new SeriesTextCache();
+
+  /** {@link #histograms()} parsed with its cache, warm after the first operation: 1,260 samples. */
+  @Benchmark
+  public ParseResult prometheusTextHistogramsCached() throws ParseException {
+    return TextFormatParser.prometheus().parse(histograms, 0, histogramCache);
   }
 
   /** 500 lines, 1,000 samples per operation. */

@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats;
 
+import dev.metricspipeline.formats.internal.FrozenLabels;
 import dev.metricspipeline.formats.internal.Numbers;
 import dev.metricspipeline.formats.internal.OpenMetricsParser;
 import dev.metricspipeline.formats.internal.ParsedLine;
@@ -136,8 +137,12 @@ public final class TextFormatParser implements MetricsParser {
     Map<String, String> labels = line.labels();
     String bound = boundLabel(type);
     if (bound != null && labels.containsKey(bound)) {
-      labels = new TreeMap<>(labels);
-      normalizeBound(labels, type);
+      if (labels instanceof FrozenLabels frozen) {
+        labels = frozen.withBound(bound); // from the parse cache: the same set every body
+      } else {
+        labels = new TreeMap<>(labels);
+        normalizeBound(labels, type);
+      }
     }
     return new ParsedSample(
         line.name(),

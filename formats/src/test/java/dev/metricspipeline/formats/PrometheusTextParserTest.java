@@ -174,9 +174,8 @@ class PrometheusTextParserTest {
         .containsExactly(Map.entry("a", "}"), Map.entry("b", "\"}"));
     for (int i = 0; i < plain.size(); i++) {
       ParsedSample s = warm.get(i);
-      if (!s.labels().containsKey("le") && !s.labels().containsKey("quantile")) {
-        assertThat(s.labels()).as("labels of %s", s).isSameAs(cold.get(i).labels());
-      }
+      // Bucket and quantile labels too: their bounds are rewritten once, not per body.
+      assertThat(s.labels()).as("labels of %s", s).isSameAs(cold.get(i).labels());
     }
     // A body with other series: the new texts are parsed, the ones gone are forgotten.
     List<ParsedSample> next = parse("braces{a=\"{\"} 3\nnew_one{x=\"y\"} 4\n", cache);
@@ -199,6 +198,22 @@ class PrometheusTextParserTest {
     assertThat(samples)
         .extracting(s -> s.labels().getOrDefault("le", s.labels().get("quantile")))
         .containsExactly("1", "+Inf", "0.5");
+  }
+
+  @Test
+  void aCachedSeriesGetsTheBoundOfItsTypeInEachBody() throws ParseException {
+    // One series text, a histogram bucket in one body and a summary quantile in the other: each
+    // body rewrites the bound its type has, with the cache as without it.
+    String asBucket = "# TYPE x histogram\nx_bucket{le=\"1.0\",quantile=\"2.0\"} 1\n";
+    String asQuantile = "# TYPE x_bucket summary\nx_bucket{le=\"1.0\",quantile=\"2.0\"} 1\n";
+    SeriesTextCache cache = new SeriesTextCache();
+    for (String body : List.of(asBucket, asQuantile, asBucket, asQuantile)) {
+      assertThat(parse(body, cache)).as(body).isEqualTo(parse(body));
+    }
+    assertThat(parse(asBucket, cache).get(0).labels())
+        .containsExactly(Map.entry("le", "1"), Map.entry("quantile", "2.0"));
+    assertThat(parse(asQuantile, cache).get(0).labels())
+        .containsExactly(Map.entry("le", "1.0"), Map.entry("quantile", "2"));
   }
 
   private static byte[] nodeExporterCapture() throws java.io.IOException {

@@ -27,6 +27,11 @@ public final class FrozenLabels extends AbstractMap<String, String>
   private final int longestName;
   private final int longestValue;
 
+  /** The last {@link #withBound} worked out: the bound label's name and the set it made. */
+  private record Bounded(String label, FrozenLabels labels) {}
+
+  private volatile Bounded bounded;
+
   private FrozenLabels(TreeMap<String, String> copy) {
     this.labels = Collections.unmodifiableSortedMap(copy);
     this.hash = copy.hashCode();
@@ -40,6 +45,33 @@ public final class FrozenLabels extends AbstractMap<String, String>
       return frozen;
     }
     return labels.isEmpty() ? EMPTY : new FrozenLabels(new TreeMap<>(labels));
+  }
+
+  /**
+   * This set with the value of {@code label} (a bucket's {@code le}, a quantile's {@code quantile})
+   * written as Prometheus writes a bound ({@link Numbers#formatBound}): this very set if it has no
+   * such label, its value is not a number or is written so already, else a copy. Worked out once
+   * and kept, so a series the parse cache hands back every scrape gets the same set every time, not
+   * a copy per sample.
+   */
+  public FrozenLabels withBound(String label) {
+    Bounded b = bounded;
+    if (b != null && b.label.equals(label)) {
+      return b.labels;
+    }
+    FrozenLabels result = this;
+    String value = labels.get(label);
+    Double bound = value == null ? null : Numbers.parseValue(value);
+    if (bound != null) {
+      String written = Numbers.formatBound(bound);
+      if (!written.equals(value)) {
+        TreeMap<String, String> copy = new TreeMap<>(labels);
+        copy.put(label, written);
+        result = new FrozenLabels(copy);
+      }
+    }
+    bounded = new Bounded(label, result);
+    return result;
   }
 
   /** The length in chars of the longest label name; 0 for no labels. */
