@@ -2,6 +2,7 @@ package dev.metricspipeline.formats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.nio.charset.StandardCharsets;
@@ -140,7 +141,10 @@ class PrometheusTextParserTest {
     assertThatThrownBy(() -> parse(body, cache))
         .isInstanceOf(ParseException.class)
         .hasMessage(error.strip());
-    parse("a 1\na_bucket 1\nb 2\na{b=\"c\"} 3\nb{x=\"1\"} 4\n", cache);
+    parse(
+        "# HELP a A.\n# TYPE a counter\n# HELP b B.\n# TYPE b gauge\n"
+            + "a 1\na_bucket 1\nb 2\na{b=\"c\"} 3\nb{x=\"1\"} 4\n",
+        cache);
     assertThat(cache.size()).isEqualTo(5);
     assertThatThrownBy(() -> parse(body, cache))
         .isInstanceOf(ParseException.class)
@@ -198,6 +202,36 @@ class PrometheusTextParserTest {
     assertThat(samples)
         .extracting(s -> s.labels().getOrDefault("le", s.labels().get("quantile")))
         .containsExactly("1", "+Inf", "0.5");
+  }
+
+  @Test
+  void helpAndTypeLinesNameTheirMetricAsWrittenWithTheCache() throws ParseException {
+    // The last body's names are guesses compared in place: a longer name, a shorter one and
+    // another one at the same position are each read as written.
+    String[] bodies = {
+      "# HELP foo Foo.\n# TYPE foo counter\nfoo 1\n",
+      "# HELP foo_total Foo.\n# TYPE foo_total summary\nfoo_total_sum 1\n",
+      "# HELP fo Fo.\n# TYPE fo gauge\nfo 1\n",
+      "# HELP foo Foo.\n# TYPE foo\tcounter\nfoo 1\n",
+    };
+    SeriesTextCache cache = new SeriesTextCache();
+    for (String body : List.of(bodies[0], bodies[1], bodies[2], bodies[3], bodies[3], bodies[0])) {
+      ParseResult cached =
+          TextFormatParser.prometheus().parse(body.getBytes(StandardCharsets.UTF_8), NOW, cache);
+      ParseResult plain =
+          TextFormatParser.prometheus().parse(body.getBytes(StandardCharsets.UTF_8), NOW);
+      assertThat(cached.samples()).as(body).isEqualTo(plain.samples());
+      assertThat(cached.families()).as(body).isEqualTo(plain.families());
+    }
+    assertThat(parse(bodies[1], cache).get(0).type()).isEqualTo(SampleType.SUMMARY_SUM);
+    // A name the guess is a prefix of, run on into a character no name has: refused as without it.
+    assertThatThrownBy(() -> parse("# TYPE foo+ counter\nfoo 1\n", cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessageContaining("line 1")
+        .hasMessage(catchThrowable(() -> parse("# TYPE foo+ counter\nfoo 1\n")).getMessage());
+    assertThatThrownBy(() -> parse("# TYPE foo counters\nfoo 1\n", cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessageContaining("a type (counter, gauge, histogram, summary, untyped)");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.metricspipeline.formats.internal;
 
 import dev.metricspipeline.formats.ParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -200,6 +201,40 @@ public final class LineScanner {
   /** A metric name: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
   public String metricName() throws ParseException {
     return name(true, "metric name");
+  }
+
+  /**
+   * As {@link #metricName()}, with a guess: {@code known} (a valid metric name, or null) itself if
+   * the name here is that very name, so no new string is made; else the name read.
+   */
+  public String metricName(String known) throws ParseException {
+    if (known != null) {
+      int after = pos + known.length();
+      if (after <= end
+          && text.startsWith(known, pos)
+          && (after == end || !isNamePart(text.charAt(after), true))) {
+        pos = after;
+        return known;
+      }
+    }
+    return metricName();
+  }
+
+  /**
+   * The one of {@code words} written here up to the next blank, tab or the end, moving past it;
+   * null (not moving) if none is.
+   */
+  public String oneOf(List<String> words) {
+    for (String word : words) {
+      int after = pos + word.length();
+      if (after <= end
+          && text.startsWith(word, pos)
+          && (after == end || text.charAt(after) == ' ' || text.charAt(after) == '\t')) {
+        pos = after;
+        return word;
+      }
+    }
+    return null;
   }
 
   /** A label name: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */

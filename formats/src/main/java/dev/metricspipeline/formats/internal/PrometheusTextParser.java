@@ -17,8 +17,8 @@ import java.util.Set;
  */
 public final class PrometheusTextParser {
 
-  private static final Set<String> TYPES =
-      Set.of("counter", "gauge", "histogram", "summary", "untyped");
+  private static final List<String> TYPES =
+      List.of("counter", "gauge", "histogram", "summary", "untyped");
 
   /** Receives each sample with its family name and type. */
   public interface SampleSink {
@@ -96,7 +96,13 @@ public final class PrometheusTextParser {
       throw in.error("a blank and a metric name after " + keyword);
     }
     in.skipBlanks();
-    String name = in.metricName();
+    String name;
+    if (texts != null) {
+      name = in.metricName(texts.commentName());
+      texts.commentNamed(name);
+    } else {
+      name = in.metricName();
+    }
     if (keyword.equals("HELP")) {
       if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t') {
         throw in.error("a blank after the metric name");
@@ -112,8 +118,8 @@ public final class PrometheusTextParser {
     in.expect(in.peek() == '\t' ? '\t' : ' ', "a blank after the metric name");
     in.skipBlanks();
     int typeAt = in.pos();
-    String type = in.token(true);
-    if (!TYPES.contains(type)) {
+    String type = in.oneOf(TYPES);
+    if (type == null) {
       throw in.tokenErrorAt(typeAt, "a type (counter, gauge, histogram, summary, untyped)");
     }
     in.skipBlanks();

@@ -15,6 +15,9 @@ import java.util.Map;
  * line is first compared in place with the {@code i}th text of the last body (no copy, no hash);
  * only when that differs is the line's text copied and looked up among all of the last body's.
  *
+ * <p>The metric names of the {@code # HELP} and {@code # TYPE} lines are kept the same way, in
+ * order, so that an unchanged comment line names its metric with the string it had last time.
+ *
  * <p>Holds the series of the last successfully parsed body only: each parse reads the last one's
  * texts and collects its own, which replace them when it succeeds. Parses may overlap (two scrapes
  * of a slow target): each reads the snapshot it started with, and the last to succeed wins.
@@ -26,28 +29,51 @@ public final class SeriesTexts {
 
   private record Text(String text, Series series) {}
 
-  private volatile Text[] known = new Text[0];
+  /** The last body's series texts, and the metric names of its HELP and TYPE lines, in order. */
+  private record Last(Text[] texts, String[] names) {}
+
+  private volatile Last last = new Last(new Text[0], new String[0]);
 
   /** Series texts remembered from the last successful parse (one per sample line). */
   public int size() {
-    return known.length;
+    return last.texts.length;
   }
 
   /** Starts one parse. */
   public Parse begin() {
-    return new Parse(known);
+    return new Parse(last);
   }
 
   /** The texts one parse looks up and collects; {@link #commit} when the body parsed whole. */
   public final class Parse {
     private final Text[] known;
+    private final String[] knownNames;
     private Map<String, Series> index;
     private final List<Text> seen;
+    private final List<String> names;
     private String missed;
 
-    private Parse(Text[] known) {
-      this.known = known;
+    private Parse(Last last) {
+      this.known = last.texts;
+      this.knownNames = last.names;
       this.seen = new ArrayList<>(known.length);
+      this.names = new ArrayList<>(knownNames.length);
+    }
+
+    /**
+     * The metric name of the last body's HELP or TYPE line at this one's position (this body's
+     * {@code n}th such line gets the last one's {@code n}th), or null: a candidate the parser
+     * compares in place ({@link LineScanner#metricName(String)}), so an unchanged line's name is
+     * the same string, its hash already worked out, instead of a new one.
+     */
+    public String commentName() {
+      int at = names.size();
+      return at < knownNames.length ? knownNames[at] : null;
+    }
+
+    /** The metric name this body's next HELP or TYPE line has. */
+    public void commentNamed(String name) {
+      names.add(name);
     }
 
     /** How many series texts the last body had: a size hint for this one. */
@@ -93,7 +119,7 @@ public final class SeriesTexts {
 
     /** This parse's texts replace the last one's. */
     public void commit() {
-      SeriesTexts.this.known = seen.toArray(new Text[0]);
+      SeriesTexts.this.last = new Last(seen.toArray(new Text[0]), names.toArray(new String[0]));
     }
   }
 }
