@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Scraping side by side: Debian's prometheus and our scraper (`metrics-pipeline scraper`, publishing
 # to the Kafka of a `run` beside it) scrape the same TARGETS synthetic targets, each serving one real
-# node_exporter page (targets.py), every INTERVAL for DURATION s after a 15 s warm-up. Printed: the
+# node_exporter page (targets.py), every INTERVAL for DURATION s after WARMUP s (default 15; a
+# JVM's C2 compiler threads still took 27% of the scraper's CPU 40-100 s after its start, so give
+# WARMUP=150 for the steady state; both scrapers get the same). Printed: the
 # CPU seconds each scraper process used per million samples scraped (/proc/PID/stat user+system;
 # samples from prometheus_tsdb_head_samples_appended_total and scraper_samples_published_total).
 set -euo pipefail
 # Read before lib.sh, whose DURATION default (15 s) is wrk's.
 duration="${DURATION:-60}"
+WARMUP="${WARMUP:-15}"
 source "$(dirname "$0")/lib.sh"
 DURATION="$duration"
 need prometheus prometheus-node-exporter curl python3
@@ -40,14 +43,14 @@ counter() { curl -s "$1" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s +=
 measure() {
   local hz c0 s0 c1 s1
   hz=$(getconf CLK_TCK)
-  sleep 15
+  sleep "$WARMUP"
   c0=$(ticks "$2"); s0=$(counter "$3" "$4")
   sleep "$DURATION"
   c1=$(ticks "$2"); s1=$(counter "$3" "$4")
   python3 -c "import sys; c=(int(sys.argv[2])-int(sys.argv[1]))/int(sys.argv[5]); s=int(sys.argv[4])-int(sys.argv[3]); print(f'$1\t{s/$DURATION:,.0f}\t{c:.1f}\t{c/(s/1e6):.2f}')" "$c0" "$c1" "$s0" "$s1" "$hz"
 }
 
-echo "$TARGETS targets of $per_target samples each, every $INTERVAL"
+echo "$TARGETS targets of $per_target samples each, every $INTERVAL, measured for $DURATION s after $WARMUP s"
 printf 'scraper\tsamples/s\tCPU s\tCPU s per million samples\n'
 port=$(free_port)
 prometheus --config.file="$work/scrape.yml" --storage.tsdb.path="$work/tsdb" \
