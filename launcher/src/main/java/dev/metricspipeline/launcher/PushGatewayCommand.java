@@ -9,7 +9,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code metrics-pipeline push-gateway}: the push gateway alone, against external Kafka. */
 @Command(
@@ -71,8 +74,14 @@ public final class PushGatewayCommand implements Callable<Integer> {
 
   @Mixin OtlpOptions otlp;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
+    if (memoSeries < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--memo-series must be 0 (no memos) or more");
+    }
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(kafka.connection(), kafka.registry())
             .withTimestamps(sampleTime.timestamps());

@@ -239,6 +239,10 @@ public final class RunCommand implements Callable<Integer> {
     WebConfig web = webOptions.web(); // a bad file stops run before anything starts
     Checks.positive("--event-loops", eventLoops);
     Checks.positive("--worker-threads", workerThreads);
+    if (pushMemoSeries < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--push-memo-series must be 0 (no memos) or more");
+    }
     // One Vert.x for every stage's servers: one set of event loops and workers, not five.
     Vertx vertx =
         Vertx.vertx(
