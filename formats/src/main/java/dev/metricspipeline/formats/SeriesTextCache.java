@@ -11,8 +11,10 @@ import dev.metricspipeline.formats.internal.SeriesTexts;
  *
  * <p>It holds the series texts of the last body that parsed whole, in order (a failed parse leaves
  * it as it was), so it is as large as one body's sample lines; the {@code i}th line of a body is
- * compared with the {@code i}th of the last one first, then looked up by text. Thread-safe; parses
- * may overlap. Used by the Prometheus text format 0.0.4; OpenMetrics bodies are parsed without it.
+ * compared with the {@code i}th of the last one first, then looked up by text. The metric names of
+ * its {@code # HELP} and {@code # TYPE} lines are kept too, in order, and compared in place, so an
+ * unchanged comment line gets the same name string. Thread-safe; parses may overlap. Used by the
+ * Prometheus text format 0.0.4; OpenMetrics bodies are parsed without it.
  */
 public final class SeriesTextCache {
 

@@ -170,15 +170,13 @@ public final class TextFormatParser implements MetricsParser {
     return exact.longValue();
   }
 
-  /**
-   * Writes {@code le} and {@code quantile} the way Prometheus does ({@link Numbers#formatBound}).
-   */
+  /** Writes {@code le} and {@code quantile} the way Prometheus does ({@link Numbers#boundText}). */
   static void normalizeBound(Map<String, String> labels, SampleType type) {
     String label = boundLabel(type);
     if (label != null && labels.containsKey(label)) {
-      Double bound = Numbers.parseValue(labels.get(label));
-      if (bound != null) {
-        labels.put(label, Numbers.formatBound(bound));
+      String written = Numbers.boundText(labels.get(label));
+      if (written != null) {
+        labels.put(label, written);
       }
     }
   }

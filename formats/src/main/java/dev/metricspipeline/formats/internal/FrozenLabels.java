@@ -49,7 +49,7 @@ public final class FrozenLabels extends AbstractMap<String, String>
 
   /**
    * This set with the value of {@code label} (a bucket's {@code le}, a quantile's {@code quantile})
-   * written as Prometheus writes a bound ({@link Numbers#formatBound}): this very set if it has no
+   * written as Prometheus writes a bound ({@link Numbers#boundText}): this very set if it has no
    * such label, its value is not a number or is written so already, else a copy. Worked out once
    * and kept, so a series the parse cache hands back every scrape gets the same set every time, not
    * a copy per sample.
@@ -61,14 +61,11 @@ public final class FrozenLabels extends AbstractMap<String, String>
     }
     FrozenLabels result = this;
     String value = labels.get(label);
-    Double bound = value == null ? null : Numbers.parseValue(value);
-    if (bound != null) {
-      String written = Numbers.formatBound(bound);
-      if (!written.equals(value)) {
-        TreeMap<String, String> copy = new TreeMap<>(labels);
-        copy.put(label, written);
-        result = new FrozenLabels(copy);
-      }
+    String written = Numbers.boundText(value);
+    if (written != null && !written.equals(value)) {
+      TreeMap<String, String> copy = new TreeMap<>(labels);
+      copy.put(label, written);
+      result = new FrozenLabels(copy);
     }
     bounded = new Bounded(label, result);
     return result;

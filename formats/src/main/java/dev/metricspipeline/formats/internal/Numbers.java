@@ -117,6 +117,16 @@ public final class Numbers {
   }
 
   /**
+   * A bound label's value as Prometheus writes it ({@link #formatBound}), or null if it is not a
+   * number and is kept as written. The one rule for {@code le} and {@code quantile} as they come in
+   * text: {@code TextFormatParser.normalizeBound} and {@link FrozenLabels#withBound} both use it.
+   */
+  public static String boundText(String value) {
+    Double bound = value == null ? null : parseValue(value);
+    return bound == null ? null : formatBound(bound);
+  }
+
+  /**
    * A bucket bound or quantile as Prometheus writes it (Go's {@code %g} with the shortest
    * precision): {@code 1} not {@code 1.0}, {@code 0.005}, {@code 1e-05}, {@code +Inf}. Both text
    * parsers and the protobuf parser normalize {@code le} and {@code quantile} with it, as

@@ -96,13 +96,7 @@ public final class PrometheusTextParser {
       throw in.error("a blank and a metric name after " + keyword);
     }
     in.skipBlanks();
-    String name;
-    if (texts != null) {
-      name = in.metricName(texts.commentName());
-      texts.commentNamed(name);
-    } else {
-      name = in.metricName();
-    }
+    String name = texts != null ? texts.commentName(in) : in.metricName();
     if (keyword.equals("HELP")) {
       if (!in.atEnd() && in.peek() != ' ' && in.peek() != '\t') {
         throw in.error("a blank after the metric name");

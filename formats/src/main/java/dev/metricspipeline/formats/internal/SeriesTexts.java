@@ -1,5 +1,6 @@
 package dev.metricspipeline.formats.internal;
 
+import dev.metricspipeline.formats.ParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,19 +62,17 @@ public final class SeriesTexts {
     }
 
     /**
-     * The metric name of the last body's HELP or TYPE line at this one's position (this body's
-     * {@code n}th such line gets the last one's {@code n}th), or null: a candidate the parser
-     * compares in place ({@link LineScanner#metricName(String)}), so an unchanged line's name is
-     * the same string, its hash already worked out, instead of a new one.
+     * The metric name of this body's next HELP or TYPE line, read by {@code in} at it: the last
+     * body's name at the same position (its {@code n}th such line for this one's {@code n}th) is
+     * compared in place first ({@link LineScanner#metricName(String)}), so an unchanged line's name
+     * is the same string, its hash already worked out, instead of a new one. Kept for the next
+     * body.
      */
-    public String commentName() {
+    public String commentName(LineScanner in) throws ParseException {
       int at = names.size();
-      return at < knownNames.length ? knownNames[at] : null;
-    }
-
-    /** The metric name this body's next HELP or TYPE line has. */
-    public void commentNamed(String name) {
+      String name = in.metricName(at < knownNames.length ? knownNames[at] : null);
       names.add(name);
+      return name;
     }
 
     /** How many series texts the last body had: a size hint for this one. */
