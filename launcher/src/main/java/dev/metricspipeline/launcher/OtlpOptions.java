@@ -2,6 +2,7 @@ package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.push.OtlpConfig;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -59,6 +60,11 @@ final class OtlpOptions {
               + " it the least recently used start over. Env:"
               + " METRICS_PIPELINE_OTLP_MAX_DELTA_STREAMS. Default: ${DEFAULT-VALUE}")
   int maxDeltaStreams;
+
+  /** The flags that give {@link OtlpConfig}'s settings, by the names its checks use. */
+  static final Map<String, String> FLAGS =
+      Map.of(
+          "otlp.grpcPort", "--otlp-grpc-port", "otlp.maxDeltaStreams", "--otlp-max-delta-streams");
 
   OtlpConfig config() {
     return new OtlpConfig(

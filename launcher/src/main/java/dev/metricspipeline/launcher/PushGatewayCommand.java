@@ -5,13 +5,13 @@ import dev.metricspipeline.push.PushGatewayConfig;
 import dev.metricspipeline.schemas.MetricsPublisher;
 import dev.metricspipeline.schemas.PublisherConfig;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code metrics-pipeline push-gateway}: the push gateway alone, against external Kafka. */
@@ -78,10 +78,6 @@ public final class PushGatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (memoSeries < 0) {
-      throw new ParameterException(
-          spec.commandLine(), "--memo-series must be 0 (no memos) or more");
-    }
     PublisherConfig publisherConfig =
         PublisherConfig.defaults(kafka.connection(), kafka.registry())
             .withTimestamps(sampleTime.timestamps());
@@ -89,13 +85,23 @@ public final class PushGatewayCommand implements Callable<Integer> {
       publisherConfig = publisherConfig.withTransactionalId("metrics-push-" + instanceId);
     }
     PushGatewayConfig config =
-        PushGatewayConfig.defaults()
-            .withListen(listenAddress, port)
-            .withGroupTtl(Optional.ofNullable(groupTtl))
-            .withMemoSeries(memoSeries)
-            .withTimestamps(sampleTime.timestamps())
-            .withWeb(webOptions.web())
-            .withOtlp(otlp.config());
+        new SettingFlags(
+                spec,
+                Map.of(
+                    "host", "--listen-address",
+                    "port", "--port",
+                    "groupTtl", "--group-ttl",
+                    "memoSeries", "--memo-series"))
+            .and(OtlpOptions.FLAGS)
+            .build(
+                () ->
+                    PushGatewayConfig.defaults()
+                        .withListen(listenAddress, port)
+                        .withGroupTtl(Optional.ofNullable(groupTtl))
+                        .withMemoSeries(memoSeries)
+                        .withTimestamps(sampleTime.timestamps())
+                        .withWeb(webOptions.web())
+                        .withOtlp(otlp.config()));
     MetricsPublisher publisher = MetricsPublisher.start(publisherConfig);
     PushGateway gateway;
     try {

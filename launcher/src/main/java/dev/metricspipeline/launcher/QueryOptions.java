@@ -1,9 +1,13 @@
 package dev.metricspipeline.launcher;
 
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The query API's limits, shared by {@code run} and {@code sink}. */
 final class QueryOptions {
+
+  /** The flags that give the sink's query settings, by the names its checks use. */
+  static final Map<String, String> FLAGS = Map.of("queryMaxWindows", "--query-max-windows");
 
   @Option(
       names = "--query-max-windows",

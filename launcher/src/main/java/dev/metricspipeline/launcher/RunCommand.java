@@ -32,6 +32,7 @@ import dev.metricspipeline.sink.RemoteWriteSink;
 import dev.metricspipeline.sink.RollupSink;
 import dev.metricspipeline.sink.SinkConfig;
 import dev.metricspipeline.streams.StreamsApp;
+import dev.metricspipeline.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -237,12 +238,54 @@ public final class RunCommand implements Callable<Integer> {
     // One registry for every stage: the gateway's /metrics serves all of them.
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WebConfig web = webOptions.web(); // a bad file stops run before anything starts
-    Checks.positive("--event-loops", eventLoops);
-    Checks.positive("--worker-threads", workerThreads);
-    if (pushMemoSeries < 0) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--push-memo-series must be 0 (no memos) or more");
-    }
+    // Every stage's settings are made, and so checked, before anything starts: a refused value
+    // stops run at once, naming its flag (SettingFlags), not after Kafka has come up.
+    new SettingFlags(spec, Map.of())
+        .build(
+            () -> {
+              Checks.positive("--event-loops", eventLoops);
+              Checks.positive("--worker-threads", workerThreads);
+              Checks.port("--kafka-port", kafkaPort);
+              return Checks.port("--schema-registry-port", registryPort);
+            });
+    PushGatewayConfig pushConfig =
+        new SettingFlags(
+                spec,
+                Map.of(
+                    "host", "--push-address",
+                    "port", "--push-port",
+                    "memoSeries", "--push-memo-series"))
+            .and(OtlpOptions.FLAGS)
+            .build(
+                () ->
+                    PushGatewayConfig.defaults()
+                        .withListen(pushAddress, pushPort)
+                        .withMemoSeries(pushMemoSeries)
+                        .withTimestamps(sampleTime.timestamps())
+                        .withWeb(web)
+                        .withOtlp(otlp.config()));
+    StreamsSettings streamsSettings =
+        streamsOptions.settings().withTimestamps(sampleTime.timestamps());
+    ScraperSettings scraperSettings =
+        new SettingFlags(spec, Map.of("host", "--push-address", "port", "--scraper-port"))
+            .build(
+                () ->
+                    ScraperSettings.defaults()
+                        .withListen(pushAddress, scraperPort)
+                        .withTimestamps(sampleTime.timestamps())
+                        .withWeb(web));
+    // Kafka's and the registry's addresses are set once they run; the rest is checked now.
+    SinkConfig sinkSettings =
+        new SettingFlags(spec, Map.of("host", "--push-address", "port", "--query-port"))
+            .and(QueryOptions.FLAGS)
+            .build(
+                () ->
+                    SinkConfig.defaults(
+                            KafkaConnection.of("127.0.0.1:" + kafkaPort),
+                            RegistryClientConfig.of("http://127.0.0.1:" + registryPort))
+                        .withListen(pushAddress, queryPort)
+                        .withWeb(web)
+                        .withQueryMaxWindows(query.maxWindows));
     // One Vert.x for every stage's servers: one set of event loops and workers, not five.
     Vertx vertx =
         Vertx.vertx(
@@ -271,22 +314,11 @@ public final class RunCommand implements Callable<Integer> {
                   .withTransactionalId("metrics-pipeline-run-push")
                   .withTimestamps(sampleTime.timestamps()));
       started.add(publisher);
-      PushGateway gateway =
-          PushGateway.start(
-              PushGatewayConfig.defaults()
-                  .withListen(pushAddress, pushPort)
-                  .withMemoSeries(pushMemoSeries)
-                  .withTimestamps(sampleTime.timestamps())
-                  .withWeb(web)
-                  .withOtlp(otlp.config()),
-              publisher,
-              connection,
-              meters,
-              vertx);
+      PushGateway gateway = PushGateway.start(pushConfig, publisher, connection, meters, vertx);
       started.add(gateway);
       StreamsApp streams =
           StreamsApp.start(
-              streamsOptions.settings().withTimestamps(sampleTime.timestamps()),
+              streamsSettings,
               streamsOptions.streamsConnection(connection),
               RegistryClientConfig.of(registry.url()),
               "metrics-pipeline-streams",
@@ -322,10 +354,7 @@ public final class RunCommand implements Callable<Integer> {
       }
       Scraper scraper =
           Scraper.start(
-              ScraperSettings.defaults()
-                  .withListen(pushAddress, scraperPort)
-                  .withTimestamps(sampleTime.timestamps())
-                  .withWeb(web),
+              scraperSettings,
               scrapeSource,
               ScrapePublisher.of(publisher),
               publisher.seriesKey(),
@@ -334,10 +363,10 @@ public final class RunCommand implements Callable<Integer> {
       started.add(scraper);
       Hangup.onHangup(scraper::reload);
       SinkConfig sinkConfig =
-          SinkConfig.defaults(connection, RegistryClientConfig.of(registry.url()))
-              .withListen(pushAddress, queryPort)
-              .withWeb(web)
-              .withQueryMaxWindows(query.maxWindows);
+          sinkSettings.toBuilder()
+              .kafka(connection)
+              .registry(RegistryClientConfig.of(registry.url()))
+              .build();
       RollupSink sink =
           RollupSink.start(
               sinkConfig,

@@ -10,11 +10,14 @@ import dev.metricspipeline.schemas.PublisherConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code metrics-pipeline scraper}: the pull side alone, against external Kafka. */
 @Command(
@@ -94,26 +97,41 @@ public final class ScraperCommand implements Callable<Integer> {
 
   @Mixin WebOptions webOptions;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PullConfig.load(scrapeConfig); // fail fast, with file and line, before connecting anywhere
+    ScraperSettings settings =
+        new SettingFlags(
+                spec,
+                Map.of(
+                    "host", "--listen-address",
+                    "port", "--port",
+                    "sessionTimeoutMs", "--session-timeout-ms"))
+            .build(
+                () ->
+                    ScraperSettings.defaults()
+                        .withListen(listenAddress, port)
+                        .withReplica(replica)
+                        .withCoordination(
+                            new ScraperSettings.Coordination(
+                                kafka.connection(),
+                                coordinationTopic,
+                                groupId,
+                                32,
+                                sessionTimeoutMs))
+                        .withTimestamps(sampleTime.timestamps())
+                        .withWeb(webOptions.web()));
     MetricsPublisher publisher =
         MetricsPublisher.start(
             PublisherConfig.defaults(kafka.connection(), kafka.registry())
                 .withTimestamps(sampleTime.timestamps())
                 .withTransactionalId("metrics-pipeline-scraper-" + UUID.randomUUID()));
-    ScraperSettings.Coordination coordination =
-        new ScraperSettings.Coordination(
-            kafka.connection(), coordinationTopic, groupId, 32, sessionTimeoutMs);
     Scraper scraper =
         Scraper.start(
-            ScraperSettings.defaults()
-                .withListen(listenAddress, port)
-                .withReplica(replica)
-                .withCoordination(coordination)
-                .withTimestamps(sampleTime.timestamps())
-                .withWeb(webOptions.web()),
+            settings,
             () -> PullConfig.load(scrapeConfig),
             ScrapePublisher.of(publisher),
             publisher.seriesKey(),

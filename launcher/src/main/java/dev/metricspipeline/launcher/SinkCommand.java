@@ -8,10 +8,13 @@ import dev.metricspipeline.sink.SinkConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code metrics-pipeline sink}: rollups into SQLite or PostgreSQL, and the query API. */
 @Command(
@@ -31,6 +34,8 @@ public final class SinkCommand implements Callable<Integer> {
   @Mixin RemoteWriteOptions remoteWrite;
 
   @Mixin QueryOptions query;
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--store",
@@ -89,13 +94,22 @@ public final class SinkCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     SinkConfig config =
-        SinkConfig.defaults(kafka.connection(), kafka.registry())
-            .withTopics(resolutions.stream().map(Topics::rollups).toList())
-            .withGroup(groupId)
-            .withListen(queryAddress, queryPort)
-            .withRetention(SinkConfig.parseRetention(retention))
-            .withWeb(webOptions.web())
-            .withQueryMaxWindows(query.maxWindows);
+        new SettingFlags(
+                spec,
+                Map.of(
+                    "host", "--query-address",
+                    "port", "--query-port",
+                    "topics", "--resolutions"))
+            .and(QueryOptions.FLAGS)
+            .build(
+                () ->
+                    SinkConfig.defaults(kafka.connection(), kafka.registry())
+                        .withTopics(resolutions.stream().map(Topics::rollups).toList())
+                        .withGroup(groupId)
+                        .withListen(queryAddress, queryPort)
+                        .withRetention(SinkConfig.parseRetention(retention))
+                        .withWeb(webOptions.web())
+                        .withQueryMaxWindows(query.maxWindows));
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RollupSink sink = RollupSink.start(config, JdbcRollupStore.open(store), meters);
     RemoteWriteSink.Config remoteWriteConfig = remoteWrite.config(config);

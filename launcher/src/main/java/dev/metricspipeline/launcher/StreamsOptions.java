@@ -5,6 +5,7 @@ import dev.metricspipeline.streams.AggregationRules;
 import dev.metricspipeline.streams.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -87,15 +88,19 @@ final class StreamsOptions {
    * given, its aggregation rules.
    */
   StreamsSettings settings() {
-    if (hotEntries < 0) {
-      throw new picocli.CommandLine.ParameterException(
-          command.commandLine(), "--hot-entries must be 0 (none) or more");
-    }
     StreamsSettings settings =
-        StreamsSettings.defaults()
-            .withGrace(rollupGrace)
-            .withAllowedLateness(allowedLateness)
-            .withHotEntries(hotEntries);
+        new SettingFlags(
+                command,
+                Map.of(
+                    "grace", "--rollup-grace",
+                    "allowedLateness", "--allowed-lateness",
+                    "hotEntries", "--hot-entries"))
+            .build(
+                () ->
+                    StreamsSettings.defaults()
+                        .withGrace(rollupGrace)
+                        .withAllowedLateness(allowedLateness)
+                        .withHotEntries(hotEntries));
     return aggregationRules == null
         ? settings
         : settings.withAggregationRules(AggregationRules.load(aggregationRules));

@@ -6,7 +6,9 @@ import java.util.Collection;
 /**
  * Validation for the stages' settings records, checked when a record is made: every message names
  * the setting and the value it got, e.g. {@code maxConcurrentScrapes must be at least 1, got 0}.
- * Each check returns its value, so a compact constructor can check and assign in one line.
+ * Each check returns its value, so a compact constructor can check and assign in one line. A
+ * refusal is an {@link InvalidSettingException} (an {@link IllegalArgumentException}) that keeps
+ * the setting's name apart, so the launcher can name the flag instead.
  */
 public final class Checks {
 
@@ -15,7 +17,7 @@ public final class Checks {
   /** {@code value}, which must not be null. */
   public static <T> T present(String key, T value) {
     if (value == null) {
-      throw new IllegalArgumentException(key + " is required");
+      throw new InvalidSettingException(key, "is required");
     }
     return value;
   }
@@ -23,7 +25,7 @@ public final class Checks {
   /** {@code value}, which must be at least {@code min}. */
   public static int atLeast(String key, int value, int min) {
     if (value < min) {
-      throw new IllegalArgumentException(key + " must be at least " + min + ", got " + value);
+      throw new InvalidSettingException(key, "must be at least " + min + ", got " + value);
     }
     return value;
   }
@@ -31,7 +33,7 @@ public final class Checks {
   /** {@code value}, which must be at least {@code min}. */
   public static long atLeast(String key, long value, long min) {
     if (value < min) {
-      throw new IllegalArgumentException(key + " must be at least " + min + ", got " + value);
+      throw new InvalidSettingException(key, "must be at least " + min + ", got " + value);
     }
     return value;
   }
@@ -44,7 +46,7 @@ public final class Checks {
   /** {@code value}, a TCP port to listen on: 0 (any free one) to 65535. */
   public static int port(String key, int value) {
     if (value < 0 || value > 65535) {
-      throw new IllegalArgumentException(key + " must be 0..65535, got " + value);
+      throw new InvalidSettingException(key, "must be 0..65535, got " + value);
     }
     return value;
   }
@@ -53,7 +55,7 @@ public final class Checks {
   public static Duration atLeast(String key, Duration value, Duration min) {
     present(key, value);
     if (value.compareTo(min) < 0) {
-      throw new IllegalArgumentException(key + " must be at least " + min + ", got " + value);
+      throw new InvalidSettingException(key, "must be at least " + min + ", got " + value);
     }
     return value;
   }
@@ -67,7 +69,7 @@ public final class Checks {
   public static <C extends Collection<?>> C notEmpty(String key, C value) {
     present(key, value);
     if (value.isEmpty()) {
-      throw new IllegalArgumentException(key + " must not be empty");
+      throw new InvalidSettingException(key, "must not be empty");
     }
     return value;
   }

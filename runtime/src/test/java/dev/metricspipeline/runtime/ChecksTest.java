@@ -37,4 +37,18 @@ class ChecksTest {
     assertThatThrownBy(() -> Checks.atLeast("sessionTimeoutMs", 0L, 1L))
         .hasMessage("sessionTimeoutMs must be at least 1, got 0");
   }
+
+  @Test
+  void aRefusalKeepsTheSettingApartFromTheProblem() {
+    assertThatThrownBy(() -> Checks.atLeast("groupTtl", Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> {
+              assertThat(e.setting()).isEqualTo("groupTtl");
+              assertThat(e.problem()).isEqualTo("must be at least PT1S, got PT0S");
+            });
+    assertThatThrownBy(() -> Checks.present("web", null))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class, e -> assertThat(e.problem()).isEqualTo("is required"));
+  }
 }

@@ -51,10 +51,8 @@ public record SinkConfig(
     retention = Map.copyOf(retention);
     Checks.notEmpty("topics", topics);
     Checks.positive("maxPollRecords", maxPollRecords);
-    if (queryMaxWindows <= 0) {
-      throw new IllegalArgumentException(
-          "queryMaxWindows must be positive, not " + queryMaxWindows);
-    }
+    Checks.port("port", port);
+    Checks.atLeast("queryMaxWindows", queryMaxWindows, 1L);
   }
 
   /**

@@ -83,9 +83,7 @@ public record StreamsSettings(
     Checks.notNegative("allowedLateness", allowedLateness);
     Checks.atLeast("dedupInterval", dedupInterval, Duration.ofMillis(1));
     Checks.atLeast("closeCheckInterval", closeCheckInterval, Duration.ofMillis(10));
-    if (hotEntries < 0) {
-      throw new IllegalArgumentException("hotEntries must not be negative, got " + hotEntries);
-    }
+    Checks.atLeast("hotEntries", hotEntries, 0);
   }
 
   /**
