@@ -26,20 +26,37 @@ import java.util.TreeMap;
  * push_time_seconds} and {@code push_failure_time_seconds}) and the group's next state. {@link
  * PushService} checks what needs the other groups, then publishes a plan in one transaction.
  *
- * @param series each sample's series encoded for the samples topic (null where it has none), or
- *     null for none
  * @param resolved for a push with a memo, what each pushed sample's series resolved to, aligned
- *     with the parsed samples, for {@link PushMemo#remember} once the plan stands; else null
+ *     with the parsed samples and so with the first {@code pushed} of {@code samples}, for {@link
+ *     PushMemo#remember} once the plan stands and for {@link #series()}; else null
  * @param pushed how many of {@code samples} the client pushed
  * @param staleMarkers how many are stale markers
  */
 record PushPlan(
     List<MetricSample> samples,
-    List<EncodedSeries> series,
     List<PushMemo.Resolved> resolved,
     GroupState state,
     int pushed,
     int staleMarkers) {
+
+  /**
+   * Each sample's series encoded for the samples topic: the pushed samples' from {@code resolved},
+   * null for the stale markers and push times after them (written field by field); or null for a
+   * plan without a memo.
+   */
+  List<EncodedSeries> series() {
+    if (resolved == null) {
+      return null;
+    }
+    List<EncodedSeries> series = new ArrayList<>(samples.size());
+    for (PushMemo.Resolved r : resolved) {
+      series.add(r.encoded());
+    }
+    while (series.size() < samples.size()) {
+      series.add(null);
+    }
+    return series;
+  }
 
   /**
    * The push and what it meets.
@@ -98,7 +115,7 @@ record PushPlan(
             0,
             c.version(),
             true);
-    return new PushPlan(samples, null, null, deleted, samples.size(), samples.size());
+    return new PushPlan(samples, null, deleted, samples.size(), samples.size());
   }
 
   /**
@@ -113,7 +130,6 @@ record PushPlan(
     PushService.PushRequest request = c.request();
     Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
     List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
-    List<EncodedSeries> encoded = new ArrayList<>(parsed.samples().size() + 8);
     Set<String> families = new HashSet<>(parsed.families());
     PushMemo memo = c.memo();
     PushMemo.Resolved[] resolved = new PushMemo.Resolved[parsed.samples().size()];
@@ -171,7 +187,6 @@ record PushPlan(
       }
       pushed.put(id, series);
       samples.add(sample);
-      encoded.add(r.encoded());
     }
     int carried = samples.size();
 
@@ -203,12 +218,8 @@ record PushPlan(
     samples.add(meta("push_failure_time_seconds", lastFailure / 1000.0, c));
     GroupState state =
         new GroupState(request.key(), next, c.now(), lastFailure, c.version(), false);
-    while (encoded.size() < samples.size()) {
-      encoded.add(null); // the stale markers and push times, written field by field
-    }
-    return memo == null
-        ? new PushPlan(samples, null, null, state, carried, staleCount)
-        : new PushPlan(samples, encoded, Arrays.asList(resolved), state, carried, staleCount);
+    return new PushPlan(
+        samples, memo == null ? null : Arrays.asList(resolved), state, carried, staleCount);
   }
 
   /**
@@ -226,7 +237,7 @@ record PushPlan(
             key,
             "failure-" + now,
             "push");
-    return new PushPlan(List.of(sample), null, null, failed, 0, 0);
+    return new PushPlan(List.of(sample), null, failed, 0, 0);
   }
 
   private static MetricSample staleMarker(GroupState.Series s, Context c) {
