@@ -15,11 +15,18 @@ import java.util.Map;
  */
 final class ScrapeStaleness {
 
+  // The last scrape's series in order and its samples at the same positions, when no series
+  // repeated in it (else both null). A target usually lists the same series in the same order
+  // every scrape: then the scrape's own two lists replace them, and nothing is hashed or written
+  // per series (writing each new sample into a long-lived map entry cost a GC card per series).
+  // Neither list is changed after it is handed in.
+  private InOrder lastInOrder;
+  // The last scrape's series by id, each with one of its samples (its stale marker's prototype).
+  // Null while lastInOrder holds them: made from it when a scrape's series differ.
   private Map<String, MetricSample> lastSeries = new LinkedHashMap<>();
-  // The last scrape's series in order when none repeated (else null). A target usually lists the
-  // same series in the same order every scrape: then the last series are updated in place,
-  // unhashed.
-  private List<EncodedSeries> lastOrder;
+
+  /** A scrape's series in order, and its samples at the same positions. */
+  private record InOrder(List<EncodedSeries> series, List<MetricSample> samples) {}
 
   /**
    * After a successful scrape: adds its samples (with their series) to the batch, then a stale
@@ -37,32 +44,47 @@ final class ScrapeStaleness {
       List<EncodedSeries> batchSeries) {
     batch.addAll(samples);
     batchSeries.addAll(series);
-    if (lastOrder != null && sameInOrder(series, lastOrder)) {
-      int i = 0;
-      for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
-        e.setValue(samples.get(i++));
-      }
+    if (lastInOrder != null && sameInOrder(series, lastInOrder.series())) {
+      lastInOrder = new InOrder(series, samples);
+      lastSeries = null;
       return 0;
     }
+    Map<String, MetricSample> last = lastSeries();
     Map<String, MetricSample> current = new LinkedHashMap<>(series.size() * 4 / 3 + 16);
     for (int i = 0; i < samples.size(); i++) {
       current.put(series.get(i).id(), samples.get(i));
     }
     int added = 0;
     for (String id : current.keySet()) {
-      if (!lastSeries.containsKey(id)) {
+      if (!last.containsKey(id)) {
         added++;
       }
     }
-    for (Map.Entry<String, MetricSample> e : lastSeries.entrySet()) {
+    for (Map.Entry<String, MetricSample> e : last.entrySet()) {
       if (!current.containsKey(e.getKey())) {
         batch.add(ScrapeProcessor.stale(e.getValue(), start));
         batchSeries.add(null);
       }
     }
     lastSeries = current;
-    lastOrder = current.size() == series.size() ? List.copyOf(series) : null;
+    lastInOrder = current.size() == series.size() ? new InOrder(series, samples) : null;
     return added;
+  }
+
+  /** The last scrape's series by id, made from its lists if they hold them. */
+  private Map<String, MetricSample> lastSeries() {
+    if (lastSeries == null) {
+      lastSeries = bySeries(lastInOrder);
+    }
+    return lastSeries;
+  }
+
+  private static Map<String, MetricSample> bySeries(InOrder inOrder) {
+    Map<String, MetricSample> bySeries = new LinkedHashMap<>(inOrder.series().size() * 4 / 3 + 16);
+    for (int i = 0; i < inOrder.series().size(); i++) {
+      bySeries.put(inOrder.series().get(i).id(), inOrder.samples().get(i));
+    }
+    return bySeries;
   }
 
   private static boolean sameInOrder(List<EncodedSeries> series, List<EncodedSeries> last) {
@@ -81,19 +103,26 @@ final class ScrapeStaleness {
 
   /** A stale marker at {@code ts} for every series of the last scrape, which are then forgotten. */
   List<MetricSample> allStale(long ts) {
-    List<MetricSample> markers = new ArrayList<>(lastSeries.size() + 8);
-    for (MetricSample s : lastSeries.values()) {
+    Map<String, MetricSample> last = lastSeries();
+    List<MetricSample> markers = new ArrayList<>(last.size() + 8);
+    for (MetricSample s : last.values()) {
       markers.add(ScrapeProcessor.stale(s, ts));
     }
     lastSeries = new LinkedHashMap<>();
-    lastOrder = null;
+    lastInOrder = null;
     return markers;
   }
 
   /** Takes over the series of a previous loop for the same target. */
   void adopt(ScrapeStaleness previous) {
     // A copy: this loop updates its map in place, and the previous loop may still finish a scrape.
-    this.lastSeries = new LinkedHashMap<>(previous.lastSeries);
-    this.lastOrder = previous.lastOrder;
+    // Each field read once: the previous loop's own may change meanwhile, and are not made here.
+    Map<String, MetricSample> bySeries = previous.lastSeries;
+    InOrder inOrder = previous.lastInOrder;
+    this.lastSeries =
+        bySeries != null
+            ? new LinkedHashMap<>(bySeries)
+            : inOrder != null ? bySeries(inOrder) : new LinkedHashMap<>();
+    this.lastInOrder = inOrder;
   }
 }
