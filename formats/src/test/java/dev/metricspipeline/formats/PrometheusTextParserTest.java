@@ -194,6 +194,27 @@ class PrometheusTextParserTest {
   }
 
   @Test
+  void aSeriesRepeatedInPlaceIsStillADuplicate() throws ParseException {
+    SeriesTextCache cache = new SeriesTextCache();
+    // One series twice, at two timestamps: allowed, and both texts are kept in place.
+    assertThat(parse("a 1 1000\na 2 2000\nb 3\n", cache)).hasSize(3);
+    // The same lines without timestamps each find their text at their own position.
+    assertThatThrownBy(() -> parse("a 1\na 2\nb 3\n", cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("line 2, column 1: duplicate sample for a{} (first on line 1)");
+
+    // A body of different series, then a line repeating one of them after a run found in place.
+    assertThat(parse("a 1\nb 2\nc 3\n", cache)).hasSize(3);
+    assertThat(parse("a 1\nb 2\nc 3\n", cache)).hasSize(3);
+    assertThatThrownBy(() -> parse("a 1\nb 2\nc 3\nb 4\n", cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("line 4, column 1: duplicate sample for b{} (first on line 2)");
+    assertThatThrownBy(() -> parse("a 1\nb 2\nc 3\nb{} 4\n", cache))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("line 4, column 1: duplicate sample for b{} (first on line 2)");
+  }
+
+  @Test
   void bucketBoundsAndQuantilesAreNormalizedAsPrometheusDoes() throws ParseException {
     List<ParsedSample> samples =
         parse(

@@ -2,6 +2,7 @@ package dev.metricspipeline.formats.internal;
 
 import dev.metricspipeline.formats.ParseException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +32,15 @@ public final class PrometheusTextParser {
   private final Set<String> helps;
   private final Set<String> familiesWithSamples;
   private final Map<List<Object>, Integer> seenSeries;
+  // While true, every sample so far was a line without a timestamp found in place among the last
+  // body's texts, whose series were all different (SeriesTexts.Parse.inPlaceDistinct): no two of
+  // them can be the same series, so they skip seenSeries (a List and a hash of its labels each)
+  // and wait in `unindexed`. The first sample that is not such a line puts them all in seenSeries
+  // and ends this for the rest of the body.
+  private boolean inPlaceRun;
+  private final List<ParsedLine> unindexed;
+  // Whether a sample had a timestamp: then the body's series may repeat (one per timestamp).
+  private boolean timestamped;
   // The last sample's name and what familyOf made of it: consecutive samples of one metric are
   // the rule (a node_exporter page has 16 node_cpu_seconds_total lines in a row). Forgotten at
   // each TYPE line, which can change a name's family.
@@ -55,6 +65,8 @@ public final class PrometheusTextParser {
     this.types = new HashMap<>(samples / 2);
     this.helps = new HashSet<>(samples / 2);
     this.familiesWithSamples = new HashSet<>(samples / 2);
+    this.inPlaceRun = texts != null;
+    this.unindexed = texts == null ? List.of() : new ArrayList<>(samples);
   }
 
   public void parse(String text) throws ParseException {
@@ -80,7 +92,9 @@ public final class PrometheusTextParser {
       from = newline + 1;
     }
     if (texts != null) {
-      texts.commit();
+      // Parsed whole: no series with two samples without a timestamp, so without any timestamp
+      // every series occurred once.
+      texts.commit(!timestamped);
     }
   }
 
@@ -206,6 +220,18 @@ public final class PrometheusTextParser {
       lastFamily = family;
     }
     check(line, family[0], family[1], nameAt, in);
+    timestamped |= timestamp != null;
+    if (inPlaceRun) {
+      if (known != null && timestamp == null && texts.inPlaceDistinct()) {
+        unindexed.add(line);
+        sink.sample(line, family[0], family[1]);
+        return;
+      }
+      inPlaceRun = false;
+      for (ParsedLine earlier : unindexed) {
+        seenSeries.put(List.of(earlier.name(), earlier.labels(), ""), earlier.line());
+      }
+    }
     // Map equality and hash ignore order, so the labels as written are the key; nothing changes
     // them after this (the line's consumer copies before it rewrites a bound).
     Integer earlier =

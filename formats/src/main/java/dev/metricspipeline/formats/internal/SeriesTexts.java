@@ -30,10 +30,15 @@ public final class SeriesTexts {
 
   private record Text(String text, Series series) {}
 
-  /** The last body's series texts, and the metric names of its HELP and TYPE lines, in order. */
-  private record Last(Text[] texts, String[] names) {}
+  /**
+   * The last body's series texts, and the metric names of its HELP and TYPE lines, in order.
+   *
+   * @param distinct whether no two of its sample lines were the same series (by name and labels,
+   *     whatever their timestamps)
+   */
+  private record Last(Text[] texts, String[] names, boolean distinct) {}
 
-  private volatile Last last = new Last(new Text[0], new String[0]);
+  private volatile Last last = new Last(new Text[0], new String[0], true);
 
   /** Series texts remembered from the last successful parse (one per sample line). */
   public int size() {
@@ -52,10 +57,13 @@ public final class SeriesTexts {
     private Map<String, Series> index;
     private final List<Text> seen;
     private final List<String> names;
+    private final boolean knownDistinct;
     private String missed;
+    private boolean inPlace;
 
     private Parse(Last last) {
       this.known = last.texts;
+      this.knownDistinct = last.distinct;
       this.knownNames = last.names;
       this.seen = new ArrayList<>(known.length);
       this.names = new ArrayList<>(knownNames.length);
@@ -91,9 +99,11 @@ public final class SeriesTexts {
         Text same = known[at];
         if (same.text.length() == length && line.regionMatches(from, same.text, 0, length)) {
           seen.add(same);
+          inPlace = true;
           return same.series;
         }
       }
+      inPlace = false;
       String text = line.substring(from, to);
       if (index == null) {
         index = new HashMap<>(known.length * 4 / 3 + 1);
@@ -110,15 +120,31 @@ public final class SeriesTexts {
       return null;
     }
 
+    /**
+     * Whether the last {@link #get} found its text at its own position in a last body whose sample
+     * lines were all different series. Then the series differs from every other series this body
+     * got that way (they come from other positions of that body), so a parser need not look for
+     * duplicates among them.
+     */
+    public boolean inPlaceDistinct() {
+      return inPlace && knownDistinct;
+    }
+
     /** What the text that {@link #get} just missed parsed to. */
     public void put(Series series) {
       seen.add(new Text(missed, series));
       missed = null;
     }
 
-    /** This parse's texts replace the last one's. */
-    public void commit() {
-      SeriesTexts.this.last = new Last(seen.toArray(new Text[0]), names.toArray(new String[0]));
+    /**
+     * This parse's texts replace the last one's.
+     *
+     * @param distinct whether no two of this body's sample lines were the same series, whatever
+     *     their timestamps (false when unsure)
+     */
+    public void commit(boolean distinct) {
+      SeriesTexts.this.last =
+          new Last(seen.toArray(new Text[0]), names.toArray(new String[0]), distinct);
     }
   }
 }
