@@ -7,10 +7,13 @@ import dev.metricspipeline.normalizer.Normalizer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code metrics-pipeline normalizer}: raw metric topics into metrics.samples, alone. */
 @Command(
@@ -64,13 +67,19 @@ public final class NormalizerCommand implements Callable<Integer> {
 
   @Mixin WebOptions webOptions;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
     WebConfig web = webOptions.web(); // a bad file stops the command before anything starts
+    List<KafkaSource> sources =
+        kafkaSources == null
+            ? KafkaSource.defaults()
+            : SettingFlags.file(spec, "--kafka-sources", () -> KafkaSource.load(kafkaSources));
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Normalizer normalizer =
         Normalizer.start(
-            kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
+            sources,
             sampleTime.timestamps(),
             kafka.connection(),
             kafka.registry(),

@@ -248,6 +248,13 @@ public final class RunCommand implements Callable<Integer> {
               Checks.port("--kafka-port", kafkaPort);
               return Checks.port("--schema-registry-port", registryPort);
             });
+    if (scrapeConfig != null) {
+      SettingFlags.file(spec, "--scrape-config", () -> PullConfig.load(scrapeConfig));
+    }
+    List<KafkaSource> sources =
+        kafkaSources == null
+            ? KafkaSource.defaults()
+            : SettingFlags.file(spec, "--kafka-sources", () -> KafkaSource.load(kafkaSources));
     PushGatewayConfig pushConfig =
         new SettingFlags(
                 spec,
@@ -328,7 +335,7 @@ public final class RunCommand implements Callable<Integer> {
       awaitStreams(streams);
       Normalizer normalizer =
           Normalizer.start(
-              kafkaSources == null ? KafkaSource.defaults() : KafkaSource.load(kafkaSources),
+              sources,
               sampleTime.timestamps(),
               connection,
               RegistryClientConfig.of(registry.url()),

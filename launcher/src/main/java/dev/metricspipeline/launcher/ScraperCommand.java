@@ -102,7 +102,8 @@ public final class ScraperCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    PullConfig.load(scrapeConfig); // fail fast, with file and line, before connecting anywhere
+    // Fail fast, with file and line, before connecting anywhere.
+    SettingFlags.file(spec, "--scrape-config", () -> PullConfig.load(scrapeConfig));
     ScraperSettings settings =
         new SettingFlags(
                 spec,

@@ -1,6 +1,7 @@
 package dev.metricspipeline.launcher;
 
 import dev.metricspipeline.runtime.InvalidSettingException;
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -47,6 +48,23 @@ record SettingFlags(CommandSpec spec, Map<String, String> flagBySetting) {
         throw e;
       }
       throw new ParameterException(spec.commandLine(), flag + " " + e.problem(), e);
+    }
+  }
+
+  /**
+   * What {@code read} makes of the file that {@code flag} names. A file that cannot be read, or
+   * that its reader refuses (an {@link IllegalArgumentException} whose message says where and why),
+   * stops the command as a bad flag does, with exit 2 and before anything starts: {@code
+   * --scrape-config: scrape.yml: unknown key 'scrape_intervall' ...}, not a stack trace.
+   */
+  static <T> T file(CommandSpec spec, String flag, Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (UncheckedIOException e) {
+      throw new ParameterException(
+          spec.commandLine(), flag + ": " + e.getMessage() + " (" + e.getCause() + ")", e);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), flag + ": " + e.getMessage(), e);
     }
   }
 }

@@ -103,6 +103,8 @@ final class StreamsOptions {
                         .withHotEntries(hotEntries));
     return aggregationRules == null
         ? settings
-        : settings.withAggregationRules(AggregationRules.load(aggregationRules));
+        : settings.withAggregationRules(
+            SettingFlags.file(
+                command, "--aggregation-rules", () -> AggregationRules.load(aggregationRules)));
   }
 }

@@ -84,4 +84,39 @@ class SettingFlagsTest {
     assertThat(o.err()).contains("--push-memo-series must be at least 0, got -5");
     assertThat(dir.resolve("kafka")).doesNotExist();
   }
+
+  @Test
+  void aConfigFileThatCannotBeReadOrIsRefusedIsReportedByItsFlag(@TempDir Path dir)
+      throws IOException {
+    Path missing = dir.resolve("missing.yml");
+    Path typo =
+        Files.writeString(
+            dir.resolve("typo.yml"), "scrape_configs: [{job_name: x, scrape_intervall: 1s}]\n");
+
+    Outcome scraper = execute(Map.of(), "scraper", KAFKA, "--scrape-config=" + missing);
+    assertThat(scraper.code()).isEqualTo(2);
+    assertThat(scraper.err())
+        .contains("--scrape-config: cannot read scrape config " + missing)
+        .contains("NoSuchFileException")
+        .doesNotContain("\tat ");
+
+    Outcome run = execute(Map.of(), "run", "--data-dir=" + dir, "--scrape-config=" + typo);
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("--scrape-config: " + typo + ":1: unknown key 'scrape_intervall'")
+        .doesNotContain("\tat ");
+    assertThat(dir.resolve("kafka")).doesNotExist();
+
+    Outcome rules = execute(Map.of(), "streams", KAFKA, "--aggregation-rules=" + missing);
+    assertThat(rules.code()).isEqualTo(2);
+    assertThat(rules.err()).contains("--aggregation-rules: cannot read aggregation rules");
+
+    Outcome web = execute(Map.of(), "push-gateway", KAFKA, "--web.config.file=" + missing);
+    assertThat(web.code()).isEqualTo(2);
+    assertThat(web.err()).contains("--web.config.file: web config " + missing);
+
+    Outcome sources = execute(Map.of(), "normalizer", KAFKA, "--kafka-sources=" + missing);
+    assertThat(sources.code()).isEqualTo(2);
+    assertThat(sources.err()).contains("--kafka-sources: cannot read " + missing);
+  }
 }
