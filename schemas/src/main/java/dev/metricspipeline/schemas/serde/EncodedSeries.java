@@ -44,6 +44,9 @@ public final class EncodedSeries {
   private final byte[] sourceBytes;
   private final byte[] idField;
 
+  /** The bytes of an item written from this series, at most (see {@link #itemBytes}). */
+  private final int itemBytes;
+
   private EncodedSeries(MetricSample prototype, boolean withSource, String id) {
     this.name = prototype.getName();
     this.labels = prototype.getLabels();
@@ -65,7 +68,15 @@ public final class EncodedSeries {
     out = new SampleItemWriter(64);
     out.idField(idBytes);
     this.idField = out.toByteArray();
+    this.itemBytes =
+        head.length
+            + (sourceBytes == null ? UNKNOWN_SOURCE_BYTES : sourceBytes.length)
+            + SampleItemWriter.MIDDLE_MAX_BYTES
+            + idField.length;
   }
+
+  /** What {@link #itemBytes} allows for source fields written per sample rather than copied. */
+  private static final int UNKNOWN_SOURCE_BYTES = 64;
 
   /**
    * Encodes the series of {@code prototype} (its name, labels, origin, push and scrape fields; not
@@ -138,5 +149,14 @@ public final class EncodedSeries {
 
   int hash() {
     return hash;
+  }
+
+  /**
+   * The size of an item written from this series: exact when the sample's source fields are this
+   * series' own, else an estimate (64 bytes for them). The encoder sizes its buffer by it, so a
+   * scrape's or request's items are written without the buffer growing (copying) on the way.
+   */
+  int itemBytes() {
+    return itemBytes;
   }
 }

@@ -114,7 +114,7 @@ public final class SampleBatchEncoder {
    */
   private static Items encode(
       List<MetricSample> samples, List<EncodedSeries> series, IntFunction<String> idOf) {
-    SampleItemWriter out = new SampleItemWriter(samples.size() * 160);
+    SampleItemWriter out = new SampleItemWriter(capacity(samples.size(), series));
     int[] ends = new int[samples.size()];
     int[] hashes = new int[samples.size()];
     try {
@@ -134,6 +134,23 @@ public final class SampleBatchEncoder {
       throw new SerializationException("Cannot serialize MetricSample: " + e.getMessage(), e);
     }
     return new Items(out.buffer(), ends, hashes);
+  }
+
+  /**
+   * The bytes the items will take: each encoded series' item size, and 160 for a sample written in
+   * full. A buffer that grew on the way would copy what was written at each doubling (4% of the
+   * scraper's CPU in a profile, with 160 for every sample).
+   */
+  private static int capacity(int samples, List<EncodedSeries> series) {
+    if (series == null) {
+      return samples * 160;
+    }
+    long bytes = 0;
+    for (int i = 0; i < samples; i++) {
+      EncodedSeries encoded = series.get(i);
+      bytes += encoded == null ? 160 : encoded.itemBytes();
+    }
+    return (int) Math.min(bytes, Integer.MAX_VALUE - 16);
   }
 
   /** One SampleBatch record holding the given samples, in the wire format. */
@@ -160,6 +177,11 @@ public final class SampleBatchEncoder {
 
     public int size() {
       return ends.length;
+    }
+
+    /** The bytes the items were written into: more than they take when the estimate was high. */
+    int capacity() {
+      return bytes.length;
     }
 
     /** The partition Kafka's default partitioner would choose for the sample's series id as key. */

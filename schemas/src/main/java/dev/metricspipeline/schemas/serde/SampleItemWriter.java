@@ -63,6 +63,12 @@ final class SampleItemWriter {
     }
   }
 
+  /**
+   * The most bytes {@link #middle} writes: the type's index (1), the value (8), two timestamps (10
+   * each as varints).
+   */
+  static final int MIDDLE_MAX_BYTES = 1 + 8 + 10 + 10;
+
   private byte[] buf;
   private int size;
 

@@ -157,6 +157,28 @@ class SampleBatchEncoderTest {
         .hasMessage("39 series for 41 samples");
   }
 
+  @Test
+  void itemsOfSeriesKeptWithTheirSourceAreWrittenIntoABufferSizedForThemUpFront() {
+    // Items of ~500 bytes each: a buffer sized by a per-sample guess would grow (copy) twice.
+    List<MetricSample> samples = new ArrayList<>();
+    List<EncodedSeries> series = new ArrayList<>();
+    int bound = 0;
+    for (int i = 0; i < 50; i++) {
+      MetricSample s = Samples.gauge("m", Map.of("i", i + "x".repeat(400)), i, 1_000L * i);
+      s.setScrapeTarget("http://host:9100/metrics");
+      samples.add(s);
+      EncodedSeries encoded = EncodedSeries.of(s, SeriesKey.standard().idOf(s));
+      series.add(encoded);
+      bound += encoded.itemBytes();
+    }
+    SampleBatchEncoder.Items items =
+        encoder.encodedItems(samples, series, SeriesKey.standard()::idOf);
+    assertThat(items.capacity()).isEqualTo(bound);
+    assertThat(items.start(items.size() - 1) + items.length(items.size() - 1))
+        .isBetween(bound - 50 * 20, bound);
+    assertThat(record(items)).isEqualTo(record(encoder.items(samples, ids(samples))));
+  }
+
   private static byte[] record(SampleBatchEncoder.Items items) {
     SampleBatchEncoder.Batch batch = new SampleBatchEncoder.Batch(7);
     for (int i = 0; i < items.size(); i++) {
