@@ -87,13 +87,17 @@ public final class TextFormatParser implements MetricsParser {
    * source's last body is not parsed again. The Prometheus text dialect uses it; OpenMetrics
    * ignores it.
    *
+   * @param body the body; the cache keeps this array (until a later body parses whole), so the
+   *     caller must not change it afterwards
    * @param cache the source's cache, or null
    */
   public ParseResult parse(byte[] body, long defaultTimestampMs, SeriesTextCache cache)
       throws ParseException {
     String text = utf8(body);
     SeriesTexts.Parse texts =
-        cache == null || dialect == Dialect.OPENMETRICS_1_0 ? null : cache.texts.begin();
+        cache == null || dialect == Dialect.OPENMETRICS_1_0
+            ? null
+            : cache.texts.begin(text, text.length() == body.length ? body : null);
     // Sized for the source's last body, so a body like it fills them without growing them.
     int expected = texts == null ? 16 : Math.max(16, texts.lastSize());
     List<ParsedSample> out = new ArrayList<>(expected);

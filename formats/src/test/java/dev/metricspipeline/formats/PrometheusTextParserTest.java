@@ -194,6 +194,32 @@ class PrometheusTextParserTest {
   }
 
   @Test
+  void theCacheComparesBodiesInPlaceWhetherOrNotTheyAreAllAscii() throws ParseException {
+    // The cache keeps an ASCII body's bytes, another body's string: each pair of the two kinds
+    // (ASCII after ASCII, not after ASCII, and so on) compares the same series in place.
+    String ascii = "a{x=\"1\"} 1\nb{y=\"2\"} 2\n";
+    String notAscii = "# \u00e9t\u00e9\n" + ascii; // the same series texts after a comment
+    SeriesTextCache cache = new SeriesTextCache();
+    List<ParsedSample> first = parse(ascii, cache);
+    for (String body : List.of(notAscii, notAscii, ascii, notAscii, ascii, ascii)) {
+      List<ParsedSample> again = parse(body, cache);
+      assertThat(again).as(body).isEqualTo(parse(body));
+      for (int i = 0; i < again.size(); i++) {
+        assertThat(again.get(i).labels()).as(body).isSameAs(first.get(i).labels());
+      }
+    }
+    // A text of the same length at the same place that differs is parsed, whatever the two
+    // bodies' kinds: ASCII after ASCII, not after ASCII, ASCII after not.
+    for (String x : List.of("3", "4", "5")) {
+      String line = "a{x=\"" + x + "\"} 1\n";
+      String body = x.equals("4") ? "# \u00e9\n" + line : line;
+      List<ParsedSample> changed = parse(body, cache);
+      assertThat(changed).as(body).isEqualTo(parse(body));
+      assertThat(changed.get(0).labels().get("x")).isEqualTo(x);
+    }
+  }
+
+  @Test
   void aSeriesRepeatedInPlaceIsStillADuplicate() throws ParseException {
     SeriesTextCache cache = new SeriesTextCache();
     // One series twice, at two timestamps: allowed, and both texts are kept in place.

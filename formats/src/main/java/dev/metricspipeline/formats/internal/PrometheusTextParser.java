@@ -151,7 +151,7 @@ public final class PrometheusTextParser {
     if (texts != null) {
       textEnd = in.seriesEnd();
       if (textEnd > 0) {
-        known = texts.get(in.text(), nameAt, textEnd);
+        known = texts.get(nameAt, textEnd);
       }
     }
     String name;

@@ -1,7 +1,9 @@
 package dev.metricspipeline.formats.internal;
 
 import dev.metricspipeline.formats.ParseException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +16,12 @@ import java.util.Map;
  *
  * <p>A target's bodies usually list the same series in the same order, so the {@code i}th sample
  * line is first compared in place with the {@code i}th text of the last body (no copy, no hash);
- * only when that differs is the line's text copied and looked up among all of the last body's.
+ * only when that differs is the line's text copied and looked up among all of the last body's. The
+ * texts are kept as where they were in the last body, which is kept whole: comparing a body with
+ * the last one reads both from start to end, where a string per text (a text object, a string and
+ * its bytes per sample, scattered over the heap) cost cache misses per line once a hundred targets'
+ * texts did not fit in the CPU's caches. So the cache holds the last body's bytes (its comments and
+ * values too) rather than its texts alone.
  *
  * <p>The metric names of the {@code # HELP} and {@code # TYPE} lines are kept the same way, in
  * order, so that an unchanged comment line names its metric with the string it had last time.
@@ -28,45 +35,70 @@ public final class SeriesTexts {
   /** A series as parsed: its name and labels (as written, sorted). */
   public record Series(String name, FrozenLabels labels) {}
 
-  private record Text(String text, Series series) {}
-
   /**
-   * The last body's series texts, and the metric names of its HELP and TYPE lines, in order.
+   * The last body, where each of its sample lines' series text is in it ({@code starts}, {@code
+   * lengths}; {@code count} of them) and what it parsed to, and the metric names of its HELP and
+   * TYPE lines, in order.
    *
    * @param distinct whether no two of its sample lines were the same series (by name and labels,
    *     whatever their timestamps)
    */
-  private record Last(Text[] texts, String[] names, boolean distinct) {}
+  private record Last(
+      String body,
+      byte[] ascii,
+      int[] starts,
+      int[] lengths,
+      Series[] series,
+      int count,
+      String[] names,
+      boolean distinct) {}
 
-  private volatile Last last = new Last(new Text[0], new String[0], true);
+  private volatile Last last =
+      new Last("", null, new int[0], new int[0], new Series[0], 0, new String[0], true);
 
   /** Series texts remembered from the last successful parse (one per sample line). */
   public int size() {
-    return last.texts.length;
+    return last.count;
   }
 
-  /** Starts one parse. */
-  public Parse begin() {
-    return new Parse(last);
+  /**
+   * Starts one parse.
+   *
+   * @param body the whole body, in which {@link Parse#get} finds each text
+   * @param ascii the body's bytes if every one is ASCII (a char each, at the same offsets), else
+   *     null: then texts are compared as bytes ({@link Arrays#equals(byte[], int, int, byte[], int,
+   *     int)}, which the JIT vectorizes) and the array, not the string, is kept. Kept until the
+   *     next body's parse succeeds, so it must not change after this call.
+   */
+  public Parse begin(String body, byte[] ascii) {
+    return new Parse(last, body, ascii);
   }
 
   /** The texts one parse looks up and collects; {@link #commit} when the body parsed whole. */
   public final class Parse {
-    private final Text[] known;
-    private final String[] knownNames;
+    private final Last known;
+    private final String body;
+    private final byte[] ascii;
     private Map<String, Series> index;
-    private final List<Text> seen;
+    // This body's texts so far: where each is in it and what it parsed to.
+    private int[] starts;
+    private int[] lengths;
+    private Series[] series;
+    private int count;
     private final List<String> names;
-    private final boolean knownDistinct;
-    private String missed;
+    private int missedFrom;
+    private int missedLength;
     private boolean inPlace;
 
-    private Parse(Last last) {
-      this.known = last.texts;
-      this.knownDistinct = last.distinct;
-      this.knownNames = last.names;
-      this.seen = new ArrayList<>(known.length);
-      this.names = new ArrayList<>(knownNames.length);
+    private Parse(Last last, String body, byte[] ascii) {
+      this.known = last;
+      this.body = body;
+      this.ascii = ascii;
+      int capacity = Math.max(16, last.count);
+      this.starts = new int[capacity];
+      this.lengths = new int[capacity];
+      this.series = new Series[capacity];
+      this.names = new ArrayList<>(last.names.length);
     }
 
     /**
@@ -78,46 +110,68 @@ public final class SeriesTexts {
      */
     public String commentName(LineScanner in) throws ParseException {
       int at = names.size();
-      String name = in.metricName(at < knownNames.length ? knownNames[at] : null);
+      String name = in.metricName(at < known.names.length ? known.names[at] : null);
       names.add(name);
       return name;
     }
 
     /** How many series texts the last body had: a size hint for this one. */
     public int lastSize() {
-      return known.length;
+      return known.count;
     }
 
     /**
-     * The series that the text {@code line[from, to)} parsed to, or null: then parse it and {@link
-     * #put} what it parsed to.
+     * The series that the text {@code [from, to)} of the body parsed to, or null: then parse it and
+     * {@link #put} what it parsed to.
      */
-    public Series get(String line, int from, int to) {
-      int at = seen.size();
+    public Series get(int from, int to) {
+      int at = count;
       int length = to - from;
-      if (at < known.length) {
-        Text same = known[at];
-        if (same.text.length() == length && line.regionMatches(from, same.text, 0, length)) {
-          seen.add(same);
-          inPlace = true;
-          return same.series;
-        }
+      if (at < known.count
+          && known.lengths[at] == length
+          && sameText(from, length, known.starts[at])) {
+        inPlace = true;
+        add(from, length, known.series[at]);
+        return known.series[at];
       }
+      return lookUp(from, to);
+    }
+
+    /** The rest of {@link #get}, kept apart so that the comparison in place stays small. */
+    private Series lookUp(int from, int to) {
+      int length = to - from;
       inPlace = false;
-      String text = line.substring(from, to);
       if (index == null) {
-        index = new HashMap<>(known.length * 4 / 3 + 1);
-        for (Text t : known) {
-          index.put(t.text, t.series);
+        index = new HashMap<>(known.count * 4 / 3 + 1);
+        for (int i = 0; i < known.count; i++) {
+          int start = known.starts[i];
+          index.put(knownText(start, known.lengths[i]), known.series[i]);
         }
       }
-      Series series = index.get(text);
-      if (series != null) {
-        seen.add(new Text(text, series));
-        return series;
+      Series found = index.get(body.substring(from, to));
+      if (found != null) {
+        add(from, length, found);
+        return found;
       }
-      missed = text;
+      missedFrom = from;
+      missedLength = length;
       return null;
+    }
+
+    /** Whether this body's {@code [from, from + length)} is the last body's from {@code start}. */
+    private boolean sameText(int from, int length, int start) {
+      if (ascii != null && known.ascii != null) {
+        return Arrays.equals(ascii, from, from + length, known.ascii, start, start + length);
+      }
+      return known.body != null
+          ? body.regionMatches(from, known.body, start, length)
+          : body.regionMatches(from, knownText(start, length), 0, length);
+    }
+
+    private String knownText(int start, int length) {
+      return known.body != null
+          ? known.body.substring(start, start + length)
+          : new String(known.ascii, start, length, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -127,13 +181,29 @@ public final class SeriesTexts {
      * duplicates among them.
      */
     public boolean inPlaceDistinct() {
-      return inPlace && knownDistinct;
+      return inPlace && known.distinct;
     }
 
     /** What the text that {@link #get} just missed parsed to. */
-    public void put(Series series) {
-      seen.add(new Text(missed, series));
-      missed = null;
+    public void put(Series parsed) {
+      add(missedFrom, missedLength, parsed);
+    }
+
+    private void add(int from, int length, Series parsed) {
+      if (count == starts.length) {
+        grow();
+      }
+      starts[count] = from;
+      lengths[count] = length;
+      series[count] = parsed;
+      count++;
+    }
+
+    private void grow() {
+      int capacity = count * 2;
+      starts = Arrays.copyOf(starts, capacity);
+      lengths = Arrays.copyOf(lengths, capacity);
+      series = Arrays.copyOf(series, capacity);
     }
 
     /**
@@ -144,7 +214,15 @@ public final class SeriesTexts {
      */
     public void commit(boolean distinct) {
       SeriesTexts.this.last =
-          new Last(seen.toArray(new Text[0]), names.toArray(new String[0]), distinct);
+          new Last(
+              ascii != null ? null : body,
+              ascii,
+              starts,
+              lengths,
+              series,
+              count,
+              names.toArray(new String[0]),
+              distinct);
     }
   }
 }
