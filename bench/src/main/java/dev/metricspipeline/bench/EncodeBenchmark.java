@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Encoding 1,000 samples shaped like the remote_write benchmark's (10 names, 4 labels, origin and
@@ -32,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * SampleBatchEncoder.items}, field by field) against Avro's stock {@code SpecificDatumWriter}
  * writing the same items (the bytes are equal: {@code SampleItemWriterTest}), and ours from series
  * encoded beforehand ({@code encodedItems}, the scraper's way: a series' strings are encoded once
- * and copied per sample; or without the source fields, the push gateway's remote_write way).
- * samples/s = ops/s × 1,000.
+ * and copied per sample; or without the source fields, the push gateway's remote_write way); and
+ * the items gathered into records per partition ({@code records}). samples/s = ops/s × 1,000.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -47,6 +48,7 @@ public class EncodeBenchmark {
   private List<String> ids;
   private List<EncodedSeries> series;
   private List<EncodedSeries> sourceless;
+  private SampleBatchEncoder.Items encoded;
   // items() does not use the registry: it is only asked for the batch schema's id.
   private final SampleBatchEncoder encoder = new SampleBatchEncoder(null);
   private final SpecificDatumWriter<MetricSample> stock =
@@ -63,6 +65,7 @@ public class EncodeBenchmark {
       series.add(EncodedSeries.of(sample, sample.getSeriesId()));
       sourceless.add(EncodedSeries.of(sample.getName(), sample.getLabels(), sample.getSeriesId()));
     }
+    encoded = encoder.encodedItems(samples, series, MetricSample::getSeriesId);
   }
 
   /**
@@ -114,6 +117,19 @@ public class EncodeBenchmark {
   @Benchmark
   public SampleBatchEncoder.Items oursEncodedSeriesWithoutSource() {
     return encoder.encodedItems(samples, sourceless, MetricSample::getSeriesId);
+  }
+
+  /**
+   * The publisher's step after encoding: the 1,000 items split by partition (6) into wire-format
+   * records ({@code PartitionedBatches}), as a transaction's commit does.
+   */
+  @Benchmark
+  public void records(Blackhole records) {
+    SampleBatchEncoder.PartitionedBatches batches =
+        new SampleBatchEncoder.PartitionedBatches(
+            1, 6, (partition, record) -> records.consume(record));
+    batches.add(encoded);
+    batches.flush();
   }
 
   @Benchmark

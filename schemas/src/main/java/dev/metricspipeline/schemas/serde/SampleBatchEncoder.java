@@ -4,15 +4,12 @@ import dev.metricspipeline.schemas.Topics;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.SampleBatch;
 import dev.metricspipeline.schemas.registry.SchemaRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntFunction;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.BinaryData;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.Utils;
 
@@ -201,11 +198,18 @@ public final class SampleBatchEncoder {
   /**
    * Items of one partition gathered into one record. Not thread-safe. Callers split samples into
    * records through {@link PartitionedBatches}, which keeps one per partition.
+   *
+   * <p>Holds where each item is (its {@link Items} and index), not a copy: {@link #toRecord} copies
+   * each item once, into a record of exactly its size. A buffer gathering copies grew by doubling
+   * and was copied again into the record and again to trim it: three copies of every item, 4% of
+   * the scraper's CPU in a profile. The items' arrays are kept until the batch is sent.
    */
   static final class Batch {
     private final int schemaId;
-    private final ExposedBytes items = new ExposedBytes(16 * 1024);
+    private Items[] sources = new Items[64];
+    private int[] indexes = new int[64];
     private int count;
+    private int bytes;
 
     Batch(int schemaId) {
       this.schemaId = schemaId;
@@ -213,40 +217,49 @@ public final class SampleBatchEncoder {
 
     /** Whether the item can join without passing {@link #MAX_SAMPLES} or {@link #MAX_BYTES}. */
     boolean fits(Items from, int i) {
-      return count == 0 || (count < MAX_SAMPLES && items.size() + from.length(i) + 16 <= MAX_BYTES);
+      return count == 0 || (count < MAX_SAMPLES && bytes + from.length(i) + 16 <= MAX_BYTES);
     }
 
     void add(Items from, int i) {
-      items.write(from.bytes, from.start(i), from.length(i));
+      if (count == sources.length) {
+        sources = Arrays.copyOf(sources, count * 2);
+        indexes = Arrays.copyOf(indexes, count * 2);
+      }
+      sources[count] = from;
+      indexes[count] = i;
       count++;
+      bytes += from.length(i);
     }
 
     int count() {
       return count;
     }
 
-    /** The record: wire-format header, then the array block (count, items, end of array). */
+    /**
+     * The record: wire-format header, then the array block (count, items, end of array), in an
+     * array of exactly its length.
+     */
     byte[] toRecord() {
-      ExposedBytes out = new ExposedBytes(WireFormat.HEADER_SIZE + 11 + items.size());
-      out.write(WireFormat.MAGIC_BYTE);
-      out.write(schemaId >>> 24);
-      out.write(schemaId >>> 16);
-      out.write(schemaId >>> 8);
-      out.write(schemaId);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      try {
-        if (count > 0) {
-          encoder.writeLong(count);
-          out.write(items.buffer(), 0, items.size());
-        }
-        encoder.writeLong(0);
-        encoder.flush();
-      } catch (IOException e) {
-        throw new IllegalStateException("in-memory write failed", e);
+      byte[] blockCount = new byte[10];
+      int countLength = count > 0 ? BinaryData.encodeLong(count, blockCount, 0) : 0;
+      byte[] record = new byte[WireFormat.HEADER_SIZE + countLength + bytes + 1];
+      record[0] = WireFormat.MAGIC_BYTE;
+      record[1] = (byte) (schemaId >>> 24);
+      record[2] = (byte) (schemaId >>> 16);
+      record[3] = (byte) (schemaId >>> 8);
+      record[4] = (byte) schemaId;
+      int at = WireFormat.HEADER_SIZE;
+      System.arraycopy(blockCount, 0, record, at, countLength);
+      at += countLength;
+      for (int k = 0; k < count; k++) {
+        Items from = sources[k];
+        int i = indexes[k];
+        int length = from.length(i);
+        System.arraycopy(from.bytes, from.start(i), record, at, length);
+        at += length;
       }
-      return out.size() == out.buffer().length
-          ? out.buffer()
-          : Arrays.copyOf(out.buffer(), out.size());
+      // record[at] stays 0: Avro's end of the array (a block of no items).
+      return record;
     }
   }
 
@@ -309,17 +322,6 @@ public final class SampleBatchEncoder {
       byte[] record = open[partition].toRecord();
       open[partition] = null;
       sink.send(partition, record);
-    }
-  }
-
-  /** A byte stream whose buffer can be read without a copy. */
-  private static final class ExposedBytes extends ByteArrayOutputStream {
-    ExposedBytes(int size) {
-      super(size);
-    }
-
-    byte[] buffer() {
-      return buf;
     }
   }
 }

@@ -7,10 +7,13 @@ import dev.metricspipeline.schemas.Samples;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.SampleBatch;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -18,7 +21,10 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -72,6 +78,41 @@ class SampleBatchEncoderTest {
       assertThat(items.get(i).get("pushId").toString()).isEqualTo("p-1");
       assertThat(items.get(i).get("seriesId").toString())
           .isEqualTo(SeriesKey.standard().idOf(samples.get(i)));
+    }
+  }
+
+  @Test
+  void aRecordIsTheHeaderThenAvrosOwnEncodingOfTheBatchAndNothingMore() throws IOException {
+    for (int n : List.of(0, 1, 5, 200)) {
+      List<MetricSample> samples = n == 0 ? List.of() : samples(n);
+      List<String> ids = ids(samples);
+      // Items from two calls, as the publisher gathers two requests' into one record.
+      SampleBatchEncoder.Batch batch = new SampleBatchEncoder.Batch(7);
+      int half = samples.size() / 2;
+      SampleBatchEncoder.Items first =
+          encoder.items(samples.subList(0, half), ids.subList(0, half));
+      SampleBatchEncoder.Items second =
+          encoder.items(samples.subList(half, samples.size()), ids.subList(half, ids.size()));
+      for (SampleBatchEncoder.Items items : List.of(first, second)) {
+        for (int i = 0; i < items.size(); i++) {
+          batch.add(items, i);
+        }
+      }
+      byte[] record = batch.toRecord();
+
+      for (int i = 0; i < samples.size(); i++) {
+        samples.get(i).setSeriesId(ids.get(i));
+      }
+      ByteArrayOutputStream avro = new ByteArrayOutputStream();
+      BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(avro, null);
+      new SpecificDatumWriter<>(SampleBatch.class)
+          .write(SampleBatch.newBuilder().setSamples(samples).build(), out);
+      out.flush();
+      assertThat(Arrays.copyOfRange(record, 0, WireFormat.HEADER_SIZE))
+          .containsExactly(WireFormat.MAGIC_BYTE, 0, 0, 0, 7);
+      assertThat(Arrays.copyOfRange(record, WireFormat.HEADER_SIZE, record.length))
+          .as("%d samples", n)
+          .isEqualTo(avro.toByteArray());
     }
   }
 
