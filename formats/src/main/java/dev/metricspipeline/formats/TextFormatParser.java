@@ -94,6 +94,7 @@ public final class TextFormatParser implements MetricsParser {
   public ParseResult parse(byte[] body, long defaultTimestampMs, SeriesTextCache cache)
       throws ParseException {
     String text = utf8(body);
+    // As many chars as bytes means every byte was ASCII: then the cache compares bytes.
     SeriesTexts.Parse texts =
         cache == null || dialect == Dialect.OPENMETRICS_1_0
             ? null

@@ -76,11 +76,9 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
     String subject = isKey ? Topics.keySubject(topic) : Topics.valueSubject(topic);
     int id = schemaId(client, autoRegister, subject, schema, topic);
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    out.write(WireFormat.MAGIC_BYTE);
-    out.write(id >>> 24);
-    out.write(id >>> 16);
-    out.write(id >>> 8);
-    out.write(id);
+    byte[] header = new byte[WireFormat.HEADER_SIZE];
+    WireFormat.writeHeader(header, id);
+    out.write(header, 0, header.length);
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
       writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(data, encoder);

@@ -243,11 +243,7 @@ public final class SampleBatchEncoder {
       byte[] blockCount = new byte[10];
       int countLength = count > 0 ? BinaryData.encodeLong(count, blockCount, 0) : 0;
       byte[] record = new byte[WireFormat.HEADER_SIZE + countLength + bytes + 1];
-      record[0] = WireFormat.MAGIC_BYTE;
-      record[1] = (byte) (schemaId >>> 24);
-      record[2] = (byte) (schemaId >>> 16);
-      record[3] = (byte) (schemaId >>> 8);
-      record[4] = (byte) schemaId;
+      WireFormat.writeHeader(record, schemaId);
       int at = WireFormat.HEADER_SIZE;
       System.arraycopy(blockCount, 0, record, at, countLength);
       at += countLength;

@@ -18,6 +18,13 @@ public final class WireFormat {
   private WireFormat() {}
 
   /**
+   * Writes the header (magic byte, then the schema id) into the first {@link #HEADER_SIZE} bytes.
+   */
+  public static void writeHeader(byte[] into, int schemaId) {
+    ByteBuffer.wrap(into, 0, HEADER_SIZE).put(MAGIC_BYTE).putInt(schemaId);
+  }
+
+  /**
    * The schema id of a framed payload.
    *
    * @throws SerializationException if the payload is too short or the magic byte is unknown
