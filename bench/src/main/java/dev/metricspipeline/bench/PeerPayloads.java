@@ -77,7 +77,7 @@ public final class PeerPayloads {
   }
 
   /** 1,000 series of one sample each: 10 metrics × 100 instances, plus a batch label. */
-  private static byte[] writeRequest(String batch, long now) throws IOException {
+  static byte[] writeRequest(String batch, long now) throws IOException {
     WriteRequest.Builder request = WriteRequest.newBuilder();
     for (int m = 0; m < 10; m++) {
       for (int i = 0; i < 100; i++) {

@@ -149,10 +149,22 @@ public final class RemoteWriteParser implements MetricsParser {
     SeriesKey ids = cache == null ? null : cache.ids();
     int byName = 0;
     int from = 0;
+    // A series is typed from its name, and for a _bucket whether it has an "le" label, alone.
+    // Senders write a metric's series one after another (a histogram's buckets, a counter per
+    // CPU), so the last typing is reused while both are the same: within one request, so with
+    // the same metadata.
+    String lastName = null;
+    boolean lastLe = false;
+    Typing typing = null;
     for (int i = 0; i < request.seriesCount; i++) {
       RemoteWriteSeriesCache.Series series = request.series[i];
       int to = request.samplesEnd[i];
-      Typing typing = typing(series.name, series.labels, lookup, present);
+      boolean le = series.name.endsWith("_bucket") && series.labels.containsKey("le");
+      if (!series.name.equals(lastName) || le != lastLe) {
+        typing = typing(series.name, series.labels, lookup, present);
+        lastName = series.name;
+        lastLe = le;
+      }
       if (typing.byName()) {
         byName += to - from;
       }

@@ -145,6 +145,56 @@ class RemoteWriteParserTest {
     assertThat(typed.metadata()).hasSize(1);
   }
 
+  @Test
+  void seriesOfOneNameInARowAreTypedAlikeUnlessABucketLacksItsLe() throws Exception {
+    // One typing serves a run of series of one name; a _bucket without "le" is no bucket.
+    WriteRequest request =
+        WriteRequest.newBuilder()
+            .addTimeseries(series("rpc_seconds_bucket", "le", "1.0", 3, 1000))
+            .addTimeseries(series("rpc_seconds_bucket", "le", "+Inf", 4, 1000))
+            .addTimeseries(series("rpc_seconds_bucket", "path", "/a", 1, 1000))
+            .addTimeseries(series("rpc_seconds_bucket", "le", "2.0", 3, 1000))
+            .addTimeseries(series("rpc_seconds_count", "a", "b", 4, 1000))
+            .addTimeseries(series("rpc_seconds_count", "a", "c", 4, 1000))
+            .addTimeseries(series("lat_sum", "a", "b", 2, 1000))
+            .addTimeseries(series("lat_sum", "a", "c", 2, 1000))
+            .addTimeseries(series("requests_total", "a", "b", 9, 1000))
+            .addTimeseries(series("requests_total", "a", "c", 9, 1000))
+            .addMetadata(
+                MetricMetadata.newBuilder()
+                    .setMetricFamilyName("lat")
+                    .setType(MetricMetadata.MetricType.HISTOGRAM))
+            .build();
+    RemoteWriteParser.Typed typed =
+        parser.parse(Snappy.compress(request.toByteArray()), 42, f -> null);
+    assertThat(typed.parsed().samples())
+        .extracting(ParsedSample::type)
+        .containsExactly(
+            SampleType.HISTOGRAM_BUCKET,
+            SampleType.HISTOGRAM_BUCKET,
+            SampleType.UNTYPED,
+            SampleType.HISTOGRAM_BUCKET,
+            SampleType.HISTOGRAM_COUNT,
+            SampleType.HISTOGRAM_COUNT,
+            SampleType.HISTOGRAM_SUM,
+            SampleType.HISTOGRAM_SUM,
+            SampleType.COUNTER,
+            SampleType.COUNTER);
+    assertThat(typed.parsed().families())
+        .containsExactly(
+            "rpc_seconds",
+            "rpc_seconds",
+            "rpc_seconds_bucket",
+            "rpc_seconds",
+            "rpc_seconds",
+            "rpc_seconds",
+            "lat",
+            "lat",
+            "requests_total",
+            "requests_total");
+    assertThat(typed.typedByName()).isEqualTo(7);
+  }
+
   /**
    * A remote_write 2.0 request written field by field from the specification's message layout
    * (Request: symbols 4, timeseries 5; TimeSeries: labels_refs 1 packed, samples 2, histograms 3,

@@ -347,17 +347,25 @@ class WriteRequestReaderTest {
 
   @Test
   void seriesWhoseLabelBytesHashAlikeAreTwoSeries() throws Exception {
-    // "Aa" and "BB" have one hash (65 * 31 + 97 == 66 * 31 + 66), so the label bytes do too.
+    // Two job values whose series' label fields have one hash, found by trying values in turn
+    // (a 32-bit hash: a pair is all but certain among 300,000).
+    java.util.Map<Integer, String> byHash = new java.util.HashMap<>();
+    String[] pair = null;
+    for (int i = 0; pair == null; i++) {
+      String job = "job-" + i;
+      byte[] fields = series(job).toByteArray(); // no samples: exactly the label fields
+      String earlier =
+          byHash.putIfAbsent(RemoteWriteSeriesCache.Key.hash(fields, 0, fields.length), job);
+      if (earlier != null) {
+        pair = new String[] {earlier, job};
+      }
+    }
     RemoteWriteParser parser = new RemoteWriteParser(1 << 20, new RemoteWriteSeriesCache(16));
     List<String> jobs = new ArrayList<>();
-    for (String job : List.of("Aa", "BB", "Aa")) {
+    for (String job : List.of(pair[0], pair[1], pair[0], pair[1], pair[0])) {
       WriteRequest request =
           WriteRequest.newBuilder()
-              .addTimeseries(
-                  TimeSeries.newBuilder()
-                      .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
-                      .addLabels(Label.newBuilder().setName("job").setValue(job))
-                      .addSamples(Sample.newBuilder().setValue(1)))
+              .addTimeseries(series(job).toBuilder().addSamples(Sample.newBuilder().setValue(1)))
               .build();
       jobs.add(
           parser
@@ -367,7 +375,42 @@ class WriteRequestReaderTest {
               .labels()
               .get("job"));
     }
-    assertThat(jobs).containsExactly("Aa", "BB", "Aa");
+    assertThat(jobs).containsExactly(pair[0], pair[1], pair[0], pair[1], pair[0]);
+  }
+
+  private static TimeSeries series(String job) {
+    return TimeSeries.newBuilder()
+        .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+        .addLabels(Label.newBuilder().setName("job").setValue(job))
+        .build();
+  }
+
+  @Test
+  void theLabelBytesHashIsTheSameWhereverTheBytesLieAndMovesWithEachBit() {
+    // The cache looks series up by a range of the request's bytes and keeps a copy from 0: both
+    // must hash alike. Every length up to 40 (the 16- and 8-byte steps and the byte tail) at
+    // several offsets, and a flipped bit anywhere changes the hash.
+    Random random = new Random(13);
+    for (int length = 0; length <= 40; length++) {
+      byte[] bytes = new byte[length];
+      random.nextBytes(bytes);
+      int hash = RemoteWriteSeriesCache.Key.hash(bytes, 0, length);
+      for (int offset = 1; offset < 9; offset++) {
+        byte[] padded = new byte[offset + length + 3];
+        random.nextBytes(padded);
+        System.arraycopy(bytes, 0, padded, offset, length);
+        assertThat(RemoteWriteSeriesCache.Key.hash(padded, offset, offset + length))
+            .as("length %d at offset %d", length, offset)
+            .isEqualTo(hash);
+      }
+      for (int bit = 0; bit < 8 * length; bit++) {
+        bytes[bit / 8] ^= (byte) (1 << (bit % 8));
+        assertThat(RemoteWriteSeriesCache.Key.hash(bytes, 0, length))
+            .as("length %d, bit %d flipped", length, bit)
+            .isNotEqualTo(hash);
+        bytes[bit / 8] ^= (byte) (1 << (bit % 8));
+      }
+    }
   }
 
   @Test
