@@ -18,6 +18,7 @@ import java.util.UUID;
  *     stable id lets a restarted publisher abort its predecessor's open transaction at once; a
  *     random one (the default) leaves it to the transaction timeout.
  * @param commitInterval how long a transaction waits for more requests to join it (group commit)
+ *     while it holds fewer samples than the last transaction did; calls already waiting always join
  * @param maxSamplesPerTransaction a transaction is committed once it holds this many samples
  * @param maxQueuedSamples samples waiting for a transaction beyond which publish refuses with
  *     {@link PublishException} (overload)

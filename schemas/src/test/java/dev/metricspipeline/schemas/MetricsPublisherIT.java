@@ -104,6 +104,45 @@ class MetricsPublisherIT {
         .doesNotContain(topic + "-value");
   }
 
+  /**
+   * Group commit with an hour's interval: only reaching the last transaction's size ends the wait,
+   * so these calls complete within the test's time only if that rule holds (a fixed wait would hold
+   * each for the hour).
+   */
+  @Test
+  void aTransactionWaitsForMoreOnlyWhileSmallerThanTheLastOne(KafkaCluster kafka) throws Exception {
+    String topic = kafka.uniqueTopic("samples");
+    kafka.createTopic(topic, 1);
+    PublisherConfig config =
+        PublisherConfig.defaults(
+                KafkaConnection.of(kafka.bootstrapServers()),
+                RegistryClientConfig.of(kafka.schemaRegistryUrl()))
+            .withTopic(topic)
+            .withCommitInterval(Duration.ofHours(1));
+    try (MetricsPublisher publisher = MetricsPublisher.start(config)) {
+      // Nothing committed yet: the first call does not wait.
+      publisher.publish(gauges("a", 3)).get(30, TimeUnit.SECONDS);
+      assertThat(publisher.transactionsCommitted()).isEqualTo(1);
+      // One sample, fewer than the last transaction's three: it waits until two more join it.
+      CompletableFuture<Void> one = publisher.publish(gauges("b", 1));
+      CompletableFuture<Void> two = publisher.publish(gauges("c", 2));
+      CompletableFuture.allOf(one, two).get(30, TimeUnit.SECONDS);
+      assertThat(publisher.transactionsCommitted()).isEqualTo(2);
+      // As many as the last: committed at once.
+      publisher.publish(gauges("d", 3)).get(30, TimeUnit.SECONDS);
+      assertThat(publisher.transactionsCommitted()).isEqualTo(3);
+      assertThat(publisher.samplesPublished()).isEqualTo(9);
+    }
+  }
+
+  private static List<MetricSample> gauges(String name, int count) {
+    List<MetricSample> samples = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      samples.add(Samples.gauge(name, Map.of("i", Integer.toString(i)), i, 1_000L * (i + 1)));
+    }
+    return samples;
+  }
+
   @Test
   void kafkaUnreachableFailsThePublishAsRetriable(KafkaCluster kafka) {
     PublisherConfig config =
