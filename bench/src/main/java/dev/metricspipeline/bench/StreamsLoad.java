@@ -60,7 +60,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>The samples are written as the pipeline's publisher writes them: {@code SampleBatch} records
  * of up to {@link SampleBatchEncoder#MAX_SAMPLES} samples, each on its series' partition. {@code
  * -Dload.records=single} writes one record per sample keyed by series id instead (other producers'
- * shape), to compare the two.
+ * shape), to compare the two. {@code -Dload.replicas=2} has each sample sent by two HA replicas (a
+ * {@code __replica__} label, the second 7 ms after the first): with {@code -Dload.step=15000}, the
+ * default dedup interval, the stage keeps the first of each pair and drops the other as {@code
+ * replica}, as behind a pair of Prometheus servers. With {@code -Dload.resent=true} the copies are
+ * the same sample, unlabelled, as a sender's retried batch: all but the first are {@code
+ * duplicate}.
  */
 public final class StreamsLoad {
 
@@ -76,7 +81,7 @@ public final class StreamsLoad {
         EmbeddedSchemaRegistry registry =
             EmbeddedSchemaRegistry.start(kafka.bootstrapServers(), "127.0.0.1", 0)) {
       createTopics(kafka.bootstrapServers(), partitions);
-      long total = (long) series * perSeries + (replay == null ? 0 : series);
+      long total = ((long) series * perSeries + (replay == null ? 0 : series)) * replicas();
       long now = System.currentTimeMillis();
       long base = now / 60_000 * 60_000;
       long step = Long.getLong("load.step", 1000);
@@ -209,6 +214,9 @@ public final class StreamsLoad {
             ProducerConfig.COMPRESSION_TYPE_CONFIG,
             "lz4");
     SchemaRegistryClient client = new SchemaRegistryClient(RegistryClientConfig.of(registryUrl));
+    if (replicas() > 1 && "single".equals(System.getProperty("load.records"))) {
+      throw new IllegalArgumentException("-Dload.replicas needs the batched records");
+    }
     if (!"single".equals(System.getProperty("load.records"))) {
       produceBatches(config, client, series, perSeries, base, step, primeAt);
       return;
@@ -230,6 +238,13 @@ public final class StreamsLoad {
       }
       producer.flush();
     }
+  }
+
+  /**
+   * {@code -Dload.replicas}: how many HA replicas send each sample (default 1, no replica label).
+   */
+  private static int replicas() {
+    return Integer.getInteger("load.replicas", 1);
   }
 
   /** As {@link #produce}, in SampleBatch records per partition, as {@code MetricsPublisher}. */
@@ -254,16 +269,26 @@ public final class StreamsLoad {
                   producer.send(new ProducerRecord<>(Topics.SAMPLES, partition, null, record)));
       List<MetricSample> chunk = new ArrayList<>();
       List<String> ids = new ArrayList<>();
+      int replicas = replicas();
+      boolean resent = Boolean.getBoolean("load.resent");
       for (int k = primeAt == null ? 0 : -1; k < perSeries; k++) {
         for (int s = 0; s < series; s++) {
-          MetricSample sample =
-              k < 0 ? sample(s, primeAt, s + perSeries) : sample(s, base + k * step, s + k);
-          chunk.add(sample);
-          ids.add(key.idOf(sample));
-          if (chunk.size() == 10_000) {
-            batches.add(encoder.items(chunk, ids));
-            chunk.clear();
-            ids.clear();
+          for (int r = 0; r < replicas; r++) {
+            long offset = resent ? 0 : 7L * r;
+            MetricSample sample =
+                k < 0
+                    ? sample(s, primeAt, s + perSeries)
+                    : sample(s, base + k * step + offset, s + k);
+            if (replicas > 1 && !resent) {
+              sample.getLabels().put(SeriesKey.DEFAULT_REPLICA_LABEL, "r" + r);
+            }
+            chunk.add(sample);
+            ids.add(key.idOf(sample));
+            if (chunk.size() == 10_000) {
+              batches.add(encoder.items(chunk, ids));
+              chunk.clear();
+              ids.clear();
+            }
           }
         }
       }

@@ -259,6 +259,19 @@ class LateSamplesTest {
   }
 
   @Test
+  void aDroppedSampleLeavesItsSeriesAsItWas() {
+    // A duplicate's own type is not the series' (a drop that changed nothing keeps the entry hot).
+    gauge(5, T0 + 1_000);
+    gauge(6, T0 + 2_000);
+    pipe("temp", SampleType.COUNTER, 9, T0 + 2_000);
+    wallClock(T0 + MINUTE + 31_000);
+    assertThat(rollups1m.readValuesToList())
+        .extracting(Rollup::getType, Rollup::getCount, Rollup::getSum)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(SampleType.GAUGE, 2L, 11.0));
+    assertThat(drops.get("duplicate")).isEqualTo(1);
+  }
+
+  @Test
   void anyArrivalOrderWithDuplicatesEndsInTheRollupsOfTheSamplesInOrder() {
     // A counter with resets, a sample every 10 s for 6 minutes; two series get the same samples,
     // one in order, the other shuffled, with a third of them sent twice and checks in between.

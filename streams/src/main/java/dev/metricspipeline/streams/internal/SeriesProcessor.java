@@ -152,9 +152,10 @@ public final class SeriesProcessor
   /**
    * Hot entries as they were last written to {@code series-state}, decoded, least recently used
    * first: a series' next sample skips the store get and {@link SeriesState#decode}. Whatever
-   * leaves an entry without writing it (a drop, a failure half-way) forgets it, so one changed and
-   * not written is never seen again; the store is the only truth, and this is emptied whenever the
-   * task (re)starts or closes. At most {@link StreamsSettings#hotEntries()}.
+   * leaves an entry changed without writing it (a drop after chunks were loaded, a failure
+   * half-way) forgets it, so one changed and not written is never seen again; a drop that changed
+   * nothing keeps it. The store is the only truth, and this is emptied whenever the task (re)starts
+   * or closes. At most {@link StreamsSettings#hotEntries()}.
    */
   private final Map<String, SeriesState> hot;
 
@@ -169,6 +170,8 @@ public final class SeriesProcessor
   private long watermark = Long.MIN_VALUE;
   private long persistedWatermark = Long.MIN_VALUE;
   private boolean sawRecord;
+  // Whether this record loaded sealed chunks into a window (which the entry as stored has not).
+  private boolean unsealed;
   private long quietSince = Long.MAX_VALUE;
   private int lateLogged;
   private long lateUnlogged;
@@ -286,7 +289,9 @@ public final class SeriesProcessor
       return;
     }
     pendingClosed.clear();
+    unsealed = false;
     SeriesState s = take(series);
+    boolean stored = s != null;
     if (s == null) {
       if (StaleMarker.isStale(value)) {
         return; // nothing to end
@@ -296,12 +301,13 @@ public final class SeriesProcessor
       meta.put(NUMBER_KEY, ByteBuffer.allocate(8).putLong(nextSeriesNumber).array());
       meta.put(series, encodeMeta(sample.getName(), sample.getLabels()));
     }
-    s.type = sample.getType().ordinal();
+    int type = sample.getType().ordinal(); // set on the entry only when it is saved
     Window f = finestWindow(s, series, fstart);
     if (f != null) {
       samplesAround(f, s.number, ts);
     }
     if (StaleMarker.isStale(value)) {
+      s.type = type;
       if (ts > s.lastTs) {
         s.lastTs = ts;
         s.hasLast = false;
@@ -313,25 +319,29 @@ public final class SeriesProcessor
       return;
     }
     if (f != null && f.hasSample(ts)) {
-      drop("duplicate", series, ts);
+      drop("duplicate", series, stored ? s : null, ts);
       return;
     }
     long bucket = Math.floorDiv(ts, dedupInterval) * dedupInterval;
     if (sample.getPushId() != null && ts == sample.getIngestTimestamp()) {
       long digest = digest(sample.getPushId());
       if (s.seenPush(bucket, dedupInterval, digest)) {
-        drop("retried_push", series, ts);
+        drop("retried_push", series, stored ? s : null, ts);
         return;
       }
       s.rememberPush(bucket, dedupInterval, digest);
     }
     if (isReplica(sample) && replicaSampleIn(s, series, bucket, bucket + dedupInterval)) {
-      drop("replica", series, ts);
       if (sample.getPushId() != null) {
+        drop("replica", series, null, ts);
+        s.type = type;
         save(series, s); // the push id is remembered all the same
+      } else {
+        drop("replica", series, stored ? s : null, ts);
       }
       return;
     }
+    s.type = type;
     streamTime = Math.max(streamTime, ts);
     rollUp(series, s, f, ts, value, CUMULATIVE.contains(sample.getType()));
     save(series, s);
@@ -506,6 +516,7 @@ public final class SeriesProcessor
     if (!w.needsChunks(ts)) {
       return;
     }
+    unsealed = true;
     byte[][] stored = new byte[w.chunks][];
     for (int c = 0; c < w.chunks; c++) {
       stored[c] = sealed.get(chunkKey(w.start, number, c));
@@ -831,9 +842,21 @@ public final class SeriesProcessor
     context.forward(record.withValue((SpecificRecord) rejected), rejectedChild);
   }
 
-  /** Counts and logs a dropped sample; its series' hot entry is forgotten unless saved again. */
-  private void drop(String reason, String series, long ts) {
-    forget(series); // the record may have changed it (its type, loaded chunks) before the drop
+  /**
+   * Counts and logs a dropped sample. {@code unchanged} is the series' entry as read from the store
+   * or {@link #hot}, if nothing since has changed it: it stays (or becomes) hot, so the series'
+   * next sample skips the store and the decode (a replica pair's every other sample is a drop, as
+   * is every sample of a replay). Otherwise (null) the hot entry is forgotten, unless the caller
+   * saves it again. It is forgotten too when this record loaded sealed chunks into a window: that
+   * entry would still be written right by its next save ({@link #seal} puts them back), but would
+   * hold the loaded samples in the heap until then.
+   */
+  private void drop(String reason, String series, SeriesState unchanged, long ts) {
+    if (unchanged != null && !unsealed) {
+      hot.put(series, unchanged);
+    } else {
+      forget(series);
+    }
     drops.increment(reason);
     LOG.debug(
         "Dropped {} {}@{} from {}",
