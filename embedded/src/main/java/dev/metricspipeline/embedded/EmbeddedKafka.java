@@ -152,6 +152,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.setProperty("min.insync.replicas", "1");
     p.setProperty("group.initial.rebalance.delay.ms", "0");
     p.setProperty("auto.create.topics.enable", "false");
+    // The log cleaner's offset map is allocated on the heap when the broker starts, 128 MiB by
+    // default: an eighth of `run -Xmx1g` held for compacting the changelogs, the push groups and
+    // the schemas. 16 MiB maps about 630,000 keys per cleaning pass, and a dirty
+    // section with more keys is cleaned in more passes (docs/ARCHITECTURE.md).
+    p.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
     return p;
   }
 
