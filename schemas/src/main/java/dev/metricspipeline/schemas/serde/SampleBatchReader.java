@@ -9,6 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,13 @@ import org.apache.avro.SchemaNormalization;
  * SerializationException}). Blocks with a negative count (followed by their size in bytes), which
  * other Avro writers may use for arrays and maps, are read too.
  *
+ * <p>A string equal, byte for byte, to the one read at the same place of the sample before (the
+ * name, a label key or value at its position, the push group, push id, target, replica or source)
+ * is that sample's {@code String} again rather than a new one: the samples of one push or scrape
+ * share most of them, and a shared string also keeps its cached hash for the stage's label maps.
+ * The series id, different for every sample, is always new. Strings are immutable, so nothing can
+ * tell a shared one from a copy but {@code ==}.
+ *
  * <p>Not thread-safe: one per record.
  */
 final class SampleBatchReader {
@@ -45,9 +53,25 @@ final class SampleBatchReader {
     SampleItemWriter.checkFields(MetricSample.getClassSchema());
   }
 
+  // Where the sample before read each string shared by place: the name, the five optional
+  // strings before the series id, then a key and a value for each of the first LABEL_PLACES label
+  // positions (a map's entries come in the order its writer iterated them: sorted for the sorted
+  // label maps of the gateway, and the same for two hash maps of the same keys).
+  private static final int NAME = 0;
+  private static final int OPTIONALS = 1;
+  private static final int LABELS = OPTIONALS + 5;
+  private static final int LABEL_PLACES = 16;
+  private static final int NOT_SHARED = -1;
+
   private final byte[] buf;
   private final int end;
   private int pos;
+
+  /** Per place, the last string read there and where its bytes are in {@link #buf}. */
+  private final String[] lastString = new String[LABELS + 2 * LABEL_PLACES];
+
+  private final int[] lastFrom = new int[lastString.length];
+  private final int[] lastTo = new int[lastString.length];
 
   private SampleBatchReader(byte[] buf, int from, int end) {
     this.buf = buf;
@@ -84,7 +108,7 @@ final class SampleBatchReader {
   }
 
   private MetricSample sample() {
-    String name = string();
+    String name = string(NAME);
     Map<String, String> labels = labels();
     SampleType type = TYPES[index(TYPES.length, "SampleType")];
     double value = doubleValue();
@@ -99,12 +123,12 @@ final class SampleBatchReader {
         timestamp,
         ingestTimestamp,
         origin,
-        optional(),
-        optional(),
-        optional(),
-        optional(),
-        optional(),
-        optional());
+        optional(OPTIONALS),
+        optional(OPTIONALS + 1),
+        optional(OPTIONALS + 2),
+        optional(OPTIONALS + 3),
+        optional(OPTIONALS + 4),
+        optional(NOT_SHARED));
   }
 
   private Map<String, String> labels() {
@@ -115,15 +139,16 @@ final class SampleBatchReader {
         labels = new HashMap<>((int) (n * 4 / 3 + 1));
       }
       for (long i = 0; i < n; i++) {
-        String key = string();
-        labels.put(key, string());
+        int place = labels.size() < LABEL_PLACES ? LABELS + 2 * labels.size() : NOT_SHARED;
+        String key = string(place);
+        labels.put(key, string(place == NOT_SHARED ? NOT_SHARED : place + 1));
       }
     }
     return labels == null ? new HashMap<>(0) : labels;
   }
 
-  /** A union of null and string: branch 0 is null, 1 a string. */
-  private String optional() {
+  /** A union of null and string: branch 0 is null, 1 a string (shared by {@code place}). */
+  private String optional(int place) {
     long branch = varlong();
     if (branch == 0) {
       return null;
@@ -131,17 +156,33 @@ final class SampleBatchReader {
     if (branch != 1) {
       throw new IllegalArgumentException("union branch " + branch + " of [null, string]");
     }
-    return string();
+    return string(place);
   }
 
-  private String string() {
+  /**
+   * A string; the one last read at {@code place} if its bytes are the same ({@link #NOT_SHARED}:
+   * always a new one).
+   */
+  private String string(int place) {
     long length = varlong();
     if (length < 0 || length > end - pos) {
       throw new IllegalArgumentException(
           "string of " + length + " bytes with " + (end - pos) + " left");
     }
-    String s = new String(buf, pos, (int) length, StandardCharsets.UTF_8);
-    pos += (int) length;
+    int from = pos;
+    int to = from + (int) length;
+    pos = to;
+    if (place == NOT_SHARED) {
+      return new String(buf, from, to - from, StandardCharsets.UTF_8);
+    }
+    String last = lastString[place];
+    if (last != null && Arrays.equals(buf, lastFrom[place], lastTo[place], buf, from, to)) {
+      return last; // Arrays.equals compares the lengths first
+    }
+    String s = new String(buf, from, to - from, StandardCharsets.UTF_8);
+    lastString[place] = s;
+    lastFrom[place] = from;
+    lastTo[place] = to;
     return s;
   }
 

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metricspipeline.schemas.avro.MetricSample;
+import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleBatch;
+import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -191,5 +194,54 @@ class SampleBatchReaderTest {
     assertThatThrownBy(() -> SampleBatchReader.read(cut, HEADER, cut.length))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("left");
+  }
+
+  private static MetricSample sample(
+      String name, Map<String, String> labels, String pushGroup, String source, String id) {
+    MetricSample sample =
+        MetricSample.newBuilder()
+            .setName(name)
+            .setLabels(labels)
+            .setType(SampleType.GAUGE)
+            .setValue(1)
+            .setTimestamp(1_000)
+            .setIngestTimestamp(1_000)
+            .setOrigin(Origin.PUSH_PROMETHEUS)
+            .setPushGroup(pushGroup)
+            .setSource(source)
+            .setSeriesId(id)
+            .build();
+    return sample;
+  }
+
+  @Test
+  void aStringIsSharedWithTheSampleBeforeOnlyForTheSameBytesAtTheSamePlace() {
+    byte[] record =
+        ours(
+            List.of(
+                sample("up", Map.of("instance", "h1", "job", "a"), "g", "s", "up{a}"),
+                sample("up", Map.of("instance", "h1", "job", "b"), "g", "t", "up{a}"),
+                sample("up", Map.of("instance", "h1", "zone", "b"), "g", "t", "up{b}")));
+    List<MetricSample> read = SampleBatchReader.read(record, HEADER, record.length);
+    MetricSample first = read.get(0);
+    MetricSample second = read.get(1);
+    MetricSample third = read.get(2);
+    // Same bytes, same place: the very same String.
+    assertThat(second.getName()).isSameAs(first.getName());
+    assertThat(second.getPushGroup()).isSameAs(first.getPushGroup());
+    assertThat(labelKey(second, 0)).isSameAs(labelKey(first, 0));
+    assertThat(second.getLabels().get("instance")).isSameAs(first.getLabels().get("instance"));
+    // Same length, other bytes: read as what they are.
+    assertThat(second.getLabels()).containsEntry("job", "b");
+    assertThat(second.getSource()).isEqualTo("t");
+    assertThat(third.getLabels()).containsOnlyKeys("instance", "zone").containsEntry("zone", "b");
+    // The series id is never shared, even when equal.
+    assertThat(second.getSeriesId())
+        .isEqualTo(first.getSeriesId())
+        .isNotSameAs(first.getSeriesId());
+  }
+
+  private static String labelKey(MetricSample sample, int position) {
+    return sample.getLabels().keySet().stream().sorted().toList().get(position).toString();
   }
 }
