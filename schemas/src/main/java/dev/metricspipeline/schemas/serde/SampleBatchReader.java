@@ -30,12 +30,12 @@ import org.apache.avro.SchemaNormalization;
  * SerializationException}). Blocks with a negative count (followed by their size in bytes), which
  * other Avro writers may use for arrays and maps, are read too.
  *
- * <p>A string equal, byte for byte, to the one read at the same place of the sample before (the
- * name, a label key or value at its position, the push group, push id, target, replica or source)
- * is that sample's {@code String} again rather than a new one: the samples of one push or scrape
- * share most of them, and a shared string also keeps its cached hash for the stage's label maps.
- * The series id, different for every sample, is always new. Strings are immutable, so nothing can
- * tell a shared one from a copy but {@code ==}.
+ * <p>A string equal, byte for byte, to the last one read at the same place of an earlier sample of
+ * the record (the name, a label key or value at its position, the push group, push id, target,
+ * replica or source) is that {@code String} again rather than a new one: the samples of one push or
+ * scrape share most of them, and a shared string also keeps its cached hash for the stage's label
+ * maps. The series id, different for every sample, is always new. Strings are immutable, so nothing
+ * can tell a shared one from a copy but {@code ==}.
  *
  * <p>Not thread-safe: one per record.
  */
@@ -53,7 +53,7 @@ final class SampleBatchReader {
     SampleItemWriter.checkFields(MetricSample.getClassSchema());
   }
 
-  // Where the sample before read each string shared by place: the name, the five optional
+  // Where the last string read at each place came from: the name, the five optional
   // strings before the series id, then a key and a value for each of the first LABEL_PLACES label
   // positions (a map's entries come in the order its writer iterated them: sorted for the sorted
   // label maps of the gateway, and the same for two hash maps of the same keys).
