@@ -310,7 +310,8 @@ public final class PushRoutes {
   }
 
   /**
-   * Reads the body within the size limit (413 as soon as it is exceeded), runs {@code work} on a
+   * Reads the body within the size limit (413 as soon as it is exceeded) into one array ({@link
+   * RequestBody}: sized by {@code Content-Length} when the request has one), runs {@code work} on a
    * worker thread, and calls {@code done} on the event loop with its outcome.
    */
   private <T> void withBody(
@@ -321,7 +322,8 @@ public final class PushRoutes {
       BiConsumer<T, Throwable> done) {
     HttpServerRequest request = ctx.request();
     String length = request.getHeader("Content-Length");
-    if (length != null && parseLong(length) > config.maxBodyBytes()) {
+    long declared = length == null ? -1 : parseLong(length);
+    if (declared > config.maxBodyBytes()) {
       tooLarge(
           ctx,
           method,
@@ -329,7 +331,7 @@ public final class PushRoutes {
           "the body of " + length + " bytes is larger than the limit of " + config.maxBodyBytes());
       return;
     }
-    Buffer body = Buffer.buffer();
+    RequestBody body = new RequestBody(declared);
     AtomicBoolean refused = new AtomicBoolean();
     request.handler(
         chunk -> {
@@ -345,7 +347,7 @@ public final class PushRoutes {
                 "the body is larger than the limit of " + config.maxBodyBytes() + " bytes");
             return;
           }
-          body.appendBuffer(chunk);
+          body.append(chunk);
         });
     request.exceptionHandler(e -> LOG.debug("Body of {} failed: {}", request.path(), e.toString()));
     request.endHandler(
@@ -355,7 +357,7 @@ public final class PushRoutes {
           }
           Context context = vertx.getOrCreateContext();
           vertx
-              .executeBlocking(() -> work.apply(body.getBytes()), false)
+              .executeBlocking(() -> work.apply(body.bytes()), false)
               .onSuccess(
                   future ->
                       future.whenComplete(
