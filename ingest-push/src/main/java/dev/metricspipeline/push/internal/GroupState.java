@@ -7,13 +7,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metricspipeline.schemas.avro.SampleType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * What a push group holds now: its series with their last values, and when it was last pushed. Kept
@@ -38,8 +43,65 @@ public record GroupState(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Copies {@code series} unless it is already a state's (or {@link #adopt}ed) map. */
   public GroupState {
-    series = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(series));
+    series = series instanceof SeriesMap held ? held : new SeriesMap(new LinkedHashMap<>(series));
+  }
+
+  /**
+   * {@code series} as a state's map, without copying it: for a map made to be the next state's,
+   * which its maker must not change afterwards. A group of 1,000 series is a new state on every
+   * push.
+   */
+  static Map<String, Series> adopt(LinkedHashMap<String, Series> series) {
+    return new SeriesMap(series);
+  }
+
+  /**
+   * A state's series in their order, which no one can change through it: a later state (a refused
+   * push's, say) takes it as it is.
+   */
+  private static final class SeriesMap extends AbstractMap<String, Series> {
+    private final Map<String, Series> view;
+
+    SeriesMap(LinkedHashMap<String, Series> owned) {
+      this.view = Collections.unmodifiableMap(owned);
+    }
+
+    @Override
+    public Set<Map.Entry<String, Series>> entrySet() {
+      return view.entrySet();
+    }
+
+    @Override
+    public Set<String> keySet() {
+      return view.keySet();
+    }
+
+    @Override
+    public Collection<Series> values() {
+      return view.values();
+    }
+
+    @Override
+    public int size() {
+      return view.size();
+    }
+
+    @Override
+    public Series get(Object id) {
+      return view.get(id);
+    }
+
+    @Override
+    public boolean containsKey(Object id) {
+      return view.containsKey(id);
+    }
+
+    @Override
+    public void forEach(BiConsumer<? super String, ? super Series> action) {
+      view.forEach(action);
+    }
   }
 
   /**
@@ -191,7 +253,7 @@ public record GroupState(
    * them ({@link JsonBytes#quote}).
    */
   public byte[] toJson() {
-    JsonBytes out = new JsonBytes(256 + 160 * series.size());
+    JsonBytes out = JsonBytes.scratch();
     out.ascii("{\"labels\":");
     writeLabels(out, key.labels());
     out.ascii(",\"lastPushMs\":").ascii(Long.toString(lastPushMs));
@@ -209,7 +271,7 @@ public record GroupState(
       out.ascii("\",\"timestamp\":").ascii(Long.toString(s.timestamp())).ascii("}");
     }
     out.ascii("]}");
-    return out.toByteArray();
+    return out.release();
   }
 
   /** Writes labels as a JSON object of strings, in their map's order. */
@@ -230,11 +292,40 @@ public record GroupState(
   static final class JsonBytes {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
+    /** The most a thread's scratch array keeps between documents: 1 MiB. */
+    static final int SCRATCH_KEPT = 1 << 20;
+
+    private static final ThreadLocal<JsonBytes> SCRATCH =
+        ThreadLocal.withInitial(() -> new JsonBytes(64 << 10));
+
     private byte[] buf;
     private int size;
 
     JsonBytes(int capacity) {
       buf = new byte[Math.max(capacity, 16)];
+    }
+
+    /**
+     * This thread's scratch document, emptied: a group's state is written on every push, so its
+     * array is reused rather than made (and grown) each time. Give it back with {@link #release}.
+     */
+    static JsonBytes scratch() {
+      JsonBytes out = SCRATCH.get();
+      out.size = 0;
+      return out;
+    }
+
+    /**
+     * The scratch document's bytes, copied out; an array grown beyond {@link #SCRATCH_KEPT} is
+     * dropped so that one large group does not pin it to the thread.
+     */
+    byte[] release() {
+      byte[] bytes = toByteArray();
+      if (buf.length > SCRATCH_KEPT) {
+        buf = new byte[64 << 10];
+      }
+      size = 0;
+      return bytes;
     }
 
     int size() {

@@ -128,7 +128,7 @@ record PushPlan(
   static PushPlan push(
       Context c, ParseResult parsed, PushGatewayConfig config, SeriesKey seriesKey) {
     PushService.PushRequest request = c.request();
-    Map<String, GroupState.Series> pushed = new LinkedHashMap<>();
+    LinkedHashMap<String, GroupState.Series> pushed = new LinkedHashMap<>();
     List<MetricSample> samples = new ArrayList<>(parsed.samples().size() + 8);
     Set<String> families = new HashSet<>(parsed.families());
     PushMemo memo = c.memo();
@@ -190,34 +190,42 @@ record PushPlan(
     }
     int carried = samples.size();
 
-    Map<String, GroupState.Series> next = new LinkedHashMap<>();
-    if (request.method() == PushService.Method.POST) {
+    // A PUT's group is what it pushed; a POST keeps the earlier series of the families not pushed.
+    LinkedHashMap<String, GroupState.Series> next = pushed;
+    if (request.method() == PushService.Method.POST && c.previous().isPresent()) {
+      LinkedHashMap<String, GroupState.Series> kept = new LinkedHashMap<>();
       c.previous()
-          .ifPresent(
-              g ->
-                  g.series()
-                      .forEach(
-                          (id, s) -> {
-                            if (!families.contains(s.family())) {
-                              next.put(id, s);
-                            }
-                          }));
+          .get()
+          .series()
+          .forEach(
+              (id, s) -> {
+                if (!families.contains(s.family())) {
+                  kept.put(id, s);
+                }
+              });
+      kept.putAll(pushed);
+      next = kept;
     }
-    next.putAll(pushed);
-    int staleCount = 0;
-    if (c.previous().isPresent()) {
-      for (Map.Entry<String, GroupState.Series> old : c.previous().get().series().entrySet()) {
-        if (!next.containsKey(old.getKey())) {
-          samples.add(staleMarker(old.getValue(), c));
-          staleCount++;
-        }
-      }
-    }
+    Map<String, GroupState.Series> after = next;
+    // forEach, not entrySet(): an unmodifiable map's entry set wraps every entry it hands out.
+    c.previous()
+        .ifPresent(
+            g ->
+                g.series()
+                    .forEach(
+                        (id, s) -> {
+                          if (!after.containsKey(id)) {
+                            samples.add(staleMarker(s, c));
+                          }
+                        }));
+    int staleCount = samples.size() - carried;
     long lastFailure = c.previous().map(GroupState::lastFailureMs).orElse(0L);
     samples.add(meta("push_time_seconds", c.now() / 1000.0, c));
     samples.add(meta("push_failure_time_seconds", lastFailure / 1000.0, c));
+    // Nothing changes next (or pushed) from here on: the state takes it without a copy.
     GroupState state =
-        new GroupState(request.key(), next, c.now(), lastFailure, c.version(), false);
+        new GroupState(
+            request.key(), GroupState.adopt(next), c.now(), lastFailure, c.version(), false);
     return new PushPlan(
         samples, memo == null ? null : Arrays.asList(resolved), state, carried, staleCount);
   }

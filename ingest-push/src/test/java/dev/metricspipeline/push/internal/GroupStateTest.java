@@ -140,6 +140,43 @@ class GroupStateTest {
   }
 
   @Test
+  void aStateLargerThanTheKeptScratchIsWrittenWholeAndTheNextOneAfterIt() throws IOException {
+    Map<String, GroupState.Series> series = new LinkedHashMap<>();
+    String wide = "v".repeat(1_000);
+    for (int i = 0; series.size() * 1_000 <= GroupState.JsonBytes.SCRATCH_KEPT; i++) {
+      GroupState.Series s =
+          new GroupState.Series(
+              "m", "m", new TreeMap<>(Map.of("i", i + wide)), SampleType.GAUGE, i, i);
+      series.put(IDS.idOf(s.name(), s.labels()), s);
+    }
+    GroupState large = new GroupState(state().key(), series, 1, 0, 3, false);
+    byte[] written = large.toJson();
+    assertThat(written.length).isGreaterThan(GroupState.JsonBytes.SCRATCH_KEPT);
+    assertThat(GroupState.fromJson(written, IDS)).isEqualTo(large);
+    // The same thread's next, small state is written alone, not over the large one's tail.
+    assertThat(new String(state().toJson(), StandardCharsets.UTF_8)).isEqualTo(WRITTEN);
+    assertThat(large.toJson()).isEqualTo(written);
+  }
+
+  @Test
+  void aStateKeepsItsSeriesWhateverHappensToTheMapItWasMadeOf() {
+    Map<String, GroupState.Series> given = new LinkedHashMap<>(state().series());
+    GroupState state = new GroupState(state().key(), given, 1, 0, 1, false);
+    given.clear();
+    assertThat(state.series()).hasSize(2);
+    assertThatThrownBy(() -> state.series().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> state.series().entrySet().iterator().next().setValue(null))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> state.series().values().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    // A later state of the same series (a refused push's) takes the map as it is.
+    GroupState failed = new GroupState(state.key(), state.series(), 1, 2, 2, false);
+    assertThat(failed.series()).isSameAs(state.series());
+    assertThat(failed.series()).containsExactlyEntriesOf(state().series());
+  }
+
+  @Test
   void writesTheLayoutTheGroupTopicHolds() {
     assertThat(new String(state().toJson(), StandardCharsets.UTF_8)).isEqualTo(WRITTEN);
   }
