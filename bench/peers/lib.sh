@@ -64,6 +64,13 @@ print(f"{name}\t{rate:,.0f}\t{pct(50)}\t{pct(99)}\t{bad}{' ' + errors.group(1) i
 PY
 }
 
+# warm_up NAME LUA URL: WARMUP s (default 20) of a load, not counted: our JVM's JIT needs it (C2
+# took a fifth of the CPU in an unwarmed 15 s run), and each peer gets the same. BODY or BODIES as
+# for load.
+warm_up() {
+  DURATION="${WARMUP:-20}" load "$1 warm-up" "$2" "$3" >/dev/null
+}
+
 # ratio OURS THEIRS: prints ours/theirs with two decimals.
 ratio() {
   python3 -c "import sys; o,t=float(sys.argv[1].replace(',','')),float(sys.argv[2].replace(',','')); print(f'{o/t:.2f}x' if t else 'n/a')" "$1" "$2"

@@ -2,8 +2,7 @@
 # The Pushgateway API side by side: Debian's prometheus-pushgateway (default, then memory only with
 # --push.disable-consistency-check) and our push gateway under `run` (durable in Kafka), the same
 # 1,000-sample body PUT over 200 groups by wrk (THREADS=2, CONNECTIONS=8, DURATION=15 s). Each server
-# first gets WARMUP s (default 20) of the same load, not counted: our JVM's JIT needs it (C2 took a
-# fifth of the CPU in an unwarmed 15 s run), and the peers get the same.
+# first gets WARMUP s (default 20) of the same load, not counted (warm_up in lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 need wrk prometheus-pushgateway curl python3
@@ -20,7 +19,7 @@ run_peer() {
   prometheus-pushgateway --web.listen-address="127.0.0.1:$port" "$@" >"$work/pushgateway.log" 2>&1 &
   peer_pid=$!
   wait_http "http://127.0.0.1:$port/-/ready" 30
-  DURATION="${WARMUP:-20}" load "$label warm-up" "$peers/pushgateway.lua" "http://127.0.0.1:$port" >/dev/null
+  warm_up "$label" "$peers/pushgateway.lua" "http://127.0.0.1:$port"
   load "$label" "$peers/pushgateway.lua" "http://127.0.0.1:$port"
   stop_pid "$peer_pid"; peer_pid=
 }
@@ -31,7 +30,7 @@ echo "$peer_memory"
 
 port=$(free_port)
 start_ours "$work/ours" "$port"
-DURATION="${WARMUP:-20}" load "metrics-pipeline warm-up" "$peers/pushgateway.lua" "http://127.0.0.1:$port" >/dev/null
+warm_up "metrics-pipeline" "$peers/pushgateway.lua" "http://127.0.0.1:$port"
 ours=$(load "metrics-pipeline run (Kafka)" "$peers/pushgateway.lua" "http://127.0.0.1:$port")
 echo "$ours"
 stop_pid "$ours_pid"; ours_pid=

@@ -3,7 +3,7 @@
 # push gateway under `run`, snappy WriteRequests of 1,000 series each by wrk for DURATION s. Two
 # runs each: steady state (the same body over and over) and new series (remote-write-new.lua builds
 # every request with series no request had before). Each server first gets WARMUP s (default 20) of
-# the steady load, not counted: our JVM's JIT needs it, and the peer gets the same.
+# the steady load, not counted (warm_up in lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 need wrk prometheus curl python3
@@ -16,7 +16,7 @@ steady="$work/rw-steady.bin"
 printf 'path\tsamples/s\tp50\tp99\tnon-2xx\n'
 both() {
   local label="$1" url="$2"
-  BODIES="$steady" DURATION="${WARMUP:-20}" load "$label warm-up" "$peers/remote-write.lua" "$url" >/dev/null
+  BODIES="$steady" warm_up "$label" "$peers/remote-write.lua" "$url"
   BODIES="$steady" load "$label steady" "$peers/remote-write.lua" "$url"
   load "$label new series" "$peers/remote-write-new.lua" "$url"
 }
