@@ -1,6 +1,7 @@
 package dev.metricspipeline.formats;
 
 import dev.metricspipeline.formats.internal.FrozenLabels;
+import dev.metricspipeline.schemas.MetricSamples;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleType;
@@ -42,7 +43,7 @@ public record ParsedSample(
    * @param ingestTimestamp when the pipeline accepted it, ms since the epoch
    */
   public MetricSample toAvro(Origin origin, long ingestTimestamp) {
-    return new MetricSample(
+    return MetricSamples.of(
         name,
         labels,
         type,

@@ -10,6 +10,7 @@ import dev.metricspipeline.formats.TextFormatParser;
 import dev.metricspipeline.pull.PullConfig;
 import dev.metricspipeline.pull.Relabeler;
 import dev.metricspipeline.pull.Target;
+import dev.metricspipeline.schemas.MetricSamples;
 import dev.metricspipeline.schemas.SampleTimestamps;
 import dev.metricspipeline.schemas.SeriesKey;
 import dev.metricspipeline.schemas.StaleMarker;
@@ -296,7 +297,7 @@ final class ScrapeProcessor {
   /** The sample published: the series as relabeled, from this target, by this replica. */
   private MetricSample sample(
       String name, Map<String, String> labels, SampleType type, double value, long ts, long start) {
-    return new MetricSample(
+    return MetricSamples.of(
         name,
         labels,
         type,
@@ -320,7 +321,7 @@ final class ScrapeProcessor {
 
   static MetricSample stale(MetricSample prototype, long ts) {
     // Field by field: Avro's builder copy would deep-copy through its class allow-list.
-    return new MetricSample(
+    return MetricSamples.of(
         prototype.getName(),
         prototype.getLabels(),
         prototype.getType(),

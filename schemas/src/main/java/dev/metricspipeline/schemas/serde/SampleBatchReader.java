@@ -1,5 +1,6 @@
 package dev.metricspipeline.schemas.serde;
 
+import dev.metricspipeline.schemas.MetricSamples;
 import dev.metricspipeline.schemas.avro.MetricSample;
 import dev.metricspipeline.schemas.avro.Origin;
 import dev.metricspipeline.schemas.avro.SampleBatch;
@@ -115,7 +116,7 @@ final class SampleBatchReader {
     long timestamp = varlong();
     long ingestTimestamp = varlong();
     Origin origin = ORIGINS[index(ORIGINS.length, "Origin")];
-    return new MetricSample(
+    return MetricSamples.of(
         name,
         labels,
         type,
