@@ -866,9 +866,22 @@ public final class SeriesProcessor
         Coordinates.of(context.recordMetadata().orElse(null)));
   }
 
-  /** Keys sort by time, then series: what is due is one range scan. */
+  /**
+   * Keys sort by time, then series: what is due is one range scan. The time is 19 digits, zero
+   * padded ({@code %019d|%s}, the keys' format since the store's first layout), written without
+   * {@link String#format}, which was 6% of the stream thread's CPU samples in {@code StreamsLoad}
+   * at 1,000,000 series (a key made for every series' first sample).
+   */
   static String dueKey(long at, String series) {
-    return String.format("%019d|%s", at, series);
+    if (at < 0) {
+      return String.format("%019d|%s", at, series); // never a due time; kept as it always was
+    }
+    String digits = Long.toString(at);
+    StringBuilder key = new StringBuilder(20 + series.length());
+    for (int i = digits.length(); i < 19; i++) {
+      key.append('0');
+    }
+    return key.append(digits).append('|').append(series).toString();
   }
 
   /**
