@@ -159,6 +159,14 @@ public final class SeriesProcessor
    */
   private final Map<String, SeriesState> hot;
 
+  private static final int INITIAL_SCRATCH = 4_096;
+
+  /** A scratch grown past this by one large entry is dropped after it. */
+  private static final int KEPT_SCRATCH = 256 * 1_024;
+
+  /** Where {@link #save} encodes entries: {@link SeriesState#encode(SeriesState.Bytes)}. */
+  private SeriesState.Bytes encoded = new SeriesState.Bytes(INITIAL_SCRATCH);
+
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, byte[]> state;
   private KeyValueStore<String, byte[]> meta;
@@ -574,7 +582,10 @@ public final class SeriesProcessor
     }
     pendingClosed.clear();
     refile(series, s);
-    state.put(series, s.encode());
+    state.put(series, s.encode(encoded));
+    if (encoded.capacity() > KEPT_SCRATCH) {
+      encoded = new SeriesState.Bytes(INITIAL_SCRATCH); // one entry's outlier is not kept
+    }
     hot.put(series, s);
   }
 

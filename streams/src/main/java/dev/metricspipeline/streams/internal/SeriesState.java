@@ -34,6 +34,13 @@ final class SeriesState {
 
   static final byte LAYOUT = 2;
 
+  /**
+   * What an entry or window holds before it has any: shared, as an empty array is never written.
+   */
+  private static final long[] NO_LONGS = new long[0];
+
+  private static final double[] NO_DOUBLES = new double[0];
+
   /** Given by the task when it first sees the series: names its windows in closed-windows. */
   long number;
 
@@ -55,7 +62,7 @@ final class SeriesState {
   final List<long[]> dirty = new ArrayList<>(0);
 
   /** Push id digests with their dedup bucket, pairs (bucket, digest). */
-  long[] pushIds = new long[0];
+  long[] pushIds = NO_LONGS;
 
   /**
    * Which finest windows hold samples: bit {@code i} stands for the window starting {@code i}
@@ -64,7 +71,7 @@ final class SeriesState {
    */
   long anchor = Long.MIN_VALUE;
 
-  long[] held = new long[0];
+  long[] held = NO_LONGS;
 
   /** Marks the finest window at {@code start} as holding a sample; keeps {@code bits} of them. */
   void markHeld(long start, long size, int bits) {
@@ -174,7 +181,17 @@ final class SeriesState {
   private int decodedSize;
 
   byte[] encode() {
-    Bytes out = new Bytes(Math.max(64 + open.size() * 96, decodedSize + 32));
+    return encode(new Bytes(Math.max(64 + open.size() * 96, decodedSize + 32)));
+  }
+
+  /**
+   * Encodes into {@code scratch} (emptied first; the caller's, reused from one entry to the next)
+   * and returns a copy of exactly the bytes written: the only array made, where {@link #encode()}
+   * makes a buffer at a guess and then the copy.
+   */
+  byte[] encode(Bytes scratch) {
+    Bytes out = scratch;
+    out.clear();
     out.put(LAYOUT);
     out.varlong(number);
     out.put((byte) type);
@@ -218,12 +235,14 @@ final class SeriesState {
     s.lastValue = in.getDouble();
     long due = in.varlong();
     s.dueAt = due == -1 ? Long.MAX_VALUE : due;
-    s.pushIds = new long[in.varint()];
+    int pushIds = in.varint();
+    s.pushIds = pushIds == 0 ? NO_LONGS : new long[pushIds];
     for (int i = 0; i < s.pushIds.length; i++) {
       s.pushIds[i] = in.varlong();
     }
     s.anchor = in.varlong();
-    s.held = new long[in.varint()];
+    int held = in.varint();
+    s.held = held == 0 ? NO_LONGS : new long[held];
     for (int i = 0; i < s.held.length; i++) {
       s.held[i] = in.getLong();
     }
@@ -275,9 +294,9 @@ final class SeriesState {
     boolean keepsSamples;
 
     /** The samples decoded, read through {@link #time}/{@link #value}: see {@link #raw}. */
-    private long[] times = new long[0];
+    private long[] times = NO_LONGS;
 
-    private double[] values = new double[0];
+    private double[] values = NO_DOUBLES;
     int n;
 
     /** The newest sample's time, {@code Long.MIN_VALUE} without samples. */
@@ -621,6 +640,16 @@ final class SeriesState {
 
     Bytes(int capacity) {
       buf = new byte[capacity];
+    }
+
+    /** Forgets what was written; keeps the array. */
+    void clear() {
+      size = 0;
+    }
+
+    /** The length of the array written into, whatever {@link #size()} is. */
+    int capacity() {
+      return buf.length;
     }
 
     private void ensure(int more) {

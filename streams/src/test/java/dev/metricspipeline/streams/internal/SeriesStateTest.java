@@ -187,4 +187,30 @@ class SeriesStateTest {
     bytes[0] = 9;
     assertThatThrownBy(() -> SeriesState.decode(bytes)).hasMessageContaining("layout 9");
   }
+
+  @Test
+  void anEntryEncodedInAReusedScratchIsTheSameBytesAndNothingOfTheLastOne() {
+    SeriesState large = new SeriesState();
+    large.lastTs = T0;
+    for (int r = 0; r < 3; r++) {
+      Window w = new Window(r, T0, true, r == 0);
+      for (int i = 0; i < 40; i++) {
+        w.add(T0 + i * 1_000, i);
+        w.insertSample(T0 + i * 1_000, i);
+      }
+      large.open.add(w);
+    }
+    SeriesState small = new SeriesState();
+    small.rememberPush(T0, 15_000, 5L);
+    SeriesState.Bytes scratch = new SeriesState.Bytes(8);
+
+    byte[] first = large.encode(scratch);
+    byte[] second = small.encode(scratch);
+
+    assertThat(first).isEqualTo(large.encode());
+    assertThat(second).isEqualTo(small.encode());
+    assertThat(scratch.capacity()).isGreaterThan(second.length);
+    assertThat(SeriesState.decode(second).seenPush(T0, 15_000, 5L)).isTrue();
+    assertThat(SeriesState.decode(first).open(2, T0).count).isEqualTo(40);
+  }
 }
