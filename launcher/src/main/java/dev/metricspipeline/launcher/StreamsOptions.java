@@ -62,9 +62,9 @@ final class StreamsOptions {
       paramLabel = "N",
       description =
           "Series state entries each streams task keeps decoded on the heap (about 1.5 kB each),"
-              + " so a series' next sample skips reading and decoding its entry; 0 keeps none"
-              + " (with far more series per task than this, the misses cost more than the hits"
-              + " save). Env: METRICS_PIPELINE_HOT_ENTRIES. Default: ${DEFAULT-VALUE}")
+              + " so a series' next sample skips reading and decoding its entry; a series is"
+              + " kept from its second sighting among the last twice N not kept; 0 keeps none."
+              + " Env: METRICS_PIPELINE_HOT_ENTRIES. Default: ${DEFAULT-VALUE}")
   int hotEntries;
 
   /** The stage's thread count: {@code --stream-threads}, or one per core. */

@@ -34,6 +34,7 @@ import java.util.Set;
  *     before it reaches a window, a store or an output
  * @param hotEntries the most series state entries each task keeps decoded on the heap, as last
  *     written to its store, so a series' next sample skips decoding it (0: decode every time); a
+ *     series is kept from its second sighting among the last {@code 2 × hotEntries} not kept; a
  *     tuning knob with no effect on what is emitted
  */
 public record StreamsSettings(

@@ -20,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,14 +149,14 @@ public final class SeriesProcessor
   private final InputBacklog backlog;
 
   /**
-   * Hot entries as they were last written to {@code series-state}, decoded, least recently used
-   * first: a series' next sample skips the store get and {@link SeriesState#decode}. Whatever
-   * leaves an entry changed without writing it (a drop after chunks were loaded, a failure
-   * half-way) forgets it, so one changed and not written is never seen again; a drop that changed
-   * nothing keeps it. The store is the only truth, and this is emptied whenever the task (re)starts
-   * or closes. At most {@link StreamsSettings#hotEntries()}.
+   * Hot entries as they were last written to {@code series-state}, decoded ({@link HotEntries}:
+   * least recently used first, admitted on a series' second sighting). Whatever leaves an entry
+   * changed without writing it (a drop after chunks were loaded, a failure half-way) forgets it, so
+   * one changed and not written is never seen again; a drop that changed nothing keeps it. The
+   * store is the only truth, and this is emptied whenever the task (re)starts or closes. At most
+   * {@link StreamsSettings#hotEntries()}.
    */
-  private final Map<String, SeriesState> hot;
+  private final HotEntries hot;
 
   private static final int INITIAL_SCRATCH = 4_096;
 
@@ -195,14 +194,7 @@ public final class SeriesProcessor
       String rejectedChild,
       DropCounters drops,
       InputBacklog backlog) {
-    int hotEntries = settings.hotEntries();
-    this.hot =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, SeriesState> eldest) {
-            return size() > hotEntries;
-          }
-        };
+    this.hot = new HotEntries(settings.hotEntries());
     this.resolutions = settings.resolutions();
     this.sizes = resolutions.stream().mapToLong(r -> r.size().toMillis()).toArray();
     int f = 0;
@@ -271,7 +263,7 @@ public final class SeriesProcessor
 
   /** Drops a hot entry that may have been changed and not written. */
   private void forget(String series) {
-    hot.remove(series);
+    hot.forget(series);
   }
 
   @Override
@@ -586,7 +578,7 @@ public final class SeriesProcessor
     if (encoded.capacity() > KEPT_SCRATCH) {
       encoded = new SeriesState.Bytes(INITIAL_SCRATCH); // one entry's outlier is not kept
     }
-    hot.put(series, s);
+    hot.keep(series, s);
   }
 
   private void refile(String series, SeriesState s) {
@@ -864,7 +856,7 @@ public final class SeriesProcessor
    */
   private void drop(String reason, String series, SeriesState unchanged, long ts) {
     if (unchanged != null && !unsealed) {
-      hot.put(series, unchanged);
+      hot.keep(series, unchanged);
     } else {
       forget(series);
     }
