@@ -41,10 +41,11 @@ final class HotEntries {
           }
         };
     // 8 to 16 bits per entry, 4 to 8 per sighting remembered: at most a quarter set at a reset.
-    int bits = Integer.highestOneBit(Math.max(64, Math.min(1 << 26, capacity * 16)));
+    int bits = Integer.highestOneBit((int) Math.max(64, Math.min(1 << 26, capacity * 16L)));
     this.seen = new long[bits / 64];
     this.mask = bits - 1;
-    this.resetAfter = Math.max(1, capacity * 2);
+    // Past 2^22 entries the bits are capped (8 MB) and fill up: entries are then admitted early.
+    this.resetAfter = (int) Math.max(1, Math.min(Integer.MAX_VALUE, capacity * 2L));
   }
 
   /** The series' entry, or null if none is kept. */

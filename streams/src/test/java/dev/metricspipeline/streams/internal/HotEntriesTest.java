@@ -105,4 +105,13 @@ class HotEntriesTest {
 
     assertThat(hot.get("a")).as("its sighting is still remembered").isNotNull();
   }
+
+  @Test
+  void aCapacityPastTheIntRangeOfItsArithmeticStillAdmits() {
+    HotEntries hot = new HotEntries(Integer.MAX_VALUE);
+    hot.keep("a", entry(0));
+    hot.keep("a", entry(0));
+
+    assertThat(hot.get("a")).isNotNull();
+  }
 }
